@@ -1,0 +1,1 @@
+"""A Discord bot that answers fan questions from a curated, sourced knowledge store."""

@@ -1,0 +1,1 @@
+"""The answering core: knowledge, matching and answers. No Discord, no database."""

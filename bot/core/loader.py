@@ -1,0 +1,351 @@
+"""Load knowledge packs from TOML files and validate them as a whole.
+
+A pack is a folder under the knowledge root. Every ``*.toml`` file in it (at any depth)
+may hold any of the tables ``[pack]``, ``[[source]]``, ``[[claim]]``, ``[[person]]``,
+``[[character]]`` and ``[[intent]]``, so a moderator can add a claim by adding a file.
+Loading either returns the whole knowledge or raises :class:`KnowledgeError` listing every
+problem with its file and line: callers keep serving what they had before.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import re
+import tomllib
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from pydantic import ValidationError
+
+from bot.core.models import Character, Claim, Intent, PackFile, PackInfo, Person, Source
+from bot.core.normalise import compact
+from bot.core.problems import KnowledgeError, Problem
+
+_TABLES = ("source", "claim", "person", "character", "intent")
+_TOML_POSITION = re.compile(r"\(at line (\d+), column (\d+)\)")
+
+
+@dataclass(frozen=True)
+class Pack:
+    """One show's validated knowledge, indexed by id."""
+
+    info: PackInfo
+    folder: str
+    sources: Mapping[str, Source]
+    claims: Mapping[str, Claim]
+    people: Mapping[str, Person]
+    characters: Mapping[str, Character]
+    intents: Mapping[str, Intent]
+    files: Mapping[str, str] = field(repr=False)
+
+    @property
+    def counts(self) -> dict[str, int]:
+        return {
+            "sources": len(self.sources),
+            "claims": len(self.claims),
+            "people": len(self.people),
+            "characters": len(self.characters),
+            "intents": len(self.intents),
+        }
+
+
+@dataclass(frozen=True)
+class Knowledge:
+    """Every pack under one root, with a hash of the exact file contents."""
+
+    packs: tuple[Pack, ...]
+    content_hash: str
+    loaded_at: dt.datetime
+
+    def totals(self) -> dict[str, int]:
+        totals = {"packs": len(self.packs)}
+        for pack in self.packs:
+            for key, value in pack.counts.items():
+                totals[key] = totals.get(key, 0) + value
+        return totals
+
+
+def content_hash(files: Mapping[str, str]) -> str:
+    digest = hashlib.sha256()
+    for name in sorted(files):
+        digest.update(name.encode())
+        digest.update(b"\0")
+        digest.update(files[name].encode())
+        digest.update(b"\0")
+    return digest.hexdigest()[:16]
+
+
+def read_pack_files(folder: Path) -> dict[str, str]:
+    """Every TOML file of a pack folder, keyed by its path relative to the folder."""
+    return {
+        path.relative_to(folder).as_posix(): path.read_text(encoding="utf-8")
+        for path in sorted(folder.rglob("*.toml"))
+        if path.is_file()
+    }
+
+
+def pack_folders(root: Path) -> list[Path]:
+    return sorted(p for p in root.iterdir() if p.is_dir() and not p.name.startswith((".", "_")))
+
+
+def load_knowledge(root: Path) -> Knowledge:
+    """Load and validate every pack under ``root``; raise KnowledgeError on any problem."""
+    if not root.is_dir():
+        raise KnowledgeError([Problem(str(root), None, "", "knowledge folder not found")])
+    packs: list[Pack] = []
+    problems: list[Problem] = []
+    all_files: dict[str, str] = {}
+    folders = pack_folders(root)
+    if not folders:
+        problems.append(Problem(str(root), None, "", "no pack folders found"))
+    for folder in folders:
+        try:
+            files = read_pack_files(folder)
+        except (OSError, UnicodeDecodeError) as exc:
+            problems.append(Problem(folder.name, None, "", f"cannot read: {exc}"))
+            continue
+        all_files.update({f"{folder.name}/{name}": text for name, text in files.items()})
+        pack, found = build_pack(folder.name, files)
+        problems.extend(found)
+        if pack is not None:
+            packs.append(pack)
+    problems.extend(_cross_pack_problems(packs))
+    if problems:
+        raise KnowledgeError(problems)
+    return Knowledge(tuple(packs), content_hash(all_files), dt.datetime.now(dt.UTC))
+
+
+def build_pack(
+    folder: str, files: Mapping[str, str], overlay: Mapping[str, str] | None = None
+) -> tuple[Pack | None, list[Problem]]:
+    """Parse and validate one pack from file texts.
+
+    ``overlay`` files (a moderator's preview) replace any entry of the same id instead of
+    clashing with it, so an edited claim can be previewed against the live pack.
+    """
+    problems: list[Problem] = []
+    entries: dict[str, dict[str, tuple[Any, str, int | None]]] = {t: {} for t in _TABLES}
+    infos: list[tuple[PackInfo, str]] = []
+    layers = [(files, False), (overlay or {}, True)]
+    for layer, replaces in layers:
+        for name, text in sorted(layer.items()):
+            parsed = _parse_file(f"{folder}/{name}", text, problems)
+            if parsed is None:
+                continue
+            if parsed.pack is not None:
+                infos.append((parsed.pack, name))
+            for table in _TABLES:
+                for index, item in enumerate(getattr(parsed, table)):
+                    line = _entry_line(text, table, index)
+                    previous = entries[table].get(item.id)
+                    if previous is not None and not replaces:
+                        problems.append(
+                            Problem(
+                                f"{folder}/{name}",
+                                line,
+                                f"{table} '{item.id}'",
+                                f"duplicate {table} id '{item.id}'",
+                                f"ids unique within the pack (first at {previous[1]}"
+                                + (f":{previous[2]})" if previous[2] else ")"),
+                            )
+                        )
+                        continue
+                    entries[table][item.id] = (item, f"{folder}/{name}", line)
+    if not infos:
+        problems.append(
+            Problem(folder, None, "", "no [pack] table", "one file with [pack] id, title, seasons")
+        )
+        return None, problems
+    if len(infos) > 1:
+        for _, name in infos[1:]:
+            problems.append(Problem(f"{folder}/{name}", None, "[pack]", "second [pack] table"))
+    info = infos[0][0]
+    pack = Pack(
+        info=info,
+        folder=folder,
+        sources={k: v[0] for k, v in entries["source"].items()},
+        claims={k: v[0] for k, v in entries["claim"].items()},
+        people={k: v[0] for k, v in entries["person"].items()},
+        characters={k: v[0] for k, v in entries["character"].items()},
+        intents={k: v[0] for k, v in entries["intent"].items()},
+        files={**files, **(overlay or {})},
+    )
+    origin = {table: {k: (v[1], v[2]) for k, v in entries[table].items()} for table in _TABLES}
+    problems.extend(_reference_problems(pack, origin))
+    problems.extend(_alias_problems(pack, origin))
+    if info.id != folder:
+        problems.append(
+            Problem(
+                f"{folder}/{infos[0][1]}",
+                _key_line(files.get(infos[0][1], ""), "id"),
+                "[pack] id",
+                f"pack id '{info.id}' differs from its folder name",
+                f"'{folder}'",
+            )
+        )
+    return (None if problems else pack), problems
+
+
+def _parse_file(path: str, text: str, problems: list[Problem]) -> PackFile | None:
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        match = _TOML_POSITION.search(str(exc))
+        line = int(match.group(1)) if match else None
+        message = _TOML_POSITION.sub("", str(exc)).strip()
+        problems.append(Problem(path, line, "TOML syntax", message, "valid TOML"))
+        return None
+    try:
+        return PackFile.model_validate(data)
+    except ValidationError as exc:
+        for error in exc.errors():
+            problems.append(_validation_problem(path, text, data, error))
+        return None
+
+
+def _validation_problem(path: str, text: str, data: dict[str, Any], error: Any) -> Problem:
+    loc = tuple(error["loc"])
+    line = None
+    label = ".".join(str(part) for part in loc)
+    if len(loc) >= 2 and isinstance(loc[1], int) and loc[0] in _TABLES:
+        line = _entry_line(text, str(loc[0]), loc[1])
+        entry = data.get(str(loc[0]), [])
+        entry_id = (
+            entry[loc[1]].get("id")
+            if loc[1] < len(entry) and isinstance(entry[loc[1]], dict)
+            else None
+        )
+        label = f"{loc[0]} '{entry_id}'" if entry_id else f"{loc[0]} #{loc[1] + 1}"
+        if len(loc) > 2:
+            label += " field " + ".".join(str(part) for part in loc[2:])
+            key_line = _key_line(text, str(loc[2]), after=line)
+            line = key_line or line
+    elif loc and loc[0] == "pack":
+        line = _key_line(text, str(loc[-1])) if len(loc) > 1 else None
+        label = "[pack] " + ".".join(str(part) for part in loc[1:])
+    kind = error["type"]
+    message = error["msg"]
+    expected = None
+    if kind == "extra_forbidden":
+        message = f"unknown field '{loc[-1]}'"
+        expected = "only the fields the knowledge format defines (see knowledge/README.md)"
+    elif kind == "missing":
+        message = f"missing field '{loc[-1]}'"
+    elif kind.startswith("date"):
+        expected = "a date written YYYY-MM-DD"
+    elif kind == "too_short" and "examples" in map(str, loc):
+        expected = "at least 10 example phrasings"
+    elif kind == "string_too_long":
+        expected = f"at most {error.get('ctx', {}).get('max_length')} characters (Discord limit)"
+    return Problem(path, line, label, message, expected)
+
+
+def _entry_line(text: str, table: str, index: int) -> int | None:
+    header = re.compile(rf"^\s*\[\[\s*{re.escape(table)}\s*\]\]", re.MULTILINE)
+    for count, match in enumerate(header.finditer(text)):
+        if count == index:
+            return text.count("\n", 0, match.start()) + 1
+    return None
+
+
+def _key_line(text: str, key: str, after: int | None = None) -> int | None:
+    lines = text.splitlines()
+    start = after or 1
+    pattern = re.compile(rf"^\s*{re.escape(key)}\s*=")
+    for number in range(start, len(lines) + 1):
+        line = lines[number - 1]
+        if number > start and re.match(r"^\s*\[\[?\s*\w+\s*\]\]?\s*$", line):
+            return None
+        if pattern.match(line):
+            return number
+    return None
+
+
+Origin = Mapping[str, Mapping[str, tuple[str, int | None]]]
+
+
+def _reference_problems(pack: Pack, origin: Origin) -> Iterable[Problem]:
+    def problem(table: str, item_id: str, message: str, expected: str) -> Problem:
+        file, line = origin[table][item_id]
+        return Problem(file, line, f"{table} '{item_id}'", message, expected)
+
+    entity_ids = set(pack.characters) | set(pack.people)
+    for claim in pack.claims.values():
+        for source_id in claim.sources:
+            if source_id not in pack.sources:
+                yield problem(
+                    "claim", claim.id, f"cites unknown source '{source_id}'", "a source id"
+                )
+        if claim.topic not in pack.intents:
+            yield problem("claim", claim.id, f"unknown topic '{claim.topic}'", "an intent id")
+        for entity in claim.entities:
+            if entity not in entity_ids:
+                yield problem(
+                    "claim", claim.id, f"unknown entity '{entity}'", "a character or person id"
+                )
+        for field_name in ("supersedes", "contradicts"):
+            for other in getattr(claim, field_name):
+                if other not in pack.claims or other == claim.id:
+                    yield problem(
+                        "claim", claim.id, f"{field_name} unknown claim '{other}'", "a claim id"
+                    )
+    for character in pack.characters.values():
+        for person in character.played_by:
+            if person not in pack.people:
+                yield problem(
+                    "character", character.id, f"played_by unknown person '{person}'", "a person id"
+                )
+        cited = [s for status in character.status for s in status.sources]
+        if character.previous_fate:
+            cited += character.previous_fate.sources
+        for source_id in cited:
+            if source_id not in pack.sources:
+                yield problem(
+                    "character", character.id, f"cites unknown source '{source_id}'", "a source id"
+                )
+    for person in pack.people.values():
+        for source_id in person.sources:
+            if source_id not in pack.sources:
+                yield problem(
+                    "person", person.id, f"cites unknown source '{source_id}'", "a source id"
+                )
+    for source in pack.sources.values():
+        if source.published and source.updated and source.updated < source.published:
+            yield problem("source", source.id, "updated before published", "updated >= published")
+
+
+def _alias_problems(pack: Pack, origin: Origin) -> Iterable[Problem]:
+    owners: dict[str, tuple[str, str]] = {}
+    named: list[tuple[str, Character | Person]] = [
+        *(("character", c) for c in pack.characters.values()),
+        *(("person", p) for p in pack.people.values()),
+    ]
+    for table, item in named:
+        for name in {item.name, *item.aliases}:
+            key = compact(name)
+            if not key:
+                file, line = origin[table][item.id]
+                yield Problem(file, line, f"{table} '{item.id}'", f"alias '{name}' has no letters")
+                continue
+            owner = owners.get(key)
+            if owner is not None and owner[1] != item.id:
+                file, line = origin[table][item.id]
+                yield Problem(
+                    file,
+                    line,
+                    f"{table} '{item.id}'",
+                    f"alias '{name}' is also claimed by {owner[0]} '{owner[1]}'",
+                    "each alias to name one character or person",
+                )
+            owners.setdefault(key, (table, item.id))
+
+
+def _cross_pack_problems(packs: list[Pack]) -> Iterable[Problem]:
+    seen: dict[str, str] = {}
+    for pack in packs:
+        if pack.info.id in seen:
+            yield Problem(pack.folder, None, "[pack] id", f"pack id '{pack.info.id}' used twice")
+        seen[pack.info.id] = pack.folder

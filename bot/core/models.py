@@ -1,0 +1,241 @@
+"""Knowledge models: what a pack's TOML files may contain, validated strictly.
+
+Moderators edit these files by hand, so every model forbids unknown fields and checks
+types, dates and identifiers. Cross-file rules (a claim citing an unknown source, an alias
+used by two characters...) live in :mod:`bot.core.validate`, which sees the whole pack.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from enum import StrEnum
+from typing import Annotated
+
+from pydantic import BaseModel, ConfigDict, Field, HttpUrl, StringConstraints, field_validator
+
+from bot.core.limits import EMBED_DESCRIPTION_LIMIT, EMBED_FIELD_LIMIT
+
+Identifier = Annotated[
+    str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9_-]*$", min_length=1, max_length=64)
+]
+"""Ids are lower-case slugs, so they are safe in file names, button ids and URLs."""
+
+ShortText = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+AnswerText = Annotated[
+    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=EMBED_DESCRIPTION_LIMIT)
+]
+NoteText = Annotated[
+    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=EMBED_FIELD_LIMIT)
+]
+
+
+class Strict(BaseModel):
+    """Base for every knowledge model: unknown fields are errors, objects are immutable."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=True)
+
+
+class Tier(StrEnum):
+    """How far a source can be trusted, best first."""
+
+    OFFICIAL = "official"
+    PRESS = "press"
+    REPORT = "report"
+    BLOG = "blog"
+    UNRELIABLE = "unreliable"
+
+    @property
+    def rank(self) -> int:
+        """Higher is more reliable."""
+        return len(TIER_ORDER) - TIER_ORDER.index(self)
+
+
+TIER_ORDER: tuple[Tier, ...] = tuple(Tier)
+
+
+class Status(StrEnum):
+    """How settled a claim is, most settled first. ``debunked`` is never given as an answer."""
+
+    CONFIRMED = "confirmed"
+    REPORTED = "reported"
+    EXPECTED = "expected"
+    SPECULATION = "speculation"
+    DEBUNKED = "debunked"
+
+    @property
+    def rank(self) -> int:
+        return len(STATUS_ORDER) - STATUS_ORDER.index(self)
+
+
+STATUS_ORDER: tuple[Status, ...] = tuple(Status)
+
+
+def _not_future(value: dt.date | None) -> dt.date | None:
+    if value is not None and value > dt.date.today():
+        raise ValueError(f"date {value.isoformat()} is in the future")
+    return value
+
+
+class Source(Strict):
+    """Where a claim comes from: an article, an announcement, a video."""
+
+    id: Identifier
+    title: ShortText
+    outlet: ShortText
+    author: ShortText | None = None
+    published: dt.date | None = Field(
+        default=None, description="Publication date; leave out when the page shows none."
+    )
+    updated: dt.date | None = None
+    url: HttpUrl | None = None
+    tier: Tier
+    note: NoteText | None = None
+
+    _check_dates = field_validator("published", "updated")(_not_future)
+
+    @property
+    def dated(self) -> bool:
+        return self.published is not None or self.updated is not None
+
+    @property
+    def latest_date(self) -> dt.date | None:
+        dates = [d for d in (self.published, self.updated) if d is not None]
+        return max(dates) if dates else None
+
+
+class Claim(Strict):
+    """One thing a source says about one topic, true as of a date."""
+
+    id: Identifier
+    topic: Identifier = Field(description="The intent this claim answers.")
+    answer: AnswerText
+    summary: ShortText | None = Field(
+        default=None,
+        description='A short label for timelines and "earlier estimates" notes, e.g. "mid-2024".',
+    )
+    as_of: dt.date | None = Field(
+        default=None,
+        description="When the claim was true. Leave out for an undated source: "
+        "the source's date is used, and an undated claim never outranks a dated one.",
+    )
+    sources: list[Identifier] = Field(min_length=1)
+    status: Status
+    spoiler: bool = False
+    entities: list[Identifier] = Field(default_factory=list)
+    supersedes: list[Identifier] = Field(default_factory=list)
+    contradicts: list[Identifier] = Field(
+        default_factory=list,
+        description="Claims that say otherwise on the same detail; stated in the answer "
+        "when they are as reliable as this one.",
+    )
+
+    _check_as_of = field_validator("as_of")(_not_future)
+
+    @field_validator("supersedes", "contradicts", "entities", "sources", mode="before")
+    @classmethod
+    def _one_or_many(cls, value: object) -> object:
+        return [value] if isinstance(value, str) else value
+
+
+class StatusKind(StrEnum):
+    """Whether a character is in a season's cast."""
+
+    RETURNING = "returning"
+    NEW = "new"
+    NOT_RETURNING = "not_returning"
+    UNCONFIRMED = "unconfirmed"
+
+
+class CastStatus(Strict):
+    """A character's place in the upcoming season, as a dated, sourced statement."""
+
+    status: StatusKind
+    confidence: Status = Status.CONFIRMED
+    as_of: dt.date | None = None
+    sources: list[Identifier] = Field(min_length=1)
+    note: NoteText | None = None
+
+    _check_as_of = field_validator("as_of")(_not_future)
+
+
+class Fate(Strict):
+    """What happened to a character by the end of the previous season (a spoiler)."""
+
+    text: NoteText
+    sources: list[Identifier] = Field(min_length=1)
+    spoiler: bool = True
+
+
+class Person(Strict):
+    """A real person: an actor, a director, a writer."""
+
+    id: Identifier
+    name: ShortText
+    aliases: list[ShortText] = Field(default_factory=list)
+    roles: list[ShortText] = Field(default_factory=list, description='e.g. "director".')
+    sources: list[Identifier] = Field(default_factory=list)
+
+
+class Character(Strict):
+    """A character of the show, who plays them, and where they stand."""
+
+    id: Identifier
+    name: ShortText
+    aliases: list[ShortText] = Field(default_factory=list)
+    played_by: list[Identifier] = Field(default_factory=list)
+    description: NoteText | None = None
+    previous_fate: Fate | None = None
+    status: list[CastStatus] = Field(default_factory=list)
+
+
+class Intent(Strict):
+    """A kind of question, taught by example phrasings and cue words."""
+
+    id: Identifier
+    description: ShortText
+    question: ShortText = Field(
+        description='The question offered when asking back, e.g. "When is it coming out?". '
+        "{name} is replaced by a character or person when one was mentioned."
+    )
+    examples: list[ShortText] = Field(min_length=10)
+    cues: list[ShortText] = Field(min_length=1)
+    entity_kinds: list[str] = Field(
+        default_factory=list,
+        description='Which mentions this intent can be about: "character", "person".',
+    )
+    spoiler: bool = False
+
+    @field_validator("entity_kinds")
+    @classmethod
+    def _known_kinds(cls, value: list[str]) -> list[str]:
+        unknown = sorted(set(value) - {"character", "person"})
+        if unknown:
+            raise ValueError(f"unknown entity kind(s) {unknown}; expected character or person")
+        return value
+
+
+class PackInfo(Strict):
+    """The show a pack is about, how fans name it, and what they confuse it with."""
+
+    id: Identifier
+    title: ShortText
+    aliases: list[ShortText] = Field(default_factory=list)
+    seasons: list[int] = Field(
+        min_length=1, description="Season numbers the pack covers; others are declined."
+    )
+    upcoming_season: int
+    other_shows: list[ShortText] = Field(
+        default_factory=list, description="Titles fans confuse with this show; declined."
+    )
+    description: NoteText | None = None
+
+
+class PackFile(Strict):
+    """One TOML file of a pack. Any file may hold any of these tables."""
+
+    pack: PackInfo | None = None
+    source: list[Source] = Field(default_factory=list)
+    claim: list[Claim] = Field(default_factory=list)
+    person: list[Person] = Field(default_factory=list)
+    character: list[Character] = Field(default_factory=list)
+    intent: list[Intent] = Field(default_factory=list)

@@ -1,0 +1,64 @@
+"""Text normalisation shared by the matcher and the validator.
+
+Fans type in any script, with emoji, markdown, Discord mentions, stretched letters
+("whennnn") and every hyphen/space variant of a name ("Cheong-san", "Cheongsan",
+"cheong san"). Everything here works on Unicode categories, never on ASCII assumptions.
+The same functions fold knowledge phrasings and questions, so both sides always agree.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from functools import lru_cache
+
+_DISCORD_MARKUP = re.compile(
+    r"<a?:\w+:\d+>"  # custom emoji
+    r"|<(?:@[!&]?|#)\d+>"  # user, role and channel mentions
+    r"|<t:\d+(?::\w)?>"  # timestamps
+    r"|@(?:everyone|here)\b"
+    r"|https?://\S+",
+    re.IGNORECASE,
+)
+_REPEATS = re.compile(r"(.)\1+")
+_KEEP_CATEGORIES = ("L", "N")
+
+
+def _strip_marks(text: str) -> str:
+    """Drop accents (cuándo → cuando) while keeping Hangul syllables whole."""
+    decomposed = unicodedata.normalize("NFD", text)
+    kept = "".join(ch for ch in decomposed if unicodedata.category(ch) != "Mn")
+    return unicodedata.normalize("NFC", kept)
+
+
+def clean(text: str) -> str:
+    """Case-fold and reduce text to letters and digits of any script, separated by spaces.
+
+    Punctuation, symbols, emoji, control characters and Discord markup become spaces;
+    apostrophes vanish so "what's" stays one word.
+    """
+    text = _DISCORD_MARKUP.sub(" ", unicodedata.normalize("NFKC", text))
+    text = _strip_marks(text.casefold().replace("'", "").replace("’", ""))
+    chars = [ch if unicodedata.category(ch)[0] in _KEEP_CATEGORIES else " " for ch in text]
+    return " ".join("".join(chars).split())
+
+
+@lru_cache(maxsize=65536)
+def fold(word: str) -> str:
+    """Collapse repeated characters: the matching key of a word ("whennnn", "when" → "when")."""
+    return _REPEATS.sub(r"\1", word)
+
+
+def tokens(text: str) -> list[str]:
+    """The folded words of a text, in order."""
+    return [fold(word) for word in clean(text).split()]
+
+
+def compact(text: str) -> str:
+    """A name's spacing-free key: "Cheong-san", "Cheong san" and "Cheongsan" agree."""
+    return "".join(tokens(text))
+
+
+def is_meaningful(text: str) -> bool:
+    """Whether text has any letter or digit at all (not only emoji, markup or spaces)."""
+    return bool(clean(text))
