@@ -20,7 +20,7 @@ _DISCORD_MARKUP = re.compile(
     r"|https?://\S+",
     re.IGNORECASE,
 )
-_REPEATS = re.compile(r"(.)\1+")
+_REPEATS = re.compile(r"([^\W\d])\1+")  # letters only: "2022" keeps its digits
 _KEEP_CATEGORIES = ("L", "N")
 
 
@@ -45,7 +45,7 @@ def clean(text: str) -> str:
 
 @lru_cache(maxsize=65536)
 def fold(word: str) -> str:
-    """Collapse repeated characters: the matching key of a word ("whennnn", "when" → "when")."""
+    """Collapse repeated letters: the matching key of a word ("whennnn", "when" → "when")."""
     return _REPEATS.sub(r"\1", word)
 
 

@@ -1,0 +1,84 @@
+"""The benchmark: store load time, per-question latency, throughput and peak memory.
+
+Run with ``python -m bot bench``. It measures the core only (no Discord import), so the
+figures are what one question costs the bot; ``--discord`` adds the loopback round trip.
+"""
+
+from __future__ import annotations
+
+import gc
+import resource
+import statistics
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from bot.core.engine import Engine
+from bot.core.evaluation import read_labelled
+from bot.core.loader import load_knowledge
+
+
+@dataclass(frozen=True)
+class BenchResult:
+    load_ms: float
+    index_ms: float
+    questions: int
+    p50_ms: float
+    p99_ms: float
+    max_ms: float
+    per_second: float
+    peak_rss_mb: float
+
+    def lines(self) -> list[str]:
+        return [
+            f"store load (parse + validate): {self.load_ms:.1f} ms",
+            f"index build: {self.index_ms:.1f} ms",
+            f"questions timed: {self.questions}",
+            f"latency p50: {self.p50_ms:.3f} ms  p99: {self.p99_ms:.3f} ms  "
+            f"max: {self.max_ms:.3f} ms",
+            f"throughput: {self.per_second:,.0f} questions/s (one core)",
+            f"peak resident memory: {self.peak_rss_mb:.1f} MB",
+        ]
+
+
+def percentile(values: list[float], fraction: float) -> float:
+    ordered = sorted(values)
+    index = min(len(ordered) - 1, max(0, round(fraction * (len(ordered) - 1))))
+    return ordered[index]
+
+
+def peak_rss_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def run_bench(knowledge_dir: Path, questions_file: Path, rounds: int = 5) -> BenchResult:
+    loads = []
+    for _ in range(rounds):
+        start = time.perf_counter()
+        knowledge = load_knowledge(knowledge_dir)
+        loads.append((time.perf_counter() - start) * 1000)
+    start = time.perf_counter()
+    engine = Engine(knowledge)
+    index_ms = (time.perf_counter() - start) * 1000
+    questions = [item.question for item in read_labelled(questions_file)]
+    for question in questions:  # warm up caches the way a running bot would be
+        engine.ask(question)
+    gc.collect()
+    timings = []
+    began = time.perf_counter()
+    for _ in range(rounds):
+        for question in questions:
+            start = time.perf_counter()
+            engine.ask(question)
+            timings.append((time.perf_counter() - start) * 1000)
+    elapsed = time.perf_counter() - began
+    return BenchResult(
+        load_ms=statistics.median(loads),
+        index_ms=index_ms,
+        questions=len(timings),
+        p50_ms=percentile(timings, 0.50),
+        p99_ms=percentile(timings, 0.99),
+        max_ms=max(timings),
+        per_second=len(timings) / elapsed,
+        peak_rss_mb=peak_rss_mb(),
+    )

@@ -1,0 +1,177 @@
+"""Command line: ``python -m bot [run|chat|ask|validate|eval|bench|sync]``.
+
+``run`` (the default) starts the Discord bot when a token is configured, and otherwise the
+console, which answers exactly as the bot does because both call the same core.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from bot.core.answer import Answer
+from bot.core.library import Library
+from bot.core.problems import KnowledgeError
+from bot.core.render import render_text, to_json
+
+DEFAULT_DEVSET = Path("tests/data/devset.jsonl")
+
+
+def _knowledge_dir(args: argparse.Namespace) -> Path:
+    if getattr(args, "knowledge", None):
+        return Path(args.knowledge)
+    from bot.settings import Settings
+
+    return Settings().knowledge_dir
+
+
+def _open_library(args: argparse.Namespace) -> Library:
+    root = _knowledge_dir(args)
+    try:
+        return Library.open(root)
+    except KnowledgeError as exc:
+        print(str(exc), file=sys.stderr)
+        print("Fix these problems (python -m bot validate) and try again.", file=sys.stderr)
+        raise SystemExit(2) from exc
+
+
+def _print_answer(answer: Answer, as_json: bool) -> None:
+    if as_json:
+        print(json.dumps(to_json(answer), ensure_ascii=False), flush=True)
+    else:
+        print(render_text(answer), flush=True)
+
+
+def cmd_ask(args: argparse.Namespace) -> int:
+    library = _open_library(args)
+    if args.question == ["-"]:
+        for line in sys.stdin:
+            question = line.rstrip("\n")
+            _print_answer(library.engine.ask(question), args.json)
+        return 0
+    _print_answer(library.engine.ask(" ".join(args.question)), args.json)
+    return 0
+
+
+def cmd_chat(args: argparse.Namespace) -> int:
+    from bot.console import run_console
+
+    return run_console(_open_library(args), sys.stdin, sys.stdout)
+
+
+def cmd_validate(args: argparse.Namespace) -> int:
+    from bot.core.loader import load_knowledge
+
+    root = Path(args.dir) if args.dir else _knowledge_dir(args)
+    try:
+        knowledge = load_knowledge(root)
+    except KnowledgeError as exc:
+        print(str(exc))
+        return 1
+    totals = ", ".join(f"{v} {k}" for k, v in knowledge.totals().items())
+    print(f"OK: {root} validates ({totals}; hash {knowledge.content_hash})")
+    return 0
+
+
+def cmd_eval(args: argparse.Namespace) -> int:
+    from bot.core.evaluation import evaluate, format_report, read_labelled
+
+    library = _open_library(args)
+    report = evaluate(library.engine, read_labelled(Path(args.file)))
+    print(format_report(report, show_misses=args.misses))
+    return 0
+
+
+def cmd_bench(args: argparse.Namespace) -> int:
+    from bot.bench import run_bench
+
+    result = run_bench(_knowledge_dir(args), Path(args.questions), rounds=args.rounds)
+    print("\n".join(result.lines()))
+    if args.discord:
+        import asyncio
+
+        from bot.transport.bench import run_discord_bench
+
+        for line in asyncio.run(run_discord_bench(_knowledge_dir(args), Path(args.questions))):
+            print(line)
+    return 0
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    from bot.settings import Settings
+
+    settings = Settings()
+    if args.knowledge:
+        settings = settings.model_copy(update={"knowledge_dir": Path(args.knowledge)})
+    if settings.token is None:
+        if args.command == "run" and args.require_token:
+            print("DISCORD_TOKEN is not set (in the environment or .env).", file=sys.stderr)
+            return 2
+        print("No DISCORD_TOKEN set: starting the console. Ctrl-D or /quit to leave.")
+        return cmd_chat(args)
+    from bot.transport.runner import run_bot
+
+    return run_bot(settings)
+
+
+def cmd_sync(args: argparse.Namespace) -> int:
+    from bot.settings import Settings
+    from bot.transport.runner import sync_commands
+
+    return sync_commands(Settings(), guild_id=args.guild)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m bot", description=__doc__)
+    parser.add_argument(
+        "--knowledge", help="knowledge folder (default: $KNOWLEDGE_DIR)"
+    )
+    sub = parser.add_subparsers(dest="command")
+
+    run = sub.add_parser("run", help="the Discord bot with a token, else the console")
+    run.add_argument("--require-token", action="store_true", help="fail instead of the console")
+    run.set_defaults(func=cmd_run)
+
+    chat = sub.add_parser("chat", help="interactive console")
+    chat.set_defaults(func=cmd_chat)
+
+    ask = sub.add_parser("ask", help="answer one question ('-' reads one per line from stdin)")
+    ask.add_argument("--json", action="store_true", help="print one JSON object per question")
+    ask.add_argument("question", nargs="+")
+    ask.set_defaults(func=cmd_ask)
+
+    validate = sub.add_parser("validate", help="check every knowledge file")
+    validate.add_argument("dir", nargs="?")
+    validate.set_defaults(func=cmd_validate)
+
+    evaluate = sub.add_parser("eval", help="score the matcher on a labelled question file")
+    evaluate.add_argument("file", nargs="?", default=str(DEFAULT_DEVSET))
+    evaluate.add_argument("--misses", action="store_true", help="list every wrong answer")
+    evaluate.set_defaults(func=cmd_eval)
+
+    bench = sub.add_parser("bench", help="measure load time, latency, throughput, memory")
+    bench.add_argument("--questions", default=str(DEFAULT_DEVSET))
+    bench.add_argument("--rounds", type=int, default=5)
+    bench.add_argument("--discord", action="store_true", help="add the loopback Discord bench")
+    bench.set_defaults(func=cmd_bench)
+
+    sync = sub.add_parser("sync", help="sync slash commands to Discord")
+    sync.add_argument("--guild", type=int, help="sync to one guild only (instant)")
+    sync.set_defaults(func=cmd_sync)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if args.command is None:
+        args = parser.parse_args([*(argv or sys.argv[1:]), "run"])
+    try:
+        return int(args.func(args))
+    except KeyboardInterrupt:
+        return 130
+    except BrokenPipeError:
+        return 0

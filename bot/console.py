@@ -1,0 +1,80 @@
+"""The text console: type questions, read the answers the bot would post.
+
+Like errbot's text mode, it runs the whole answering pipeline with no chat server. Besides
+questions it knows a few commands: ``/sources``, ``/timeline TOPIC``, ``/reload``, ``/help``.
+Works interactively and with input piped in.
+"""
+
+from __future__ import annotations
+
+from typing import TextIO
+
+from bot.core.compose import format_date
+from bot.core.library import Library
+from bot.core.render import render_text, source_line
+
+HELP = """Ask anything, e.g. "when is season 2 out?" or "who plays cheong-san?".
+Commands: /sources, /timeline TOPIC, /topics, /reload, /help, /quit"""
+
+
+def _timeline_text(library: Library, topic: str) -> str:
+    engine = library.engine
+    if topic not in engine.topics():
+        return f"Unknown topic {topic!r}. Topics: {', '.join(engine.topics())}"
+    timeline = engine.timeline(topic)
+    if not timeline.steps:
+        return f"Nothing recorded on {topic} yet."
+    lines = [f"Timeline: {topic}"]
+    for step in timeline.steps:
+        marks = []
+        if step.current:
+            marks.append("current answer")
+        if step.superseded:
+            marks.append("superseded")
+        if not step.answerable:
+            marks.append("not reliable")
+        suffix = f" [{', '.join(marks)}]" if marks else ""
+        outlets = ", ".join(s.outlet for s in step.sources)
+        lines.append(f"- {format_date(step.date)}: {step.text} ({step.status}; {outlets}){suffix}")
+    return "\n".join(lines)
+
+
+def reply(library: Library, line: str) -> str | None:
+    """The console's reply to one input line, or None to quit."""
+    text = line.strip()
+    if text in {"/quit", "/exit"}:
+        return None
+    if text == "/help":
+        return HELP
+    if text == "/topics":
+        return ", ".join(library.engine.topics())
+    if text == "/sources":
+        return "\n".join(f"- {source_line(s)}" for s in library.engine.sources())
+    if text.startswith("/timeline"):
+        return _timeline_text(library, text.removeprefix("/timeline").strip())
+    if text == "/reload":
+        result = library.reload()
+        return "\n".join([result.summary(), *(f"  {p}" for p in result.problems)])
+    return render_text(library.engine.ask(line))
+
+
+def run_console(library: Library, stdin: TextIO, stdout: TextIO) -> int:
+    interactive = stdin.isatty()
+    if interactive:
+        stdout.write(f"{HELP}\n")
+    while True:
+        if interactive:
+            stdout.write("\n> ")
+            stdout.flush()
+        line = stdin.readline()
+        if not line:
+            return 0
+        if not line.strip():
+            continue
+        answer = reply(library, line.rstrip("\n"))
+        if answer is None:
+            return 0
+        stdout.write(answer + "\n")
+        if not interactive:
+            stdout.write("\n")
+        stdout.flush()

@@ -1,0 +1,85 @@
+"""The answer the core gives for a question: what the console prints and the bot posts.
+
+One :class:`Answer` carries everything a front end shows (text, as-of date, sources, notes,
+spoiler flag, "Did you mean" suggestions), so the console and Discord cannot disagree.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Any
+
+
+class Outcome(StrEnum):
+    ANSWER = "answer"
+    ASK_BACK = "ask_back"
+    DECLINE = "decline"
+
+
+class Reason(StrEnum):
+    """Why the bot did not answer (or, for ASK_BACK, why it is unsure)."""
+
+    EMPTY = "empty"
+    OFF_TOPIC = "off_topic"
+    OTHER_SHOW = "other_show"
+    OTHER_SEASON = "other_season"
+    NO_CLAIM = "no_claim"
+    UNSURE = "unsure"
+
+
+@dataclass(frozen=True)
+class SourceRef:
+    """A cited source as shown to fans."""
+
+    id: str
+    title: str
+    outlet: str
+    published: dt.date | None
+    url: str | None
+    tier: str
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "title": self.title,
+            "outlet": self.outlet,
+            "published": self.published.isoformat() if self.published else None,
+            "url": self.url,
+        }
+
+
+@dataclass(frozen=True)
+class Suggestion:
+    """A question the bot offers when it is unsure; choosing it answers that intent directly."""
+
+    label: str
+    intent: str
+    entities: tuple[str, ...] = ()
+    pack: str = ""
+
+
+@dataclass(frozen=True)
+class Answer:
+    question: str
+    outcome: Outcome
+    body: str
+    intent: str | None = None
+    confidence: float = 0.0
+    entities: tuple[str, ...] = ()
+    sources: tuple[SourceRef, ...] = ()
+    as_of: dt.date | None = None
+    spoiler: bool = False
+    notes: tuple[str, ...] = ()
+    suggestions: tuple[Suggestion, ...] = ()
+    reason: Reason | None = None
+    claim_id: str | None = None
+    status: str | None = None
+    pack: str | None = None
+    pack_title: str | None = None
+    truncated: bool = False
+    extra: dict[str, Any] = field(default_factory=dict, compare=False)
+
+    @property
+    def answered(self) -> bool:
+        return self.outcome is Outcome.ANSWER

@@ -1,0 +1,309 @@
+"""Compose the answer for an intent (and the characters or people named) from one pack.
+
+Picks the latest claim by the rules in :mod:`bot.core.ranking`, cites its sources, notes the
+older estimates it replaces and any equally reliable source that disagrees. Cast questions
+are answered from the characters' data: who plays whom and where they stand for the
+upcoming season.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+from bot.core.answer import SourceRef
+from bot.core.loader import Pack
+from bot.core.models import CastStatus, Character, Claim, Person, Status, StatusKind
+from bot.core.ranking import answerable, best_tier, claim_date, latest
+
+CAST_INTENT = "cast"
+RECAP_INTENT = "recap"
+
+
+@dataclass(frozen=True)
+class Composed:
+    """An answer's content before the engine wraps it with the question and confidence."""
+
+    body: str
+    sources: tuple[SourceRef, ...]
+    as_of: dt.date | None
+    spoiler: bool
+    notes: tuple[str, ...] = ()
+    claim_id: str | None = None
+    status: str | None = None
+
+
+def format_date(date: dt.date | None) -> str:
+    return f"{date.day} {date:%B %Y}" if date else "undated"
+
+
+def source_refs(pack: Pack, ids: Iterable[str]) -> tuple[SourceRef, ...]:
+    refs: dict[str, SourceRef] = {}
+    for source_id in ids:
+        source = pack.sources.get(source_id)
+        if source is None or source_id in refs:
+            continue
+        refs[source_id] = SourceRef(
+            id=source.id,
+            title=source.title,
+            outlet=source.outlet,
+            published=source.latest_date,
+            url=str(source.url) if source.url else None,
+            tier=source.tier.value,
+        )
+    return tuple(refs.values())
+
+
+def entity_name(pack: Pack, entity_id: str) -> str:
+    item = pack.characters.get(entity_id) or pack.people.get(entity_id)
+    return item.name if item else entity_id
+
+
+def compose(pack: Pack, intent: str, entity_ids: Sequence[str]) -> Composed | None:
+    """The answer for an intent, or None when the pack holds nothing to say."""
+    spoiler_intent = bool(pack.intents.get(intent) and pack.intents[intent].spoiler)
+    composed = None
+    if intent == CAST_INTENT:
+        composed = _compose_cast(pack, entity_ids)
+    elif intent == RECAP_INTENT and entity_ids:
+        composed = _compose_fates(pack, entity_ids)
+    if composed is None:
+        composed = _compose_claim(pack, intent, entity_ids)
+    if composed is None:
+        return None
+    if spoiler_intent and not composed.spoiler:
+        composed = Composed(**{**composed.__dict__, "spoiler": True})
+    return composed
+
+
+# -- claims ------------------------------------------------------------------------------
+
+
+def claims_for(pack: Pack, intent: str, entity_ids: Sequence[str]) -> list[Claim]:
+    """Claims on a topic about the named entities, or the general ones when none name them."""
+    on_topic = [c for c in pack.claims.values() if c.topic == intent]
+    if entity_ids:
+        about = [c for c in on_topic if set(c.entities) & set(entity_ids)]
+        if any(answerable(pack, c) for c in about):
+            return about
+    return [c for c in on_topic if not c.entities] or on_topic
+
+
+def _compose_claim(pack: Pack, intent: str, entity_ids: Sequence[str]) -> Composed | None:
+    candidates = claims_for(pack, intent, entity_ids)
+    claim = latest(pack, candidates)
+    if claim is None:
+        return None
+    notes = []
+    replaced = _replaced_note(pack, claim)
+    if replaced:
+        notes.append(replaced)
+    disagreeing = _disagreeing(pack, claim)
+    source_ids = list(claim.sources)
+    if disagreeing:
+        notes.append(
+            "Sources disagree: "
+            + "; ".join(
+                f"{_label(other)} ({_outlets(pack, other)}, {format_date(claim_date(pack, other))})"
+                for other in disagreeing
+            )
+            + f", against {_label(claim)} ({_outlets(pack, claim)})."
+        )
+        source_ids += [s for other in disagreeing for s in other.sources]
+    return Composed(
+        body=claim.answer,
+        sources=source_refs(pack, source_ids),
+        as_of=claim_date(pack, claim),
+        spoiler=claim.spoiler,
+        notes=tuple(notes),
+        claim_id=claim.id,
+        status=claim.status.value,
+    )
+
+
+def _label(claim: Claim) -> str:
+    return claim.summary or claim.answer.split(". ")[0].rstrip(".")
+
+
+def _outlets(pack: Pack, claim: Claim) -> str:
+    return ", ".join(dict.fromkeys(r.outlet for r in source_refs(pack, claim.sources)))
+
+
+def _replaced_note(pack: Pack, claim: Claim) -> str | None:
+    older = [pack.claims[c] for c in claim.supersedes if c in pack.claims]
+    if not older:
+        return None
+    older.sort(key=lambda c: (claim_date(pack, c) is not None, claim_date(pack, c) or dt.date.min))
+    labels = _join([_label(c) for c in older])
+    if all(c.status in (Status.EXPECTED, Status.SPECULATION) for c in older):
+        return f"Earlier estimates of {labels} did not hold."
+    return f"This replaces earlier reports: {labels}."
+
+
+def _disagreeing(pack: Pack, claim: Claim) -> list[Claim]:
+    """Current claims as reliable as this one that contradict it."""
+    linked = set(claim.contradicts) | {
+        other.id for other in pack.claims.values() if claim.id in other.contradicts
+    }
+    superseded = {old for c in pack.claims.values() if answerable(pack, c) for old in c.supersedes}
+    tier = best_tier(pack, claim)
+    return [
+        pack.claims[c]
+        for c in sorted(linked)
+        if c in pack.claims
+        and c not in superseded
+        and answerable(pack, pack.claims[c])
+        and best_tier(pack, pack.claims[c]) == tier
+    ]
+
+
+def _join(items: Sequence[str]) -> str:
+    if len(items) <= 1:
+        return "".join(items)
+    return ", ".join(items[:-1]) + f" and {items[-1]}"
+
+
+# -- cast and characters -----------------------------------------------------------------
+
+_STATUS_WORDS = {
+    StatusKind.RETURNING: "returns in season {season}",
+    StatusKind.NEW: "is new in season {season}",
+    StatusKind.NOT_RETURNING: "is not in season {season}",
+    StatusKind.UNCONFIRMED: "is not confirmed for season {season}",
+}
+_CONFIDENCE_WORDS = {
+    Status.CONFIRMED: "confirmed",
+    Status.REPORTED: "reported",
+    Status.EXPECTED: "expected",
+    Status.SPECULATION: "speculated",
+}
+
+
+def _status_phrase(pack: Pack, status: CastStatus) -> str:
+    """E.g. "returns in season 2 (confirmed)"."""
+    words = _STATUS_WORDS[status.status].format(season=pack.info.upcoming_season)
+    if status.status is not StatusKind.UNCONFIRMED:
+        words += f" ({_CONFIDENCE_WORDS.get(status.confidence, status.confidence.value)})"
+    return words
+
+
+def _players(pack: Pack, character: Character) -> str:
+    return _join([f"**{pack.people[p].name}**" for p in character.played_by if p in pack.people])
+
+
+def _compose_cast(pack: Pack, entity_ids: Sequence[str]) -> Composed | None:
+    characters = [pack.characters[e] for e in entity_ids if e in pack.characters]
+    people = [pack.people[e] for e in entity_ids if e in pack.people]
+    for person in people:
+        for character in pack.characters.values():
+            if person.id in character.played_by and character not in characters:
+                characters.append(character)
+    if characters:
+        return _compose_characters(pack, characters)
+    if people:
+        return _compose_people(pack, people)
+    return _compose_lineup(pack)
+
+
+def _compose_characters(pack: Pack, characters: list[Character]) -> Composed:
+    lines: list[str] = []
+    source_ids: list[str] = []
+    dates: list[dt.date] = []
+    for character in characters:
+        players = _players(pack, character)
+        subject = f"**{character.name}**"
+        line = f"{subject} is played by {players}" if players else subject
+        status = latest(pack, list(character.status))
+        if status is not None:
+            line += f" and {_status_phrase(pack, status)}."
+            if status.note:
+                line += f" {status.note}"
+            source_ids += status.sources
+            if (date := claim_date(pack, status)) is not None:
+                dates.append(date)
+        else:
+            line += f"; nothing sourced yet on season {pack.info.upcoming_season}."
+        person_sources = [s for p in character.played_by for s in pack.people[p].sources]
+        source_ids += person_sources
+        lines.append(line)
+        about = [c for c in pack.claims.values() if c.topic == CAST_INTENT]
+        extra = latest(pack, [c for c in about if character.id in c.entities])
+        if extra is not None:
+            lines.append(extra.answer)
+            source_ids += extra.sources
+            if (date := claim_date(pack, extra)) is not None:
+                dates.append(date)
+    return Composed(
+        body="\n".join(lines),
+        sources=source_refs(pack, source_ids),
+        as_of=max(dates) if dates else None,
+        spoiler=False,
+        status=None,
+    )
+
+
+def _compose_people(pack: Pack, people: list[Person]) -> Composed | None:
+    lines = []
+    source_ids: list[str] = []
+    for person in people:
+        if not person.roles:
+            continue
+        lines.append(f"**{person.name}**: {_join(person.roles)}.")
+        source_ids += person.sources
+    if not lines:
+        return None
+    return Composed("\n".join(lines), source_refs(pack, source_ids), None, False)
+
+
+def _compose_lineup(pack: Pack) -> Composed | None:
+    groups: dict[StatusKind, list[str]] = {StatusKind.RETURNING: [], StatusKind.NEW: []}
+    source_ids: list[str] = []
+    dates: list[dt.date] = []
+    for character in pack.characters.values():
+        status = latest(pack, list(character.status))
+        if status is None or status.confidence is not Status.CONFIRMED:
+            continue
+        if status.status in groups:
+            players = _players(pack, character)
+            groups[status.status].append(
+                f"{players} as {character.name}" if players else character.name
+            )
+            source_ids += status.sources
+            if (date := claim_date(pack, status)) is not None:
+                dates.append(date)
+    if not any(groups.values()):
+        return None
+    season = pack.info.upcoming_season
+    lines = []
+    if groups[StatusKind.RETURNING]:
+        lines.append(
+            f"**Returning in season {season}:** " + _join(groups[StatusKind.RETURNING]) + "."
+        )
+    if groups[StatusKind.NEW]:
+        lines.append(f"**New in season {season}:** " + _join(groups[StatusKind.NEW]) + ".")
+    return Composed(
+        body="\n".join(lines),
+        sources=source_refs(pack, source_ids),
+        as_of=max(dates) if dates else None,
+        spoiler=False,
+        status=Status.CONFIRMED.value,
+    )
+
+
+def _compose_fates(pack: Pack, entity_ids: Sequence[str]) -> Composed | None:
+    lines = []
+    source_ids: list[str] = []
+    spoiler = False
+    for entity in entity_ids:
+        character = pack.characters.get(entity)
+        if character is None or character.previous_fate is None:
+            continue
+        lines.append(f"**{character.name}:** {character.previous_fate.text}")
+        source_ids += character.previous_fate.sources
+        spoiler = spoiler or character.previous_fate.spoiler
+    if not lines:
+        return None
+    refs = source_refs(pack, source_ids)
+    dates = [r.published for r in refs if r.published]
+    return Composed("\n".join(lines), refs, max(dates) if dates else None, spoiler)

@@ -1,0 +1,348 @@
+"""The answering engine: question in, :class:`Answer` out.
+
+It matches the question against every pack, decides whether to answer, ask back or decline,
+and composes the answer. The decision thresholds are named constants, tuned on the dev set
+(``python -m bot eval tests/data/devset.jsonl``).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from bot.core.answer import Answer, Outcome, Reason, SourceRef, Suggestion
+from bot.core.compose import compose, entity_name, source_refs
+from bot.core.loader import Knowledge, Pack
+from bot.core.matcher import Match, PackIndex
+from bot.core.models import Claim
+from bot.core.normalise import is_meaningful
+from bot.core.ranking import answerable, claim_date
+
+MAX_QUESTION_CHARS = 500
+"""Longer questions are answered from their start."""
+ANSWER_THRESHOLD = 0.45
+"""Lowest intent score the bot answers with."""
+SUGGEST_THRESHOLD = 0.30
+"""Lowest score for an intent to be offered in "Did you mean…"."""
+ASK_BACK_MARGIN = 0.06
+"""When the runner-up is this close to the best intent, the bot asks back."""
+ENTITY_BONUS = 0.12
+"""Added to intents that can be about the character or person the question names."""
+MAX_SUGGESTIONS = 3
+
+
+@dataclass(frozen=True)
+class TimelineStep:
+    date: dt.date | None
+    text: str
+    status: str
+    sources: tuple[SourceRef, ...]
+    current: bool
+    superseded: bool
+    answerable: bool
+    claim_id: str
+
+
+@dataclass(frozen=True)
+class Timeline:
+    pack: str
+    topic: str
+    entities: tuple[str, ...]
+    steps: tuple[TimelineStep, ...]
+
+
+class Engine:
+    """Answers questions from one loaded :class:`Knowledge`; immutable, rebuilt on reload."""
+
+    def __init__(self, knowledge: Knowledge) -> None:
+        self.knowledge = knowledge
+        self.indexes = {pack.info.id: PackIndex.build(pack) for pack in knowledge.packs}
+        self.packs = {pack.info.id: pack for pack in knowledge.packs}
+
+    # -- questions ------------------------------------------------------------------------
+
+    def ask(self, question: str) -> Answer:
+        truncated = len(question) > MAX_QUESTION_CHARS
+        text = question[:MAX_QUESTION_CHARS]
+        if not is_meaningful(text) or not self.indexes:
+            return self._decline(question, Reason.EMPTY, None, truncated=truncated)
+        match = self._best_match(text)
+        pack = self.packs[match.pack]
+        if match.other_shows and not match.mentions_pack and not match.entities:
+            return self._decline(question, Reason.OTHER_SHOW, pack, match, truncated=truncated)
+        if any(season not in pack.info.seasons for season in match.seasons):
+            return self._decline(question, Reason.OTHER_SEASON, pack, match, truncated=truncated)
+        ranked = self._rank(pack, match)
+        entity_ids = tuple(m.entity_id for m in match.entities)
+        top_intent, top_score = ranked[0] if ranked else ("", 0.0)
+        runner_up = ranked[1][1] if len(ranked) > 1 else 0.0
+        if top_score < ANSWER_THRESHOLD:
+            if (match.entities or match.mentions_pack) and top_score >= SUGGEST_THRESHOLD:
+                return self._ask_back(question, pack, ranked, entity_ids, top_score, truncated)
+            if match.entities and not ranked:
+                return self._ask_back(question, pack, [], entity_ids, top_score, truncated)
+            return self._decline(question, Reason.OFF_TOPIC, pack, match, truncated=truncated)
+        if top_score - runner_up < ASK_BACK_MARGIN and runner_up >= SUGGEST_THRESHOLD:
+            return self._ask_back(question, pack, ranked, entity_ids, top_score, truncated)
+        return self.answer_intent(
+            top_intent,
+            entity_ids,
+            pack_id=pack.info.id,
+            question=question,
+            confidence=top_score,
+            truncated=truncated,
+        )
+
+    def answer_intent(
+        self,
+        intent: str,
+        entity_ids: Sequence[str] = (),
+        *,
+        pack_id: str | None = None,
+        question: str | None = None,
+        confidence: float = 1.0,
+        truncated: bool = False,
+    ) -> Answer:
+        """Answer an intent directly: slash commands and "Did you mean" choices come here."""
+        pack = self._pack(pack_id)
+        asked = (
+            question if question is not None else self._intent_question(pack, intent, entity_ids)
+        )
+        if pack is None or intent not in pack.intents:
+            return self._decline(asked, Reason.NO_CLAIM, pack, truncated=truncated)
+        usable = [e for e in entity_ids if e in pack.characters or e in pack.people]
+        composed = compose(pack, intent, usable)
+        if composed is None:
+            return self._decline(asked, Reason.NO_CLAIM, pack, intent=intent, truncated=truncated)
+        return Answer(
+            question=asked,
+            outcome=Outcome.ANSWER,
+            body=composed.body,
+            intent=intent,
+            confidence=round(min(max(confidence, 0.0), 1.0), 3),
+            entities=tuple(entity_name(pack, e) for e in usable),
+            sources=composed.sources,
+            as_of=composed.as_of,
+            spoiler=composed.spoiler,
+            notes=composed.notes,
+            claim_id=composed.claim_id,
+            status=composed.status,
+            pack=pack.info.id,
+            pack_title=pack.info.title,
+            truncated=truncated,
+        )
+
+    # -- listings -------------------------------------------------------------------------
+
+    def sources(self, pack_id: str | None = None) -> list[SourceRef]:
+        pack = self._pack(pack_id)
+        if pack is None:
+            return []
+        refs = list(source_refs(pack, pack.sources))
+        refs.sort(key=lambda r: (r.published is None, r.published or dt.date.min), reverse=False)
+        return refs
+
+    def timeline(
+        self, topic: str, entity_ids: Sequence[str] = (), pack_id: str | None = None
+    ) -> Timeline:
+        """How the answer to a topic changed, oldest first; undated claims by what they replace."""
+        pack = self._pack(pack_id)
+        if pack is None:
+            return Timeline("", topic, (), ())
+        claims = [c for c in pack.claims.values() if c.topic == topic]
+        if entity_ids:
+            claims = [c for c in claims if set(c.entities) & set(entity_ids)] or claims
+        current = compose(pack, topic, list(entity_ids))
+        superseded = {old for c in claims if answerable(pack, c) for old in c.supersedes}
+        placed = _timeline_dates(pack, claims)
+        ordered = sorted(
+            claims, key=lambda c: (placed[c.id] is None, placed[c.id] or dt.date.min, c.id)
+        )
+        steps = tuple(
+            TimelineStep(
+                date=claim_date(pack, c),
+                text=c.summary or c.answer,
+                status=c.status.value,
+                sources=source_refs(pack, c.sources),
+                current=current is not None and current.claim_id == c.id,
+                superseded=c.id in superseded,
+                answerable=answerable(pack, c),
+                claim_id=c.id,
+            )
+            for c in ordered
+        )
+        names = tuple(entity_name(pack, e) for e in entity_ids)
+        return Timeline(pack.info.id, topic, names, steps)
+
+    def topics(self, pack_id: str | None = None) -> list[str]:
+        pack = self._pack(pack_id)
+        return list(pack.intents) if pack else []
+
+    def names(self) -> list[tuple[str, str, str]]:
+        """(pack id, entity id, display name) for every character and person, for autocomplete."""
+        result = []
+        for pack in self.packs.values():
+            for character in pack.characters.values():
+                actors = ", ".join(
+                    pack.people[p].name for p in character.played_by if p in pack.people
+                )
+                label = f"{character.name} ({actors})" if actors else character.name
+                result.append((pack.info.id, character.id, label))
+            for person in pack.people.values():
+                result.append((pack.info.id, person.id, person.name))
+        return result
+
+    def find_entity(self, text: str, pack_id: str | None = None) -> str | None:
+        """An entity id from an id, a name or an alias (as typed into /cast)."""
+        pack = self._pack(pack_id)
+        if pack is None:
+            return None
+        if text in pack.characters or text in pack.people:
+            return text
+        match = self.indexes[pack.info.id].match(text)
+        return match.entities[0].entity_id if match.entities else None
+
+    # -- internals ------------------------------------------------------------------------
+
+    def _pack(self, pack_id: str | None) -> Pack | None:
+        if pack_id is not None:
+            return self.packs.get(pack_id)
+        return next(iter(self.packs.values()), None)
+
+    def _best_match(self, text: str) -> Match:
+        matches = [index.match(text) for index in self.indexes.values()]
+
+        def strength(match: Match) -> tuple[bool, int, float]:
+            return (match.mentions_pack, len(match.entities), match.best.score if match.best else 0)
+
+        return max(matches, key=strength)
+
+    def _rank(self, pack: Pack, match: Match) -> list[tuple[str, float]]:
+        kinds = {m.kind for m in match.entities}
+        ranked = []
+        for score in match.scores:
+            intent = pack.intents[score.intent]
+            value = score.score
+            if kinds and kinds & set(intent.entity_kinds):
+                value += ENTITY_BONUS
+            ranked.append((score.intent, round(min(value, 1.0), 4)))
+        ranked.sort(key=lambda pair: pair[1], reverse=True)
+        return ranked
+
+    def _intent_question(self, pack: Pack | None, intent: str, entity_ids: Sequence[str]) -> str:
+        if pack is None or intent not in pack.intents:
+            return intent
+        template = pack.intents[intent].question
+        names = [entity_name(pack, e) for e in entity_ids]
+        if "{name}" in template:
+            return template.replace("{name}", " and ".join(names) if names else pack.info.title)
+        return template
+
+    def _suggestions(
+        self, pack: Pack, ranked: Sequence[tuple[str, float]], entity_ids: Sequence[str]
+    ) -> tuple[Suggestion, ...]:
+        chosen: list[str] = [i for i, s in ranked if s >= SUGGEST_THRESHOLD][:MAX_SUGGESTIONS]
+        if entity_ids:
+            kinds = {
+                "character" if e in pack.characters else "person"
+                for e in entity_ids
+                if e in pack.characters or e in pack.people
+            }
+            for intent in pack.intents.values():
+                if len(chosen) >= MAX_SUGGESTIONS:
+                    break
+                if kinds & set(intent.entity_kinds) and intent.id not in chosen:
+                    chosen.append(intent.id)
+        result = []
+        for intent in chosen:
+            about = tuple(entity_ids) if set(pack.intents[intent].entity_kinds) else ()
+            if compose(pack, intent, list(about)) is None:
+                continue
+            label = self._intent_question(pack, intent, about)
+            result.append(Suggestion(label=label, intent=intent, entities=about, pack=pack.info.id))
+        return tuple(result)
+
+    def _ask_back(
+        self,
+        question: str,
+        pack: Pack,
+        ranked: Sequence[tuple[str, float]],
+        entity_ids: Sequence[str],
+        confidence: float,
+        truncated: bool,
+    ) -> Answer:
+        suggestions = self._suggestions(pack, ranked, entity_ids)
+        if not suggestions:
+            return self._decline(question, Reason.OFF_TOPIC, pack, truncated=truncated)
+        return Answer(
+            question=question,
+            outcome=Outcome.ASK_BACK,
+            body="I'm not sure what you're asking. Did you mean:\n"
+            + "\n".join(f"• {s.label}" for s in suggestions),
+            confidence=round(confidence, 3),
+            entities=tuple(entity_name(pack, e) for e in entity_ids),
+            suggestions=suggestions,
+            reason=Reason.UNSURE,
+            pack=pack.info.id,
+            pack_title=pack.info.title,
+            truncated=truncated,
+        )
+
+    def _decline(
+        self,
+        question: str,
+        reason: Reason,
+        pack: Pack | None,
+        match: Match | None = None,
+        *,
+        intent: str | None = None,
+        truncated: bool = False,
+    ) -> Answer:
+        title = pack.info.title if pack else "this show"
+        if reason is Reason.OTHER_SHOW and match is not None:
+            shows = ", ".join(match.other_shows)
+            body = f"I only answer questions about *{title}*, so I can't help with {shows}."
+        elif reason is Reason.OTHER_SEASON and pack is not None:
+            seasons = " and ".join(str(s) for s in pack.info.seasons)
+            body = f"I only have sourced news about seasons {seasons} of *{title}*."
+        elif reason is Reason.NO_CLAIM:
+            body = (
+                f"I don't have a sourced answer to that about *{title}* yet. "
+                "The moderators see unanswered questions and can add one."
+            )
+        elif reason is Reason.EMPTY:
+            body = f"Ask me anything about *{title}*: release date, cast, plot, a recap and more."
+        else:
+            body = (
+                f"Sorry, I can only answer questions about *{title}*: the release date, "
+                "cast, plot, a season 1 recap and more. Try: “When is season 2 coming out?”"
+            )
+        return Answer(
+            question=question,
+            outcome=Outcome.DECLINE,
+            body=body,
+            reason=reason,
+            confidence=0.0,
+            pack=pack.info.id if pack else None,
+            pack_title=pack.info.title if pack else None,
+            truncated=truncated,
+            extra={"declined_intent": intent} if intent else {},
+        )
+
+
+def _timeline_dates(pack: Pack, items: Sequence[Claim]) -> dict[str, dt.date | None]:
+    """Dates to order a timeline by: an undated claim sits just after the claims it replaces."""
+    placed: dict[str, dt.date | None] = {c.id: claim_date(pack, c) for c in items}
+    for _ in range(len(items)):
+        changed = False
+        for claim in items:
+            if placed[claim.id] is not None:
+                continue
+            before = [placed[o] for o in claim.supersedes if placed.get(o) is not None]
+            if before:
+                placed[claim.id] = max(d for d in before if d is not None)
+                changed = True
+        if not changed:
+            break
+    return placed

@@ -1,0 +1,70 @@
+"""The live knowledge: load, reload, and keep the last good knowledge on any error.
+
+Front ends hold one :class:`Library` and read ``library.engine`` for every question. A reload
+that finds problems leaves the engine untouched and reports the problems.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from bot.core.engine import Engine
+from bot.core.loader import Knowledge, load_knowledge
+from bot.core.problems import KnowledgeError, Problem
+
+
+@dataclass(frozen=True)
+class ReloadResult:
+    ok: bool
+    knowledge: Knowledge | None
+    problems: tuple[Problem, ...] = ()
+    changed: bool = False
+    at: dt.datetime = field(default_factory=lambda: dt.datetime.now(dt.UTC))
+
+    def summary(self) -> str:
+        if self.ok and self.knowledge is not None:
+            totals = self.knowledge.totals()
+            state = "reloaded" if self.changed else "unchanged"
+            return f"Knowledge {state} (hash {self.knowledge.content_hash}): " + ", ".join(
+                f"{v} {k}" for k, v in totals.items()
+            )
+        count = len(self.problems)
+        return (
+            f"Reload refused: {count} problem{'s' if count != 1 else ''}; kept the live knowledge."
+        )
+
+
+class Library:
+    """Holds the current engine for a knowledge root."""
+
+    def __init__(self, root: Path, engine: Engine) -> None:
+        self.root = root
+        self.engine = engine
+        self.last_result = ReloadResult(True, engine.knowledge)
+
+    @classmethod
+    def open(cls, root: Path) -> Library:
+        """Load the knowledge, or raise KnowledgeError: with nothing good yet, nothing to serve."""
+        return cls(root, Engine(load_knowledge(root)))
+
+    @property
+    def knowledge(self) -> Knowledge:
+        return self.engine.knowledge
+
+    def reload(self) -> ReloadResult:
+        try:
+            knowledge = load_knowledge(self.root)
+        except KnowledgeError as exc:
+            result = ReloadResult(False, None, tuple(exc.problems))
+        except OSError as exc:
+            problem = Problem(str(self.root), None, "", f"cannot read knowledge: {exc}")
+            result = ReloadResult(False, None, (problem,))
+        else:
+            changed = knowledge.content_hash != self.engine.knowledge.content_hash
+            if changed:
+                self.engine = Engine(knowledge)
+            result = ReloadResult(True, self.engine.knowledge, (), changed)
+        self.last_result = result
+        return result

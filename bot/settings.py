@@ -1,0 +1,65 @@
+"""Typed settings from the environment or ``.env``, built once in ``main()`` and passed down.
+
+Nothing reads the environment at import time, so tests and the console need no token.
+Every setting is listed, with a comment, in ``.env.example``.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+from pydantic import Field, SecretStr, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+
+def _id_list(value: object) -> object:
+    if isinstance(value, str):
+        return [int(part) for part in value.replace(",", " ").split()]
+    return value
+
+
+class Settings(BaseSettings):
+    """Everything the person hosting the bot can configure."""
+
+    model_config = SettingsConfigDict(
+        env_file=".env", env_file_encoding="utf-8", extra="ignore", frozen=True
+    )
+
+    discord_token: SecretStr | None = Field(default=None, description="Bot token; unset = console")
+    knowledge_dir: Path = Path("knowledge")
+    database_path: Path = Path("data/fanbot.sqlite3")
+    dev_guild_id: int | None = None
+    moderator_role_ids: Annotated[list[int], NoDecode] = Field(default_factory=list)
+    mod_log_channel_id: int | None = None
+    log_level: str = "INFO"
+    answer_plain_messages: bool = True
+    watch_knowledge: bool = True
+    question_retention_days: int = Field(default=90, ge=1)
+    user_hash_salt: SecretStr = SecretStr("change-me")
+    cooldown_rate: int = Field(default=5, ge=1)
+    cooldown_seconds: float = Field(default=30.0, gt=0)
+    low_confidence: float = Field(default=0.6, ge=0, le=1)
+
+    @field_validator("moderator_role_ids", mode="before")
+    @classmethod
+    def _split_ids(cls, value: object) -> object:
+        return _id_list(value)
+
+    @field_validator("dev_guild_id", "mod_log_channel_id", mode="before")
+    @classmethod
+    def _blank_is_none(cls, value: object) -> object:
+        return None if value == "" else value
+
+    @field_validator("log_level")
+    @classmethod
+    def _level(cls, value: str) -> str:
+        level = value.upper()
+        if level not in {"DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"}:
+            raise ValueError("expected DEBUG, INFO, WARNING, ERROR or CRITICAL")
+        return level
+
+    @property
+    def token(self) -> str | None:
+        token = self.discord_token.get_secret_value().strip() if self.discord_token else ""
+        return token or None
