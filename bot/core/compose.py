@@ -102,14 +102,11 @@ def _compose_claim(pack: Pack, intent: str, entity_ids: Sequence[str]) -> Compos
     disagreeing = _disagreeing(pack, claim)
     source_ids = list(claim.sources)
     if disagreeing:
-        notes.append(
-            "Sources disagree: "
-            + "; ".join(
-                f"{_label(other)} ({_outlets(pack, other)}, {format_date(claim_date(pack, other))})"
-                for other in disagreeing
-            )
-            + f", against {_label(claim)} ({_outlets(pack, claim)})."
+        others = "; ".join(
+            f"{_outlets(pack, other)} ({format_date(claim_date(pack, other))}) says {_label(other)}"
+            for other in disagreeing
         )
+        notes.append(f"Sources disagree: {_outlets(pack, claim)} says {_label(claim)}; {others}.")
         source_ids += [s for other in disagreeing for s in other.sources]
     return Composed(
         body=claim.answer,

@@ -244,7 +244,7 @@ def _validation_problem(path: str, text: str, data: dict[str, Any], error: Any) 
 
 
 def _entry_line(text: str, table: str, index: int) -> int | None:
-    header = re.compile(rf"^\s*\[\[\s*{re.escape(table)}\s*\]\]", re.MULTILINE)
+    header = re.compile(rf"^[ \t]*\[\[[ \t]*{re.escape(table)}[ \t]*\]\]", re.MULTILINE)
     for count, match in enumerate(header.finditer(text)):
         if count == index:
             return text.count("\n", 0, match.start()) + 1
