@@ -1,0 +1,182 @@
+"""The answer composer and the store's rules, on the fictional mini pack."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from pathlib import Path
+
+from bot.core.answer import Outcome, Reason
+from bot.core.engine import Engine
+from bot.core.loader import load_knowledge
+from bot.core.render import render_text
+
+Edit = Callable[[str, str], Path]
+
+
+def test_latest_claim_wins_and_official_beats_press_on_the_same_day(mini_engine: Engine) -> None:
+    answer = mini_engine.answer_intent("release")
+    assert answer.claim_id == "release-studio-2024"
+    assert answer.as_of == dt.date(2024, 3, 1)
+    assert [s.outlet for s in answer.sources] == ["Studio Newsroom"]
+    assert answer.sources[0].url == "https://example.org/studio-2024"
+
+
+def test_debunked_and_unreliable_claims_are_never_the_answer(mini_engine: Engine) -> None:
+    answer = mini_engine.answer_intent("release")
+    assert "out now" not in answer.body.lower()
+    step = next(
+        s for s in mini_engine.timeline("release").steps if s.claim_id.endswith("spam-2025")
+    )
+    assert not step.answerable and not step.current
+
+
+def test_supersede_note_names_the_estimates_that_did_not_hold(mini_engine: Engine) -> None:
+    answer = mini_engine.answer_intent("release")
+    assert answer.notes == ("Earlier estimates of early 2024 did not hold.",)
+
+
+def test_undated_claim_never_outranks_a_dated_one(mini_root: Path, edit: Edit) -> None:
+    edit(
+        "claims/undated.toml",
+        '[[claim]]\nid = "undated-new"\ntopic = "production"\nanswer = "Undated says X."\n'
+        'sources = ["blog-undated"]\nstatus = "confirmed"\n',
+    )
+    engine = Engine(load_knowledge(mini_root))
+    assert engine.answer_intent("production").claim_id == "wrap-paper-a"
+
+
+def test_same_tier_disagreement_is_stated(mini_engine: Engine) -> None:
+    answer = mini_engine.answer_intent("production")
+    assert answer.claim_id == "wrap-paper-a"
+    (note,) = answer.notes
+    assert note.startswith("Sources disagree: Paper A says wrapped 1 February 2025;")
+    assert "Paper B (1 February 2025) says wrapped 31 January 2025" in note
+    assert {s.outlet for s in answer.sources} == {"Paper A", "Paper B"}
+
+
+def test_lower_tier_contradiction_is_not_stated(mini_root: Path, edit: Edit) -> None:
+    edit(
+        "claims/lower.toml",
+        '[[claim]]\nid = "wrap-blog"\ntopic = "production"\nanswer = "A blog says March."\n'
+        'as_of = 2025-02-02\nsources = ["blog-2023"]\nstatus = "reported"\n'
+        'contradicts = ["wrap-paper-a"]\n',
+    )
+    engine = Engine(load_knowledge(mini_root))
+    answer = engine.answer_intent("production")
+    assert all("blog" not in note.lower() for note in answer.notes)
+
+
+def test_cast_about_a_character_says_who_plays_them_and_if_they_return(
+    mini_engine: Engine,
+) -> None:
+    answer = mini_engine.ask("who plays meena?")
+    assert answer.intent == "cast"
+    assert answer.entities == ("Mina Cho",)
+    assert answer.body.startswith("**Mina Cho** is played by **Jo Bright**")
+    assert "returns in season 2 (confirmed)" in answer.body
+    assert answer.as_of == dt.date(2024, 3, 1)
+
+
+def test_cast_about_a_person_answers_the_other_direction(mini_engine: Engine) -> None:
+    answer = mini_engine.ask("who does jo brite play")
+    assert answer.intent == "cast" and answer.entities == ("Jo Bright",)
+    assert "**Mina Cho** is played by **Jo Bright**" in answer.body
+
+
+def test_cast_without_a_name_lists_returning_and_new(mini_engine: Engine) -> None:
+    answer = mini_engine.answer_intent("cast")
+    assert answer.body.splitlines() == [
+        "**Returning in season 2:** **Jo Bright** as Mina Cho.",
+        "**New in season 2:** **Sam Kettle** as Old Pete.",
+    ]
+
+
+def test_recap_about_a_character_is_a_spoiler(mini_engine: Engine) -> None:
+    answer = mini_engine.ask("what happened to mina at the end")
+    assert answer.intent == "recap" and answer.spoiler
+    assert "closes the diner" in answer.body
+    assert render_text(answer).startswith("[Spoiler]")
+
+
+def test_timeline_runs_oldest_to_newest_with_undated_after_what_it_replaced(
+    mini_engine: Engine,
+) -> None:
+    steps = mini_engine.timeline("release").steps
+    assert [s.claim_id for s in steps] == [
+        "release-blog-2023",
+        "release-blog-undated",
+        "release-paper-2024",
+        "release-studio-2024",
+        "release-spam-2025",
+    ]
+    assert [s.current for s in steps] == [False, False, False, True, False]
+    assert steps[0].superseded and steps[1].superseded
+
+
+def test_sources_listing_is_sorted_by_date_with_undated_last(mini_engine: Engine) -> None:
+    sources = mini_engine.sources()
+    assert sources[0].outlet == "Fan Blog"
+    assert sources[-1].published is None
+
+
+def test_declines_questions_about_other_shows(mini_engine: Engine) -> None:
+    answer = mini_engine.ask("when is sunrise bakery season 2 coming out")
+    assert answer.outcome is Outcome.DECLINE and answer.reason is Reason.OTHER_SHOW
+    assert answer.intent is None
+    assert "Sunrise Bakery" in answer.body
+
+
+def test_declines_seasons_the_pack_does_not_cover(mini_engine: Engine) -> None:
+    answer = mini_engine.ask("when is season 3 coming out")
+    assert answer.reason is Reason.OTHER_SEASON
+
+
+def test_declines_chit_chat_and_gibberish(mini_engine: Engine) -> None:
+    for text in ("hello there", "asdkjh qwpoe zmxn", "i like turtles", "🧟🧟🧟", "   "):
+        assert not mini_engine.ask(text).answered, text
+
+
+def test_declines_on_topic_question_without_a_claim(mini_root: Path, edit: Edit) -> None:
+    (mini_root / "minipack" / "claims" / "production.toml").unlink()
+    engine = Engine(load_knowledge(mini_root))
+    answer = engine.ask("has filming wrapped yet")
+    assert answer.outcome is Outcome.DECLINE and answer.reason is Reason.NO_CLAIM
+
+
+def test_a_bare_name_asks_back_with_that_name(mini_engine: Engine) -> None:
+    answer = mini_engine.ask("mina??")
+    assert answer.outcome is Outcome.ASK_BACK
+    labels = [s.label for s in answer.suggestions]
+    assert "Who plays Mina Cho?" in labels
+    assert all(s.entities == ("mina-cho",) for s in answer.suggestions)
+
+
+def test_suggestion_answers_directly(mini_engine: Engine) -> None:
+    suggestion = mini_engine.ask("mina??").suggestions[0]
+    answer = mini_engine.answer_intent(
+        suggestion.intent, suggestion.entities, pack_id=suggestion.pack
+    )
+    assert answer.answered and answer.question == suggestion.label
+
+
+def test_long_questions_are_answered_from_their_start(mini_engine: Engine) -> None:
+    answer = mini_engine.ask("when is season 2 coming out? " + "blah " * 300)
+    assert answer.truncated and answer.intent == "release"
+    assert "answered from its beginning" in render_text(answer)
+
+
+def test_a_second_pack_works_by_adding_a_folder(mini_root: Path) -> None:
+    import shutil
+
+    second = mini_root / "secondpack"
+    shutil.copytree(mini_root / "minipack", second)
+    pack_toml = (second / "pack.toml").read_text()
+    pack_toml = pack_toml.replace('id = "minipack"', 'id = "secondpack"')
+    pack_toml = pack_toml.replace("Moonlight Diner", "Starlight Garage")
+    pack_toml = pack_toml.replace('"MLD", ', "").replace('"달빛 식당"', '"별빛 차고"')
+    (second / "pack.toml").write_text(pack_toml)
+    engine = Engine(load_knowledge(mini_root))
+    assert set(engine.packs) == {"minipack", "secondpack"}
+    assert engine.ask("starlight garage: when is season 2 out").pack == "secondpack"
+    assert engine.ask("moonlight diner season 2 release date").pack == "minipack"
