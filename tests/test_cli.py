@@ -1,0 +1,130 @@
+"""The command line's contracts: ``ask --json`` (one and many), ``validate``, ``eval``, ``chat``."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from bot.cli import main
+from bot.core.render import JSON_KEYS
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def run(*args: str, stdin: str = "", cwd: Path = ROOT) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "bot", *args],
+        input=stdin,
+        capture_output=True,
+        text=True,
+        cwd=cwd,
+        timeout=60,
+        check=False,
+    )
+
+
+def test_ask_json_has_exactly_the_contract_keys(
+    mini_root: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["--knowledge", str(mini_root), "ask", "--json", "who plays meena?"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert tuple(data) == JSON_KEYS
+    assert data["intent"] == "cast"
+    assert 0 <= data["confidence"] <= 1
+    assert data["entities"] == ["Mina Cho"]
+    assert data["as_of"] == "2024-03-01"
+    assert data["spoiler"] is False
+    assert data["suggestions"] == []
+    assert data["sources"] == [
+        {
+            "title": "Studio announces season 2",
+            "outlet": "Studio Newsroom",
+            "published": "2024-03-01",
+            "url": "https://example.org/studio-2024",
+        }
+    ]
+    assert "Jo Bright" in data["answer"] and "As of 1 March 2024" in data["answer"]
+
+
+def test_ask_json_stdin_answers_each_line_in_order(mini_root: Path) -> None:
+    questions = ["when is season 2 out", "mina??", "hello", "", "what happened to mina"]
+    result = run("--knowledge", str(mini_root), "ask", "--json", "-", stdin="\n".join(questions))
+    assert result.returncode == 0, result.stderr
+    lines = [json.loads(line) for line in result.stdout.splitlines()]
+    assert [line["question"] for line in lines] == questions
+    assert [line["intent"] for line in lines] == ["release", None, None, None, "recap"]
+    assert lines[1]["suggestions"] and lines[1]["as_of"] is None
+    assert lines[4]["spoiler"] is True
+    assert all(tuple(line) == JSON_KEYS for line in lines)
+
+
+def test_ask_prints_the_answer_as_a_person_reads_it(
+    mini_root: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    main(["--knowledge", str(mini_root), "ask", "when", "is", "season", "2", "out"])
+    out = capsys.readouterr().out
+    assert "spring 2025" in out and "As of 1 March 2024" in out and "Source:" in out
+
+
+def test_validate_ok_and_broken(mini_root: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["validate", str(mini_root)]) == 0
+    assert capsys.readouterr().out.startswith("OK:")
+    (mini_root / "minipack" / "claims" / "bad.toml").write_text('[[claim]]\nid = "x"\n')
+    (mini_root / "minipack" / "worse.toml").write_text("= broken")
+    assert main(["validate", str(mini_root)]) == 1
+    out = capsys.readouterr().out
+    assert "minipack/claims/bad.toml:1" in out and "minipack/worse.toml:1" in out
+    assert "missing field 'topic'" in out
+
+
+def test_a_broken_store_is_a_clear_error_not_a_traceback(mini_root: Path) -> None:
+    (mini_root / "minipack" / "pack.toml").write_text("[pack\n")
+    result = run("--knowledge", str(mini_root), "ask", "hi")
+    assert result.returncode == 2
+    assert "Traceback" not in result.stderr
+    assert "minipack/pack.toml:1" in result.stderr
+
+
+def test_eval_prints_accuracy_precision_recall_declines_and_confusion(
+    mini_root: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    labelled = tmp_path / "set.jsonl"
+    rows = [
+        {"question": "when is season 2 out", "intent": "release"},
+        {"question": "who plays meena", "intent": "cast"},
+        {"question": "hello", "intent": None},
+        {"question": "when is sunrise bakery back", "intent": None},
+    ]
+    labelled.write_text("\n".join(json.dumps(r) for r in rows))
+    assert main(["--knowledge", str(mini_root), "eval", str(labelled)]) == 0
+    out = capsys.readouterr().out
+    assert "accuracy: 100.0%" in out
+    assert "decline rate on must-not-answer questions: 100.0%" in out
+    assert "release" in out and "precision" in out and "confusion" in out
+
+
+def test_chat_console_with_piped_input(mini_root: Path) -> None:
+    result = run("--knowledge", str(mini_root), "chat", stdin="who plays pete\n/timeline release\n")
+    assert result.returncode == 0, result.stderr
+    assert "**Old Pete** is played by **Sam Kettle**" in result.stdout
+    assert "Timeline: release" in result.stdout and "[current answer]" in result.stdout
+
+
+def test_run_without_a_token_is_the_console(mini_root: Path, tmp_path: Path) -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "bot", "--knowledge", str(mini_root)],
+        input="when is season 2 out\n",
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        timeout=60,
+        env={"PATH": "/usr/bin:/bin", "PYTHONPATH": str(ROOT)},
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    assert "No DISCORD_TOKEN set" in result.stdout
+    assert "spring 2025" in result.stdout
