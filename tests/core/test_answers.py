@@ -180,3 +180,28 @@ def test_a_second_pack_works_by_adding_a_folder(mini_root: Path) -> None:
     assert set(engine.packs) == {"minipack", "secondpack"}
     assert engine.ask("starlight garage: when is season 2 out").pack == "secondpack"
     assert engine.ask("moonlight diner season 2 release date").pack == "minipack"
+
+
+def test_preview_shows_the_new_answer_without_changing_anything(mini_root: Path) -> None:
+    from bot.core.preview import preview
+
+    knowledge = load_knowledge(mini_root)
+    pasted = (
+        '[[claim]]\nid = "release-2024-06"\ntopic = "release"\n'
+        'answer = "Now **summer 2025**."\nas_of = 2024-06-01\n'
+        'sources = ["studio-2024"]\nstatus = "confirmed"\n'
+    )
+    result = preview(knowledge, pasted)
+    assert result.ok
+    (answer,) = result.answers
+    assert "summer 2025" in answer.body
+    assert "spring 2025" in Engine(load_knowledge(mini_root)).answer_intent("release").body
+
+
+def test_preview_reports_problems(mini_root: Path) -> None:
+    from bot.core.preview import preview
+
+    result = preview(load_knowledge(mini_root), '[[claim]]\nid = "x"\ntopic = "release"\n')
+    assert not result.ok
+    assert {p.file for p in result.problems} == {"minipack/preview.toml"}
+    assert any("missing field 'answer'" in p.message for p in result.problems)
