@@ -1,0 +1,1 @@
+"""The Discord front end: a thin layer that posts what the core answers."""

@@ -1,0 +1,85 @@
+"""The Discord bot: a ``commands.Bot`` holding the live knowledge, the store and the settings.
+
+Resources are created in ``main()`` (see :mod:`bot.transport.runner`) and handed in, as in
+discord.py's ``advanced_startup`` example; ``setup_hook`` loads one extension per feature.
+Commands are synced only on request (``python -m bot sync``, ``/owner sync``), or to the dev
+guild at startup when one is configured.
+"""
+
+from __future__ import annotations
+
+import logging
+
+import discord
+from discord import app_commands
+from discord.ext import commands
+
+from bot.core.library import Library
+from bot.settings import Settings
+from bot.store import Database
+from bot.transport.errors import handle_app_command_error
+from bot.transport.records import Records
+
+log = logging.getLogger(__name__)
+
+EXTENSIONS = (
+    "bot.transport.exts.answers",
+    "bot.transport.exts.buttons",
+    "bot.transport.exts.messages",
+    "bot.transport.exts.moderation",
+    "bot.transport.exts.guild_config",
+    "bot.transport.exts.owner",
+)
+
+
+def gateway_intents(settings: Settings) -> discord.Intents:
+    """Only what the bot uses; message content only when it answers plain messages."""
+    intents = discord.Intents.none()
+    intents.guilds = True
+    intents.guild_messages = True
+    intents.dm_messages = True
+    intents.message_content = settings.answer_plain_messages
+    return intents
+
+
+class FanBot(commands.Bot):
+    def __init__(
+        self,
+        settings: Settings,
+        library: Library,
+        database: Database | None,
+        **options: object,
+    ) -> None:
+        super().__init__(
+            command_prefix=commands.when_mentioned,
+            intents=gateway_intents(settings),
+            allowed_mentions=discord.AllowedMentions.none(),
+            help_command=None,
+            **options,  # type: ignore[arg-type]
+        )
+        self.settings = settings
+        self.library = library
+        self.records = Records(database, settings)
+        self.tree.on_error = self._on_tree_error
+
+    async def setup_hook(self) -> None:
+        for extension in EXTENSIONS:
+            await self.load_extension(extension)
+        await self.records.knowledge_loaded(self.library.last_result, trigger="startup")
+        if self.settings.dev_guild_id is not None:
+            guild = discord.Object(self.settings.dev_guild_id)
+            self.tree.copy_global_to(guild=guild)
+            synced = await self.tree.sync(guild=guild)
+            log.info("synced %d commands to dev guild %s", len(synced), guild.id)
+
+    async def _on_tree_error(
+        self, interaction: discord.Interaction, error: app_commands.AppCommandError
+    ) -> None:
+        await handle_app_command_error(interaction, error)
+
+    async def on_ready(self) -> None:
+        log.info("ready as %s in %d guilds", self.user, len(self.guilds))
+
+    async def close(self) -> None:
+        await super().close()
+        await self.records.close()

@@ -1,0 +1,56 @@
+"""Reusable permission and rate checks for app commands (after RoboDanny's checks module)."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+import discord
+from discord import app_commands
+
+from bot.transport.errors import NotModerator, NotOwner
+
+if TYPE_CHECKING:
+    from bot.transport.bot import FanBot
+
+
+def fan_bot(interaction: discord.Interaction[Any]) -> FanBot:
+    return interaction.client  # type: ignore[no-any-return]
+
+
+def is_moderator_member(member: discord.abc.User, moderator_roles: set[int]) -> bool:
+    if not isinstance(member, discord.Member):
+        return False
+    if member.guild_permissions.manage_guild:
+        return True
+    return any(role.id in moderator_roles for role in member.roles)
+
+
+def moderator_only() -> Any:
+    """Manage Server, or a role listed in MODERATOR_ROLE_IDS."""
+
+    async def predicate(interaction: discord.Interaction[Any]) -> bool:
+        roles = set(fan_bot(interaction).settings.moderator_role_ids)
+        if not is_moderator_member(interaction.user, roles):
+            raise NotModerator()
+        return True
+
+    return app_commands.check(predicate)
+
+
+def owner_only() -> Any:
+    async def predicate(interaction: discord.Interaction[Any]) -> bool:
+        if not await fan_bot(interaction).is_owner(interaction.user):
+            raise NotOwner()
+        return True
+
+    return app_commands.check(predicate)
+
+
+def _cooldown(interaction: discord.Interaction[Any]) -> app_commands.Cooldown:
+    settings = fan_bot(interaction).settings
+    return app_commands.Cooldown(settings.cooldown_rate, settings.cooldown_seconds)
+
+
+def user_cooldown() -> Any:
+    """A per-user cooldown whose rate comes from the settings."""
+    return app_commands.checks.dynamic_cooldown(_cooldown, key=lambda i: i.user.id)

@@ -1,0 +1,122 @@
+"""The one place that turns core answers (and problem lists) into Discord embeds.
+
+Content comes from the core; this module only lays it out, keeps it inside Discord's
+limits, wraps spoilers and escapes anything a user typed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import discord
+
+from bot.core.answer import Answer, Outcome, SourceRef
+from bot.core.compose import format_date
+from bot.core.engine import Timeline
+from bot.core.limits import EMBED_DESCRIPTION_LIMIT, EMBED_FIELD_LIMIT, EMBED_TITLE_LIMIT
+from bot.core.problems import Problem
+from bot.core.render import as_of_line, truncation_note
+
+ANSWER_COLOUR = discord.Colour.blurple()
+UNSURE_COLOUR = discord.Colour.gold()
+DECLINE_COLOUR = discord.Colour.light_grey()
+PROBLEM_COLOUR = discord.Colour.red()
+OK_COLOUR = discord.Colour.green()
+
+
+def clip(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+
+
+def quote_user_text(text: str, limit: int = EMBED_TITLE_LIMIT) -> str:
+    """User text shown back: markdown and mentions escaped, one line, clipped."""
+    flat = " ".join(text.split())
+    escaped = discord.utils.escape_mentions(discord.utils.escape_markdown(flat))
+    return clip(escaped, limit)
+
+
+def source_markdown(sources: Sequence[SourceRef], *, with_tier: bool = False) -> str:
+    lines = []
+    for source in sources:
+        date = format_date(source.published) if source.published else "undated"
+        title = discord.utils.escape_markdown(source.title).replace("]", "\\]")
+        label = f"[{title}]({source.url})" if source.url else f"*{title}*"
+        tier = f" · {source.tier}" if with_tier else ""
+        lines.append(f"{source.outlet}: {label} ({date}){tier}")
+    return "\n".join(lines)
+
+
+def sources_embed(sources: Sequence[SourceRef], title: str) -> discord.Embed:
+    embed = discord.Embed(
+        title=clip(title, EMBED_TITLE_LIMIT),
+        description=clip(source_markdown(sources, with_tier=True) or "No sources yet.", 4096),
+        colour=ANSWER_COLOUR,
+    )
+    embed.set_footer(text=f"{len(sources)} sources")
+    return embed
+
+
+def answer_embed(answer: Answer, *, spoiler_wrap: bool = True) -> discord.Embed:
+    colour = {
+        Outcome.ANSWER: ANSWER_COLOUR,
+        Outcome.ASK_BACK: UNSURE_COLOUR,
+        Outcome.DECLINE: DECLINE_COLOUR,
+    }[answer.outcome]
+    body = answer.body
+    if answer.spoiler and spoiler_wrap:
+        body = f"**Spoiler warning** (click to reveal)\n||{body}||"
+    parts = [body, *answer.notes]
+    if note := truncation_note(answer):
+        parts.append(f"*{note}*")
+    embed = discord.Embed(
+        title=quote_user_text(answer.question) if answer.question.strip() else None,
+        description=clip("\n\n".join(parts), EMBED_DESCRIPTION_LIMIT),
+        colour=colour,
+    )
+    if answer.pack_title:
+        embed.set_author(name=clip(answer.pack_title, EMBED_TITLE_LIMIT))
+    if line := as_of_line(answer):
+        embed.add_field(name="True as of", value=line.removeprefix("As of "), inline=True)
+    if answer.sources:
+        name = "Source" if len(answer.sources) == 1 else "Sources"
+        value = clip(source_markdown(answer.sources), EMBED_FIELD_LIMIT)
+        embed.add_field(name=name, value=value, inline=False)
+    if answer.outcome is Outcome.ANSWER:
+        footer = f"Confidence {answer.confidence:.0%}"
+        if answer.status:
+            footer += f" · {answer.status}"
+        embed.set_footer(text=footer + " · Was this helpful? Vote below.")
+    return embed
+
+
+def problems_embed(title: str, problems: Sequence[Problem], *, intro: str = "") -> discord.Embed:
+    lines = [f"`{clip(str(p), 300)}`" for p in problems[:15]]
+    if len(problems) > 15:
+        lines.append(f"…and {len(problems) - 15} more (run `python -m bot validate`).")
+    description = "\n".join([intro, *lines]) if intro else "\n".join(lines)
+    return discord.Embed(
+        title=title,
+        description=clip(description, EMBED_DESCRIPTION_LIMIT),
+        colour=PROBLEM_COLOUR,
+    )
+
+
+def timeline_embed(timeline: Timeline, title: str) -> discord.Embed:
+    lines = []
+    for step in timeline.steps:
+        marks = []
+        if step.current:
+            marks.append("**current answer**")
+        if step.superseded:
+            marks.append("superseded")
+        if not step.answerable:
+            marks.append("not reliable")
+        outlets = ", ".join(dict.fromkeys(s.outlet for s in step.sources))
+        text = step.text if step.current else f"~~{step.text}~~" if step.superseded else step.text
+        suffix = f" · {', '.join(marks)}" if marks else ""
+        lines.append(f"**{format_date(step.date)}**: {text} ({outlets}; {step.status}){suffix}")
+    return discord.Embed(
+        title=clip(title, EMBED_TITLE_LIMIT),
+        description=clip("\n".join(lines) or "Nothing recorded yet.", EMBED_DESCRIPTION_LIMIT),
+        colour=ANSWER_COLOUR,
+    )

@@ -1,0 +1,1 @@
+"""One extension per feature, each with ``async def setup(bot)``."""

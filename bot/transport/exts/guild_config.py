@@ -1,0 +1,81 @@
+"""/settings: per-guild answer channels, spoiler wrapping and auto-answer (moderators)."""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import TYPE_CHECKING, Any
+
+import discord
+from discord import app_commands
+from discord.ext import commands
+
+from bot.store import GuildSettings
+from bot.transport.checks import moderator_only
+from bot.transport.embeds import ANSWER_COLOUR
+
+if TYPE_CHECKING:
+    from bot.transport.bot import FanBot
+
+
+def settings_embed(settings: GuildSettings, saved: bool) -> discord.Embed:
+    channels = ", ".join(f"<#{c}>" for c in sorted(settings.answer_channels)) or "none"
+    embed = discord.Embed(title="Server settings", colour=ANSWER_COLOUR)
+    embed.add_field(name="Auto-answer", value="on" if settings.auto_answer else "off")
+    embed.add_field(name="Spoiler tags", value="on" if settings.spoiler_wrap else "off")
+    embed.add_field(name="Answer channels", value=channels, inline=False)
+    if not saved:
+        embed.set_footer(text="Could not save to the database; applies until the bot restarts.")
+    return embed
+
+
+@app_commands.guild_only()
+@app_commands.default_permissions(manage_guild=True)
+class GuildConfig(commands.GroupCog, group_name="settings", group_description="Server settings"):
+    def __init__(self, bot: FanBot) -> None:
+        self.bot = bot
+        super().__init__()
+
+    async def _update(self, interaction: discord.Interaction[Any], **changes: Any) -> None:
+        current = await self.bot.records.guild(interaction.guild_id)
+        updated = dataclasses.replace(current, **changes)
+        saved = await self.bot.records.save_guild(updated)
+        await interaction.response.send_message(
+            embed=settings_embed(updated, saved), ephemeral=True
+        )
+
+    @app_commands.command(name="show", description="Show this server's settings")
+    @moderator_only()
+    async def show(self, interaction: discord.Interaction[Any]) -> None:
+        settings = await self.bot.records.guild(interaction.guild_id)
+        await interaction.response.send_message(
+            embed=settings_embed(settings, True), ephemeral=True
+        )
+
+    @app_commands.command(name="channel", description="Add or remove an auto-answer channel")
+    @app_commands.describe(channel="The channel", enabled="Answer confident questions there")
+    @moderator_only()
+    async def channel(
+        self,
+        interaction: discord.Interaction[Any],
+        channel: discord.TextChannel,
+        enabled: bool,
+    ) -> None:
+        current = await self.bot.records.guild(interaction.guild_id)
+        channels = set(current.answer_channels)
+        (channels.add if enabled else channels.discard)(channel.id)
+        await self._update(interaction, answer_channels=frozenset(channels))
+
+    @app_commands.command(name="spoilers", description="Wrap spoiler answers in spoiler tags")
+    @moderator_only()
+    async def spoilers(self, interaction: discord.Interaction[Any], enabled: bool) -> None:
+        await self._update(interaction, spoiler_wrap=enabled)
+
+    @app_commands.command(name="auto-answer", description="Answer without a mention")
+    @app_commands.describe(enabled="Answer confident questions in the answer channels")
+    @moderator_only()
+    async def auto_answer(self, interaction: discord.Interaction[Any], enabled: bool) -> None:
+        await self._update(interaction, auto_answer=enabled)
+
+
+async def setup(bot: FanBot) -> None:
+    await bot.add_cog(GuildConfig(bot))

@@ -1,0 +1,76 @@
+"""Plain-message answers: when the bot is mentioned, and, in channels a moderator enabled,
+to questions it is confident about without a mention. Never to bots, never to itself."""
+
+from __future__ import annotations
+
+import logging
+import re
+from typing import TYPE_CHECKING
+
+import discord
+from discord.ext import commands
+
+from bot.transport.delivery import reply
+from bot.transport.errors import SLOW_DOWN
+
+if TYPE_CHECKING:
+    from bot.transport.bot import FanBot
+
+log = logging.getLogger(__name__)
+
+AUTO_ANSWER_CONFIDENCE = 0.7
+"""Without a mention, the bot speaks only when at least this sure."""
+SLOW_DOWN_SECONDS = 10.0
+
+
+class Messages(commands.Cog):
+    def __init__(self, bot: FanBot) -> None:
+        self.bot = bot
+        self.cooldowns = commands.CooldownMapping.from_cooldown(
+            bot.settings.cooldown_rate, bot.settings.cooldown_seconds, commands.BucketType.user
+        )
+
+    def _mentions_me(self, message: discord.Message) -> bool:
+        me = self.bot.user
+        return me is not None and any(user.id == me.id for user in message.mentions)
+
+    def _strip_my_mention(self, content: str) -> str:
+        me = self.bot.user
+        if me is None:
+            return content
+        return re.sub(rf"<@!?{me.id}>", " ", content).strip()
+
+    @commands.Cog.listener()
+    async def on_message(self, message: discord.Message) -> None:
+        if message.author.bot or (self.bot.user and message.author.id == self.bot.user.id):
+            return
+        mentioned = self._mentions_me(message)
+        if not mentioned and not await self._auto_answer_channel(message):
+            return
+        question = self._strip_my_mention(message.content) if mentioned else message.content
+        if not mentioned and not self.bot.settings.answer_plain_messages:
+            return
+        answer = self.bot.library.engine.ask(question)
+        if not mentioned and (not answer.answered or answer.confidence < AUTO_ANSWER_CONFIDENCE):
+            return
+        bucket = self.cooldowns.get_bucket(message)
+        retry_after = bucket.update_rate_limit() if bucket else None
+        if retry_after:
+            if mentioned:
+                await message.reply(
+                    SLOW_DOWN.format(seconds=max(retry_after, 1)),
+                    delete_after=SLOW_DOWN_SECONDS,
+                    mention_author=False,
+                )
+            return
+        await reply(self.bot, message, answer)
+
+    async def _auto_answer_channel(self, message: discord.Message) -> bool:
+        if message.guild is None:
+            return False
+        settings = await self.bot.records.guild(message.guild.id)
+        return settings.auto_answer and message.channel.id in settings.answer_channels
+
+
+async def setup(bot: FanBot) -> None:
+    await bot.add_cog(Messages(bot))

@@ -1,0 +1,105 @@
+"""Start the bot: create resources in ``main()``, hand them to the bot, and turn start-up
+failures (no token, a bad token, broken knowledge) into one clear line."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import sys
+
+import discord
+
+from bot.core.library import Library
+from bot.core.problems import KnowledgeError
+from bot.settings import Settings
+from bot.store import Database, StoreError
+from bot.transport.bot import FanBot
+
+log = logging.getLogger(__name__)
+
+
+def configure_logging(level: str) -> None:
+    logging.basicConfig(
+        level=level, format="%(asctime)s %(levelname)-8s %(name)s: %(message)s", stream=sys.stderr
+    )
+    logging.getLogger("discord.http").setLevel(max(logging.getLevelName(level), logging.INFO))
+
+
+async def open_database(settings: Settings) -> Database | None:
+    """The store, or None when it cannot open: the bot still answers, without logging."""
+    try:
+        return await Database.open(settings.database_path)
+    except StoreError:
+        log.exception("database %s unavailable; answering without it", settings.database_path)
+        return None
+
+
+async def build_bot(settings: Settings, **options: object) -> FanBot:
+    library = Library.open(settings.knowledge_dir)
+    database = await open_database(settings)
+    return FanBot(settings, library, database, **options)
+
+
+async def _run(settings: Settings) -> int:
+    token = settings.token
+    assert token is not None
+    try:
+        bot = await build_bot(settings)
+    except KnowledgeError as exc:
+        print(str(exc), file=sys.stderr)
+        return 2
+    async with bot:
+        try:
+            await bot.start(token)
+        except discord.LoginFailure:
+            print("Discord rejected DISCORD_TOKEN: check the bot token.", file=sys.stderr)
+            return 2
+        except discord.PrivilegedIntentsRequired:
+            print(
+                "The Message Content intent is not enabled for this bot in the Developer "
+                "Portal. Enable it, or set ANSWER_PLAIN_MESSAGES=false.",
+                file=sys.stderr,
+            )
+            return 2
+    return 0
+
+
+def run_bot(settings: Settings) -> int:
+    configure_logging(settings.log_level)
+    try:
+        return asyncio.run(_run(settings))
+    except KeyboardInterrupt:
+        return 0
+    except OSError as exc:
+        print(f"Cannot reach Discord: {exc}", file=sys.stderr)
+        return 2
+
+
+async def _sync(settings: Settings, guild_id: int | None) -> int:
+    token = settings.token
+    if token is None:
+        print("DISCORD_TOKEN is not set (in the environment or .env).", file=sys.stderr)
+        return 2
+    bot = await build_bot(settings)
+    async with bot:
+        try:
+            await bot.login(token)
+        except discord.LoginFailure:
+            print("Discord rejected DISCORD_TOKEN: check the bot token.", file=sys.stderr)
+            return 2
+        guild = discord.Object(guild_id) if guild_id else None
+        if guild is not None:
+            bot.tree.copy_global_to(guild=guild)
+        synced = await bot.tree.sync(guild=guild)
+        where = f"to guild {guild_id}" if guild_id else "globally (may take up to an hour)"
+        print(f"Synced {len(synced)} commands {where}.")
+    return 0
+
+
+def sync_commands(settings: Settings, guild_id: int | None = None) -> int:
+    configure_logging(settings.log_level)
+    try:
+        return asyncio.run(_sync(settings, guild_id))
+    except OSError as exc:
+        print(f"Cannot reach Discord: {exc}", file=sys.stderr)
+        return 2

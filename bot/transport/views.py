@@ -1,0 +1,150 @@
+"""Buttons under answers: 👍/👎 feedback and "Did you mean…" choices.
+
+Both are :class:`discord.ui.DynamicItem` buttons whose state lives in the custom id, so
+they keep working after a restart without storing views.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from typing import TYPE_CHECKING, Any, Self
+
+import discord
+
+from bot.core.answer import Answer, Outcome, Suggestion
+from bot.core.limits import BUTTON_LABEL_LIMIT
+from bot.transport.embeds import answer_embed, clip
+
+if TYPE_CHECKING:
+    from bot.transport.bot import FanBot
+
+log = logging.getLogger(__name__)
+
+CUSTOM_ID_LIMIT = 100
+_ID = r"[a-z0-9_-]*"
+
+
+def feedback_custom_id(vote: str, intent: str, claim: str) -> str:
+    custom_id = f"fb:{vote}:{intent}:{claim}"
+    return custom_id if len(custom_id) <= CUSTOM_ID_LIMIT else f"fb:{vote}:{intent}:"
+
+
+def suggestion_custom_id(suggestion: Suggestion) -> str:
+    entities = ",".join(suggestion.entities)
+    custom_id = f"ask:{suggestion.pack}:{suggestion.intent}:{entities}"
+    if len(custom_id) > CUSTOM_ID_LIMIT:
+        custom_id = f"ask:{suggestion.pack}:{suggestion.intent}:"
+    return custom_id
+
+
+FEEDBACK_TEMPLATE = rf"fb:(?P<vote>up|down):(?P<intent>{_ID}):(?P<claim>{_ID})"
+SUGGESTION_TEMPLATE = rf"ask:(?P<pack>{_ID}):(?P<intent>{_ID}):(?P<entities>[a-z0-9_,-]*)"
+
+
+class FeedbackButton(discord.ui.DynamicItem[discord.ui.Button[Any]], template=FEEDBACK_TEMPLATE):
+    """👍 or 👎 on an answer; a changed vote replaces the earlier one."""
+
+    def __init__(self, vote: str, intent: str, claim: str) -> None:
+        self.vote, self.intent, self.claim = vote, intent, claim
+        super().__init__(
+            discord.ui.Button(
+                style=discord.ButtonStyle.secondary,
+                emoji="👍" if vote == "up" else "👎",
+                custom_id=feedback_custom_id(vote, intent, claim),
+            )
+        )
+
+    @classmethod
+    async def from_custom_id(
+        cls,
+        interaction: discord.Interaction[Any],
+        item: discord.ui.Button[Any],
+        match: re.Match[str],
+        /,
+    ) -> Self:
+        return cls(match["vote"], match["intent"], match["claim"])
+
+    async def callback(self, interaction: discord.Interaction[Any]) -> None:
+        bot: FanBot = interaction.client
+        question = None
+        if interaction.message and interaction.message.embeds:
+            question = interaction.message.embeds[0].title
+        result = await bot.records.vote(
+            message_id=interaction.message.id if interaction.message else interaction.id,
+            user_id=interaction.user.id,
+            vote=1 if self.vote == "up" else -1,
+            guild_id=interaction.guild_id,
+            intent=self.intent or None,
+            claim_id=self.claim or None,
+            question=question,
+        )
+        if result is None:
+            text = "Thanks! (I couldn't save your vote just now.)"
+        elif result.status.value == "changed":
+            text = "Thanks, I changed your vote."
+        elif result.status.value == "unchanged":
+            text = "You already voted that way."
+        else:
+            text = "Thanks for the feedback!"
+        await interaction.response.send_message(text, ephemeral=True)
+
+
+class SuggestionButton(
+    discord.ui.DynamicItem[discord.ui.Button[Any]], template=SUGGESTION_TEMPLATE
+):
+    """A "Did you mean…" choice: pressing it answers that question in place."""
+
+    def __init__(self, pack: str, intent: str, entities: tuple[str, ...], label: str = "") -> None:
+        self.pack, self.intent, self.entities = pack, intent, entities
+        super().__init__(
+            discord.ui.Button(
+                style=discord.ButtonStyle.primary,
+                label=clip(label or intent, BUTTON_LABEL_LIMIT),
+                custom_id=suggestion_custom_id(Suggestion(label, intent, entities, pack)),
+            )
+        )
+
+    @classmethod
+    async def from_custom_id(
+        cls,
+        interaction: discord.Interaction[Any],
+        item: discord.ui.Button[Any],
+        match: re.Match[str],
+        /,
+    ) -> Self:
+        entities = tuple(e for e in match["entities"].split(",") if e)
+        return cls(match["pack"], match["intent"], entities, item.label or "")
+
+    async def callback(self, interaction: discord.Interaction[Any]) -> None:
+        bot: FanBot = interaction.client
+        answer = bot.library.engine.answer_intent(self.intent, self.entities, pack_id=self.pack)
+        settings = await bot.records.guild(interaction.guild_id)
+        await interaction.response.edit_message(
+            embed=answer_embed(answer, spoiler_wrap=settings.spoiler_wrap),
+            view=answer_view(answer),
+        )
+        await bot.records.question(
+            answer,
+            user_id=interaction.user.id,
+            guild_id=interaction.guild_id,
+            channel_id=interaction.channel_id,
+        )
+
+
+def answer_view(answer: Answer) -> discord.ui.View | None:
+    """Feedback buttons under an answer, choices under an ask-back, nothing under a decline."""
+    if answer.outcome is Outcome.DECLINE:
+        return None
+    view = discord.ui.View(timeout=None)
+    if answer.outcome is Outcome.ASK_BACK:
+        for suggestion in answer.suggestions:
+            view.add_item(
+                SuggestionButton(
+                    suggestion.pack, suggestion.intent, suggestion.entities, suggestion.label
+                )
+            )
+    else:
+        view.add_item(FeedbackButton("up", answer.intent or "", answer.claim_id or ""))
+        view.add_item(FeedbackButton("down", answer.intent or "", answer.claim_id or ""))
+    return view
