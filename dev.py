@@ -1,0 +1,87 @@
+#!/usr/bin/env python3
+"""Set up and run the project with nothing but Python: ``python3 dev.py run|test|...``.
+
+It creates ``.venv`` beside this file, installs the project and its development tools into
+it (again only when pyproject.toml changed), then runs the task inside it:
+
+    python3 dev.py run        # the bot with DISCORD_TOKEN set, otherwise the console
+    python3 dev.py test       # ruff (lint + format check), validate knowledge, all tests
+    python3 dev.py bench      # the benchmark (python -m bot bench)
+    python3 dev.py bot ARGS   # any python -m bot command, e.g. bot ask "when is s2 out"
+
+Standard library only, so it runs before anything is installed.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import subprocess
+import sys
+import venv
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent
+VENV = ROOT / ".venv"
+STAMP = VENV / ".installed"
+BIN = VENV / ("Scripts" if os.name == "nt" else "bin")
+PYTHON = BIN / ("python.exe" if os.name == "nt" else "python")
+
+
+def _requirements_hash() -> str:
+    return hashlib.sha256((ROOT / "pyproject.toml").read_bytes()).hexdigest()
+
+
+def ensure_venv() -> None:
+    if sys.version_info < (3, 11):
+        sys.exit(f"Python 3.11 or newer is needed; this is {sys.version.split()[0]}.")
+    if not PYTHON.exists():
+        print("Creating .venv ...", flush=True)
+        venv.EnvBuilder(with_pip=True).create(VENV)
+    wanted = _requirements_hash()
+    if STAMP.exists() and STAMP.read_text() == wanted:
+        return
+    print("Installing the project and its tools into .venv ...", flush=True)
+    pip = [str(PYTHON), "-m", "pip", "install", "--disable-pip-version-check", "-q"]
+    subprocess.run([*pip, "--upgrade", "pip"], check=True)
+    subprocess.run([*pip, "-e", f"{ROOT}[dev]"], check=True)
+    STAMP.write_text(wanted)
+
+
+def run(*args: str) -> int:
+    return subprocess.run([str(PYTHON), *args], cwd=ROOT, check=False).returncode
+
+
+def test(extra: list[str]) -> int:
+    steps = [
+        ("ruff check", ["-m", "ruff", "check", "bot", "tests", "dev.py"]),
+        ("ruff format", ["-m", "ruff", "format", "--check", "bot", "tests", "dev.py"]),
+        ("validate knowledge", ["-m", "bot", "validate", "knowledge"]),
+        ("tests", ["-m", "pytest", *extra]),
+    ]
+    for name, args in steps:
+        print(f"==> {name}", flush=True)
+        code = run(*args)
+        if code != 0:
+            print(f"FAILED: {name} (exit {code})", flush=True)
+            return code
+    return 0
+
+
+def main(argv: list[str]) -> int:
+    task, rest = (argv[0], argv[1:]) if argv else ("run", [])
+    ensure_venv()
+    if task == "run":
+        return run("-m", "bot", "run", *rest)
+    if task == "test":
+        return test(rest)
+    if task == "bench":
+        return run("-m", "bot", "bench", *rest)
+    if task == "bot":
+        return run("-m", "bot", *rest)
+    print(__doc__)
+    return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
