@@ -126,9 +126,7 @@ def cmd_sync(args: argparse.Namespace) -> int:
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m bot", description=__doc__)
-    parser.add_argument(
-        "--knowledge", help="knowledge folder (default: $KNOWLEDGE_DIR)"
-    )
+    parser.add_argument("--knowledge", help="knowledge folder (default: $KNOWLEDGE_DIR)")
     sub = parser.add_subparsers(dest="command")
 
     run = sub.add_parser("run", help="the Discord bot with a token, else the console")
