@@ -25,9 +25,9 @@ ANSWER_THRESHOLD = 0.45
 """Lowest intent score the bot answers with."""
 SUGGEST_THRESHOLD = 0.30
 """Lowest score for an intent to be offered in "Did you mean…"."""
-ASK_BACK_MARGIN = 0.06
+ASK_BACK_MARGIN = 0.1
 """When the runner-up is this close to the best intent, the bot asks back."""
-ENTITY_BONUS = 0.12
+ENTITY_BONUS = 0.06
 """Added to intents that can be about the character or person the question names."""
 MAX_SUGGESTIONS = 3
 

@@ -42,8 +42,14 @@ WORD_TYPO_SCORE = 80.0
 """rapidfuzz ratio a misspelt word must reach to be read as a vocabulary word."""
 CUE_WEIGHT = 0.35
 """Share of an intent's score that comes from its cue words; the rest from phrasings."""
-EXAMPLE_RECALL_WEIGHT = 0.8
-"""How much an example's score rests on the question covering it, versus the reverse."""
+RECALL_BETA = 1.5
+"""F-beta between an example's recall (how much of the phrasing the question covers) and its
+precision (how much of the question the phrasing explains): recall counts beta times more."""
+UNKNOWN_WORD_WEIGHT = 1.0
+"""Weight of a word no phrasing uses: evidence the question is about something else."""
+MAX_UNKNOWN_WORDS = 6
+"""Unknown words beyond this many in one sentence add no further doubt."""
+_SENTENCE_BREAK = re.compile(r"[.!?;\n。！？]+")
 
 _SEASON_PATTERNS = (
     re.compile(r"\b(?:season|seasons|temporada|musim|saison|staffel|series|시즌)\s?(\d{1,2})\b"),
@@ -94,18 +100,18 @@ class Match:
 
 
 @dataclass
-class _Example:
-    text: str
-    weights: dict[str, float]
-    total: float
+class _IntentIndex:
+    intent: str
+    cues: list[tuple[str, ...]]
+    cue_total: float
 
 
 @dataclass
-class _IntentIndex:
-    intent: str
-    examples: list[_Example]
-    cues: list[tuple[str, ...]]
-    cue_total: float
+class _Segment:
+    """One sentence of a question, ready for scoring."""
+
+    known: list[str]
+    unknown: int
 
 
 @dataclass
@@ -121,6 +127,10 @@ class PackIndex:
     vocab_by_initial: dict[str, list[str]]
     weights: dict[str, float]
     intents: list[_IntentIndex]
+    example_intent: list[int]
+    example_text: list[str]
+    example_total: list[float]
+    postings: dict[str, list[tuple[int, float]]]
     _corrections: dict[str, str | None] = field(default_factory=dict)
 
     @classmethod
@@ -146,16 +156,22 @@ class PackIndex:
         count = max(len(documents), 1)
         weights = {w: math.log(1 + count / df) for w, df in document_frequency.items()}
 
-        intents = []
-        for intent_id, phrasings, cues in documents:
-            examples = []
+        intents: list[_IntentIndex] = []
+        example_intent: list[int] = []
+        example_text: list[str] = []
+        example_total: list[float] = []
+        postings: dict[str, list[tuple[int, float]]] = defaultdict(list)
+        for position, (intent_id, phrasings, cues) in enumerate(documents):
             for words in phrasings:
-                example_weights = {w: weights[w] for w in set(words)}
-                examples.append(
-                    _Example(" ".join(words), example_weights, sum(example_weights.values()))
-                )
+                number = len(example_text)
+                unique = set(words)
+                for word in unique:
+                    postings[word].append((number, weights[word]))
+                example_intent.append(position)
+                example_text.append(" ".join(words))
+                example_total.append(sum(weights[w] for w in unique) or 1.0)
             cue_total = max((sum(weights[w] for w in cue) for cue in cues), default=1.0)
-            intents.append(_IntentIndex(intent_id, examples, cues, cue_total))
+            intents.append(_IntentIndex(intent_id, cues, cue_total))
         by_initial: dict[str, list[str]] = defaultdict(list)
         for word in weights:
             if len(word) >= WORD_TYPO_MIN_LENGTH - 1:
@@ -171,18 +187,52 @@ class PackIndex:
             vocab_by_initial=dict(by_initial),
             weights=weights,
             intents=intents,
+            example_intent=example_intent,
+            example_text=example_text,
+            example_total=example_total,
+            postings=dict(postings),
         )
 
     def match(self, question: str) -> Match:
-        words = tokens(question)
-        seasons = _seasons(" ".join(words))
-        words, mentions_pack = self._remove_spans(words, self.title_keys, exact_only=False)
-        words, other_shows = self._find_other_shows(words)
-        words, entities = self._find_entities(words)
-        corrected = [self._correct(word) for word in words]
-        known = [w for w in corrected if w is not None]
+        """Score every intent on each sentence of the question (and the whole), keep the best."""
+        segments: list[_Segment] = []
+        entities: list[EntityMention] = []
+        other_shows: list[str] = []
+        seasons: set[int] = set()
+        mentions_pack = False
+        all_known: list[str] = []
+        all_unknown = 0
+        for sentence in _sentences(question):
+            words = tokens(sentence)
+            if not words:
+                continue
+            seasons.update(_seasons(" ".join(words)))
+            words, mentioned = self._remove_spans(words, self.title_keys)
+            mentions_pack = mentions_pack or mentioned
+            words, shows = self._find_other_shows(words)
+            other_shows += [s for s in shows if s not in other_shows]
+            words, found = self._find_entities(words)
+            entities += [m for m in found if all(m.entity_id != e.entity_id for e in entities)]
+            corrected = [self._correct(word) for word in words]
+            known = [w for w in corrected if w is not None]
+            segment = _Segment(known, len(corrected) - len(known))
+            segments.append(segment)
+            all_known += known
+            all_unknown += segment.unknown
+        if len(segments) > 1:
+            segments.append(_Segment(all_known, all_unknown))
+        best: dict[int, tuple[float, str]] = {}
+        for segment in segments:
+            for position, (score, example) in self._score(segment).items():
+                if score > best.get(position, (-1.0, ""))[0]:
+                    best[position] = (score, example)
         scores = sorted(
-            (self._score(intent, known) for intent in self.intents),
+            (
+                IntentScore(
+                    intent.intent, round(best.get(i, (0.0, ""))[0], 4), best.get(i, (0, ""))[1]
+                )
+                for i, intent in enumerate(self.intents)
+            ),
             key=lambda s: s.score,
             reverse=True,
         )
@@ -192,10 +242,45 @@ class PackIndex:
             entities=tuple(entities),
             mentions_pack=mentions_pack,
             other_shows=tuple(other_shows),
-            seasons=tuple(seasons),
-            known_words=len(known),
-            words=len(words),
+            seasons=tuple(sorted(seasons)),
+            known_words=len(all_known),
+            words=len(all_known) + all_unknown,
         )
+
+    def _score(self, segment: _Segment) -> dict[int, tuple[float, str]]:
+        """Per intent position: (score, closest example)."""
+        present = set(segment.known)
+        if not present:
+            return {}
+        question_weight = sum(self.weights[w] for w in present)
+        question_weight += UNKNOWN_WORD_WEIGHT * min(segment.unknown, MAX_UNKNOWN_WORDS)
+        shared: dict[int, float] = defaultdict(float)
+        for word in present:
+            for example, weight in self.postings.get(word, ()):
+                shared[example] += weight
+        phrase_score: dict[int, tuple[float, int]] = {}
+        for example, overlap in shared.items():
+            recall = overlap / self.example_total[example]
+            precision = overlap / question_weight
+            value = _f_beta(precision, recall, RECALL_BETA)
+            position = self.example_intent[example]
+            if value > phrase_score.get(position, (-1.0, 0))[0]:
+                phrase_score[position] = (value, example)
+        joined = f" {' '.join(segment.known)} "
+        result: dict[int, tuple[float, str]] = {}
+        for position, intent in enumerate(self.intents):
+            cue_score = 0.0
+            for cue in intent.cues:
+                if (len(cue) == 1 and cue[0] in present) or (
+                    len(cue) > 1 and f" {' '.join(cue)} " in joined
+                ):
+                    cue_score = max(cue_score, sum(self.weights[w] for w in cue) / intent.cue_total)
+            phrase, example = phrase_score.get(position, (0.0, -1))
+            if not phrase and not cue_score:
+                continue
+            total = (1 - CUE_WEIGHT) * phrase + CUE_WEIGHT * min(cue_score, 1.0)
+            result[position] = (total, self.example_text[example] if example >= 0 else "")
+        return result
 
     # -- spans: the show's title, other shows, names -------------------------------------
 
@@ -205,9 +290,7 @@ class PackIndex:
             for start in range(len(words) - size + 1):
                 yield start, start + size, "".join(words[start : start + size])
 
-    def _remove_spans(
-        self, words: list[str], keys: set[str], *, exact_only: bool
-    ) -> tuple[list[str], bool]:
+    def _remove_spans(self, words: list[str], keys: set[str]) -> tuple[list[str], bool]:
         taken = [False] * len(words)
         found = False
         for start, end, key in self._spans_long(words, keys):
@@ -300,29 +383,6 @@ class PackIndex:
             self._corrections[word] = result
         return result
 
-    def _score(self, intent: _IntentIndex, words: list[str]) -> IntentScore:
-        present = set(words)
-        question_weight = sum(self.weights[w] for w in present) or 1.0
-        best_score, best_text = 0.0, ""
-        for example in intent.examples:
-            shared = sum(weight for word, weight in example.weights.items() if word in present)
-            if not shared:
-                continue
-            recall = shared / example.total
-            precision = shared / question_weight
-            score = EXAMPLE_RECALL_WEIGHT * recall + (1 - EXAMPLE_RECALL_WEIGHT) * precision
-            if score > best_score:
-                best_score, best_text = score, example.text
-        cue_score = 0.0
-        joined = f" {' '.join(words)} "
-        for cue in intent.cues:
-            if (len(cue) == 1 and cue[0] in present) or (
-                len(cue) > 1 and f" {' '.join(cue)} " in joined
-            ):
-                cue_score = max(cue_score, sum(self.weights[w] for w in cue) / intent.cue_total)
-        total = (1 - CUE_WEIGHT) * best_score + CUE_WEIGHT * min(cue_score, 1.0)
-        return IntentScore(intent.intent, round(total, 4), best_text)
-
 
 def _phrase_tokens(text: str) -> list[str]:
     """Tokens of an example phrasing, with ``{character}``/``{person}`` placeholders kept."""
@@ -339,3 +399,14 @@ def _seasons(text: str) -> list[int]:
     found = [int(m.group(1)) for pattern in _SEASON_PATTERNS for m in pattern.finditer(text)]
     found += [_ORDINALS[m.group(1)] for m in _ORDINAL_SEASON.finditer(text)]
     return sorted(set(found))
+
+
+def _sentences(text: str) -> list[str]:
+    return [part for part in _SENTENCE_BREAK.split(text) if part.strip()]
+
+
+def _f_beta(precision: float, recall: float, beta: float) -> float:
+    if precision <= 0 or recall <= 0:
+        return 0.0
+    b2 = beta * beta
+    return (1 + b2) * precision * recall / (b2 * precision + recall)

@@ -35,7 +35,7 @@ def quote_user_text(text: str, limit: int = EMBED_TITLE_LIMIT) -> str:
     return clip(escaped, limit)
 
 
-def source_markdown(sources: Sequence[SourceRef], *, with_tier: bool = False) -> str:
+def source_lines(sources: Sequence[SourceRef], *, with_tier: bool = False) -> list[str]:
     lines = []
     for source in sources:
         date = format_date(source.published) if source.published else "undated"
@@ -43,13 +43,34 @@ def source_markdown(sources: Sequence[SourceRef], *, with_tier: bool = False) ->
         label = f"[{title}]({source.url})" if source.url else f"*{title}*"
         tier = f" · {source.tier}" if with_tier else ""
         lines.append(f"{source.outlet}: {label} ({date}){tier}")
-    return "\n".join(lines)
+    return lines
+
+
+def fit_source_lines(sources: Sequence[SourceRef], limit: int, *, with_tier: bool = False) -> str:
+    """Source lines within ``limit`` characters, whole lines only: a link cut in half shows
+    as raw markdown. Lines left out are counted ("…and 2 more")."""
+    lines = source_lines(sources, with_tier=with_tier)
+    shown: list[str] = []
+    used = 0
+    for index, line in enumerate(lines):
+        left = len(lines) - index - 1
+        reserve = len(f"\n…and {left} more") if left else 0
+        if used + len(line) + (1 if shown else 0) + reserve > limit:
+            break
+        used += len(line) + (1 if shown else 0)
+        shown.append(line)
+    if not shown:
+        return clip(lines[0], limit) if lines else ""
+    if len(shown) < len(lines):
+        shown.append(f"…and {len(lines) - len(shown)} more")
+    return "\n".join(shown)
 
 
 def sources_embed(sources: Sequence[SourceRef], title: str) -> discord.Embed:
     embed = discord.Embed(
         title=clip(title, EMBED_TITLE_LIMIT),
-        description=clip(source_markdown(sources, with_tier=True) or "No sources yet.", 4096),
+        description=fit_source_lines(sources, EMBED_DESCRIPTION_LIMIT, with_tier=True)
+        or "No sources yet.",
         colour=ANSWER_COLOUR,
     )
     embed.set_footer(text=f"{len(sources)} sources")
@@ -79,7 +100,7 @@ def answer_embed(answer: Answer, *, spoiler_wrap: bool = True) -> discord.Embed:
         embed.add_field(name="True as of", value=line.removeprefix("As of "), inline=True)
     if answer.sources:
         name = "Source" if len(answer.sources) == 1 else "Sources"
-        value = clip(source_markdown(answer.sources), EMBED_FIELD_LIMIT)
+        value = fit_source_lines(answer.sources, EMBED_FIELD_LIMIT)
         embed.add_field(name=name, value=value, inline=False)
     if answer.outcome is Outcome.ANSWER:
         footer = f"Confidence {answer.confidence:.0%}"

@@ -38,6 +38,8 @@ class Records:
         self.database = database
         self.settings = settings
         self._guild_cache: dict[int, GuildSettings] = {}
+        self._unsaved: set[int] = set()
+        """Guilds whose latest settings the database refused; the cache wins for them."""
 
     async def _try(self, action: str, work: Callable[[Database], Awaitable[T]]) -> T | None:
         if self.database is None:
@@ -97,6 +99,8 @@ class Records:
     async def guild(self, guild_id: int | None) -> GuildSettings:
         if guild_id is None:
             return GuildSettings(guild_id=0)
+        if guild_id in self._unsaved:
+            return self._guild_cache[guild_id]
         stored = await self._try(
             "reading guild settings", lambda db: get_guild_settings(db, guild_id)
         )
@@ -107,10 +111,17 @@ class Records:
 
     async def save_guild(self, settings: GuildSettings) -> bool:
         self._guild_cache[settings.guild_id] = settings
-        done = await self._try(
-            "saving guild settings", lambda db: save_guild_settings(db, settings)
-        )
-        return done is not None or self.database is None
+
+        async def save(db: Database) -> bool:
+            await save_guild_settings(db, settings)  # returns None: success is "no StoreError"
+            return True
+
+        done = await self._try("saving guild settings", save)
+        if done is True:
+            self._unsaved.discard(settings.guild_id)
+        elif self.database is not None:
+            self._unsaved.add(settings.guild_id)
+        return done is True or self.database is None
 
     async def gaps(self, guild_id: int | None, days: int, limit: int = 10) -> GapReport | None:
         return await self._try(

@@ -1,0 +1,149 @@
+"""The store behind the bot: a failing database never stops answers, and per-guild
+settings survive a restart."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable
+
+import pytest
+
+from bot.settings import Settings
+from bot.transport.bot import FanBot
+
+from .conftest import EPHEMERAL, custom_ids, field_map, launch_bot, manager, response_message
+from .fake_discord import CALLBACK_CHANNEL_MESSAGE, FakeDiscord, option, subcommand
+
+Running = tuple[FanBot, FakeDiscord]
+QUESTION = "when is season 2 coming out"
+
+
+async def _close(bot: FanBot) -> None:
+    assert bot.records.database is not None
+    await bot.records.database.close()
+
+
+async def _read_only(bot: FanBot) -> None:
+    assert bot.records.database is not None
+    await bot.records.database.connection.execute("PRAGMA query_only = ON")
+
+
+BREAKERS: dict[str, Callable[[FanBot], Awaitable[None]]] = {
+    "closed": _close,
+    "read-only": _read_only,
+}
+
+
+def _store_errors(caplog: pytest.LogCaptureFixture, action: str) -> list[logging.LogRecord]:
+    return [
+        r
+        for r in caplog.records
+        if r.name == "bot.transport.records"
+        and r.levelno == logging.ERROR
+        and action in r.getMessage()
+        and r.exc_info is not None
+    ]
+
+
+@pytest.mark.parametrize("breaker", BREAKERS)
+async def test_answers_go_out_while_the_database_fails(
+    running: Running, caplog: pytest.LogCaptureFixture, breaker: str
+) -> None:
+    bot, fake = running
+    await BREAKERS[breaker](bot)
+    caplog.clear()
+
+    payload = fake.command_interaction("ask", option("question", QUESTION))
+    request = await fake.interact(payload, settle=bot)
+    assert request.json["type"] == CALLBACK_CHANNEL_MESSAGE
+    embed = request.json["data"]["embeds"][0]
+    assert embed["description"].startswith(bot.library.engine.ask(QUESTION).body)
+    errors = _store_errors(caplog, "logging a question failed")
+    assert len(errors) == 1
+
+    # Votes are thanked for, with a note that they were not saved.
+    message = response_message(fake, payload)
+    up = custom_ids(message["components"])[0]
+    vote = await fake.interact(fake.component_interaction(message, up))
+    assert vote.json["data"]["flags"] == EPHEMERAL
+    assert vote.json["data"]["content"] == "Thanks! (I couldn't save your vote just now.)"
+    assert _store_errors(caplog, "recording a vote failed")
+
+    # Settings still change for now, with a warning that they were not saved.
+    change = await fake.interact(
+        fake.command_interaction(
+            "settings", subcommand("spoilers", option("enabled", False)), user=manager(fake)
+        ),
+        settle=bot,
+    )
+    embed = change.json["data"]["embeds"][0]
+    assert field_map(embed)["Spoiler tags"] == "off"
+    assert embed["footer"]["text"].startswith("Could not save to the database")
+    recap = await fake.interact(fake.command_interaction("recap"), settle=bot)
+    description = recap.json["data"]["embeds"][0]["description"]
+    assert "||" not in description
+    assert description.startswith(bot.library.engine.answer_intent("recap").body)
+
+    # Mentions are answered too.
+    since = fake.mark()
+    event = fake.message_event(f"<@{fake.bot_user['id']}> {QUESTION}")
+    await fake.dispatch("MESSAGE_CREATE", event)
+    reply = await fake.wait_for_message(event["channel_id"], since=since)
+    assert reply.json["embeds"][0]["title"] == QUESTION
+    assert not [r for r in caplog.records if r.levelno >= logging.CRITICAL]
+
+
+async def test_restart_keeps_the_guild_settings(settings: Settings, fake: FakeDiscord) -> None:
+    guild_id = int(fake.guild.id)
+    async with launch_bot(settings, fake) as bot:
+        spoiler = bot.library.engine.answer_intent("recap")
+        assert spoiler.spoiler
+        recap = await fake.interact(fake.command_interaction("recap"), settle=bot)
+        assert f"||{spoiler.body}||" in recap.json["data"]["embeds"][0]["description"]
+
+        change = await fake.interact(
+            fake.command_interaction(
+                "settings", subcommand("spoilers", option("enabled", False)), user=manager(fake)
+            ),
+            settle=bot,
+        )
+        assert "footer" not in change.json["data"]["embeds"][0]
+    assert bot.records.database is not None and bot.records.database.closed
+
+    async with launch_bot(settings, fake) as bot:
+        assert (await bot.records.guild(guild_id)).spoiler_wrap is False
+        show = await fake.interact(
+            fake.command_interaction("settings", subcommand("show"), user=manager(fake)),
+            settle=bot,
+        )
+        assert field_map(show.json["data"]["embeds"][0])["Spoiler tags"] == "off"
+        recap = await fake.interact(fake.command_interaction("recap"), settle=bot)
+        description = recap.json["data"]["embeds"][0]["description"]
+        assert "||" not in description
+        assert description.startswith(spoiler.body)
+
+        # And back on.
+        await fake.interact(
+            fake.command_interaction(
+                "settings", subcommand("spoilers", option("enabled", True)), user=manager(fake)
+            ),
+            settle=bot,
+        )
+        recap = await fake.interact(fake.command_interaction("recap"), settle=bot)
+        assert f"||{spoiler.body}||" in recap.json["data"]["embeds"][0]["description"]
+
+
+async def test_questions_are_logged_without_user_ids(running: Running) -> None:
+    bot, fake = running
+    await fake.interact(fake.command_interaction("ask", option("question", QUESTION)), settle=bot)
+    database = bot.records.database
+    assert database is not None
+    async with database.transaction("test: read questions", write=False) as conn:
+        cursor = await conn.execute("SELECT * FROM question_log")
+        rows = [dict(row) for row in await cursor.fetchall()]
+    assert len(rows) == 1
+    row = rows[0]
+    assert row["question"] == QUESTION
+    assert row["intent"] == "release"
+    assert row["guild_id"] == int(fake.guild.id)
+    assert fake.fan["id"] not in {str(v) for v in row.values()}
