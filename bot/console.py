@@ -26,14 +26,7 @@ def _timeline_text(library: Library, topic: str) -> str:
         return f"Nothing recorded on {topic} yet."
     lines = [f"Timeline: {topic}"]
     for step in timeline.steps:
-        marks = []
-        if step.current:
-            marks.append("current answer")
-        if step.superseded:
-            marks.append("superseded")
-        if not step.answerable:
-            marks.append("not reliable")
-        suffix = f" [{', '.join(marks)}]" if marks else ""
+        suffix = f" [{', '.join(step.marks)}]" if step.marks else ""
         outlets = ", ".join(s.outlet for s in step.sources)
         lines.append(f"- {format_date(step.date)}: {step.text} ({step.status}; {outlets}){suffix}")
     return "\n".join(lines)

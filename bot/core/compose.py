@@ -15,7 +15,15 @@ from dataclasses import dataclass
 from bot.core.answer import SourceRef
 from bot.core.loader import Pack
 from bot.core.models import CastStatus, Character, Claim, Person, Status, StatusKind
-from bot.core.ranking import answerable, best_tier, claim_date, latest
+from bot.core.ranking import (
+    answerable,
+    best_tier,
+    chronological_key,
+    claim_date,
+    latest,
+    placement_dates,
+    retired_ids,
+)
 
 CAST_INTENT = "cast"
 RECAP_INTENT = "recap"
@@ -131,7 +139,8 @@ def _replaced_note(pack: Pack, claim: Claim) -> str | None:
     older = [pack.claims[c] for c in claim.supersedes if c in pack.claims]
     if not older:
         return None
-    older.sort(key=lambda c: (claim_date(pack, c) is not None, claim_date(pack, c) or dt.date.min))
+    placed = placement_dates(pack, list(pack.claims.values()))
+    older.sort(key=lambda c: chronological_key(pack, c, placed))
     labels = _join([_label(c) for c in older])
     if all(c.status in (Status.EXPECTED, Status.SPECULATION) for c in older):
         return f"Earlier estimates of {labels} did not hold."
@@ -143,13 +152,13 @@ def _disagreeing(pack: Pack, claim: Claim) -> list[Claim]:
     linked = set(claim.contradicts) | {
         other.id for other in pack.claims.values() if claim.id in other.contradicts
     }
-    superseded = {old for c in pack.claims.values() if answerable(pack, c) for old in c.supersedes}
+    retired = retired_ids(pack, pack.claims.values())
     tier = best_tier(pack, claim)
     return [
         pack.claims[c]
         for c in sorted(linked)
         if c in pack.claims
-        and c not in superseded
+        and c not in retired
         and answerable(pack, pack.claims[c])
         and best_tier(pack, pack.claims[c]) == tier
     ]
@@ -221,12 +230,15 @@ def _compose_characters(pack: Pack, characters: list[Character]) -> Composed:
                 dates.append(date)
         else:
             line += f"; nothing sourced yet on season {pack.info.upcoming_season}."
-        person_sources = [s for p in character.played_by for s in pack.people[p].sources]
-        source_ids += person_sources
+            # Without a status, the people's own sources are what says who plays whom.
+            source_ids += [s for p in character.played_by for s in pack.people[p].sources]
         lines.append(line)
-        about = [c for c in pack.claims.values() if c.topic == CAST_INTENT]
-        extra = latest(pack, [c for c in about if character.id in c.entities])
-        if extra is not None:
+        extra = latest(pack, _claims_about(pack, character))
+        status_date = claim_date(pack, status) if status is not None else None
+        extra_date = claim_date(pack, extra) if extra is not None else None
+        if extra is not None and (
+            status_date is None or (extra_date or dt.date.min) >= status_date
+        ):
             lines.append(extra.answer)
             source_ids += extra.sources
             if (date := claim_date(pack, extra)) is not None:
@@ -238,6 +250,16 @@ def _compose_characters(pack: Pack, characters: list[Character]) -> Composed:
         spoiler=False,
         status=None,
     )
+
+
+def _claims_about(pack: Pack, character: Character) -> list[Claim]:
+    """Cast claims about this character alone (a line-up naming everyone adds nothing)."""
+    return [
+        claim
+        for claim in pack.claims.values()
+        if claim.topic == CAST_INTENT
+        and [e for e in claim.entities if e in pack.characters] == [character.id]
+    ]
 
 
 def _compose_people(pack: Pack, people: list[Person]) -> Composed | None:

@@ -15,9 +15,13 @@ from bot.core.answer import Answer, Outcome, Reason, SourceRef, Suggestion
 from bot.core.compose import compose, entity_name, source_refs
 from bot.core.loader import Knowledge, Pack
 from bot.core.matcher import Match, PackIndex
-from bot.core.models import Claim
 from bot.core.normalise import is_meaningful
-from bot.core.ranking import answerable, claim_date
+from bot.core.ranking import (
+    answerable,
+    chronological_key,
+    claim_date,
+    placement_dates,
+)
 
 MAX_QUESTION_CHARS = 500
 """Longer questions are answered from their start."""
@@ -40,8 +44,23 @@ class TimelineStep:
     sources: tuple[SourceRef, ...]
     current: bool
     superseded: bool
+    summarised: bool
     answerable: bool
     claim_id: str
+
+    @property
+    def marks(self) -> tuple[str, ...]:
+        """Plain labels for how this step stands, shared by the console and the embed."""
+        marks = []
+        if self.current:
+            marks.append("current answer")
+        if self.superseded:
+            marks.append("superseded")
+        if self.summarised:
+            marks.append("part of the current answer")
+        if not self.answerable:
+            marks.append("not reliable")
+        return tuple(marks)
 
 
 @dataclass(frozen=True)
@@ -69,7 +88,8 @@ class Engine:
             return self._decline(question, Reason.EMPTY, None, truncated=truncated)
         match = self._best_match(text)
         pack = self.packs[match.pack]
-        if match.other_shows and not match.mentions_pack and not match.entities:
+        if match.other_shows and not match.mentions_pack and not _names_a_character(match):
+            # Actors work across shows, so only a character ties the question to this pack.
             return self._decline(question, Reason.OTHER_SHOW, pack, match, truncated=truncated)
         if any(season not in pack.info.seasons for season in match.seasons):
             return self._decline(question, Reason.OTHER_SEASON, pack, match, truncated=truncated)
@@ -155,10 +175,9 @@ class Engine:
             claims = [c for c in claims if set(c.entities) & set(entity_ids)] or claims
         current = compose(pack, topic, list(entity_ids))
         superseded = {old for c in claims if answerable(pack, c) for old in c.supersedes}
-        placed = _timeline_dates(pack, claims)
-        ordered = sorted(
-            claims, key=lambda c: (placed[c.id] is None, placed[c.id] or dt.date.min, c.id)
-        )
+        summarised = {old for c in claims if answerable(pack, c) for old in c.summarises}
+        placed = placement_dates(pack, claims)
+        ordered = sorted(claims, key=lambda c: chronological_key(pack, c, placed))
         steps = tuple(
             TimelineStep(
                 date=claim_date(pack, c),
@@ -167,6 +186,7 @@ class Engine:
                 sources=source_refs(pack, c.sources),
                 current=current is not None and current.claim_id == c.id,
                 superseded=c.id in superseded,
+                summarised=c.id in summarised and c.id not in superseded,
                 answerable=answerable(pack, c),
                 claim_id=c.id,
             )
@@ -331,18 +351,5 @@ class Engine:
         )
 
 
-def _timeline_dates(pack: Pack, items: Sequence[Claim]) -> dict[str, dt.date | None]:
-    """Dates to order a timeline by: an undated claim sits just after the claims it replaces."""
-    placed: dict[str, dt.date | None] = {c.id: claim_date(pack, c) for c in items}
-    for _ in range(len(items)):
-        changed = False
-        for claim in items:
-            if placed[claim.id] is not None:
-                continue
-            before = [placed[o] for o in claim.supersedes if placed.get(o) is not None]
-            if before:
-                placed[claim.id] = max(d for d in before if d is not None)
-                changed = True
-        if not changed:
-            break
-    return placed
+def _names_a_character(match: Match) -> bool:
+    return any(mention.kind == "character" for mention in match.entities)

@@ -286,7 +286,7 @@ def _reference_problems(pack: Pack, origin: Origin) -> Iterable[Problem]:
                 yield problem(
                     "claim", claim.id, f"unknown entity '{entity}'", "a character or person id"
                 )
-        for field_name in ("supersedes", "contradicts"):
+        for field_name in ("supersedes", "summarises", "contradicts"):
             for other in getattr(claim, field_name):
                 if other not in pack.claims or other == claim.id:
                     yield problem(

@@ -122,7 +122,16 @@ class Claim(Strict):
     status: Status
     spoiler: bool = False
     entities: list[Identifier] = Field(default_factory=list)
-    supersedes: list[Identifier] = Field(default_factory=list)
+    supersedes: list[Identifier] = Field(
+        default_factory=list,
+        description='Older claims this one replaces; the answer notes them ("Earlier '
+        'estimates of … did not hold.").',
+    )
+    summarises: list[Identifier] = Field(
+        default_factory=list,
+        description="Current claims this one brings together: no longer given on their own, "
+        "but not noted as replaced either.",
+    )
     contradicts: list[Identifier] = Field(
         default_factory=list,
         description="Claims that say otherwise on the same detail; stated in the answer "
@@ -131,7 +140,14 @@ class Claim(Strict):
 
     _check_as_of = field_validator("as_of")(_not_future)
 
-    @field_validator("supersedes", "contradicts", "entities", "sources", mode="before")
+    @property
+    def retires(self) -> frozenset[str]:
+        """Claims that are no longer answered on their own once this one is current."""
+        return frozenset(self.supersedes) | frozenset(self.summarises)
+
+    @field_validator(
+        "supersedes", "summarises", "contradicts", "entities", "sources", mode="before"
+    )
     @classmethod
     def _one_or_many(cls, value: object) -> object:
         return [value] if isinstance(value, str) else value

@@ -9,7 +9,7 @@ for the timeline but are never given as an answer.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from typing import TypeVar
 
 from bot.core.loader import Pack
@@ -45,14 +45,55 @@ def rank_key(pack: Pack, claim: Claim | CastStatus) -> tuple[bool, dt.date, int,
 def latest(pack: Pack, items: Sequence[T]) -> T | None:
     """The latest answerable item, or None.
 
-    A claim that another answerable candidate explicitly supersedes is never chosen, even
-    when the newer one is undated.
+    A claim that another answerable candidate explicitly supersedes or summarises is never
+    chosen, even when the newer one is undated.
     """
     candidates = [item for item in items if answerable(pack, item)]
-    superseded = {old for item in candidates if isinstance(item, Claim) for old in item.supersedes}
-    current = [c for c in candidates if not (isinstance(c, Claim) and c.id in superseded)]
+    retired = retired_ids(pack, [item for item in candidates if isinstance(item, Claim)])
+    current = [c for c in candidates if not (isinstance(c, Claim) and c.id in retired)]
     pool = current or candidates
     return max(pool, key=lambda item: rank_key(pack, item)) if pool else None
+
+
+def retired_ids(pack: Pack, claims: Iterable[Claim]) -> set[str]:
+    """Ids of the claims that an answerable claim among ``claims`` supersedes or summarises."""
+    return {old for claim in claims if answerable(pack, claim) for old in claim.retires}
+
+
+def placement_dates(pack: Pack, items: Sequence[Claim]) -> dict[str, dt.date | None]:
+    """Dates to order a timeline by.
+
+    An undated claim sits just after the claims it replaces, or else just before the claim
+    that replaced it.
+    """
+    placed: dict[str, dt.date | None] = {c.id: claim_date(pack, c) for c in items}
+    for _ in range(len(items)):
+        changed = False
+        for claim in items:
+            if placed[claim.id] is not None:
+                continue
+            before = [placed[o] for o in claim.retires if placed.get(o) is not None]
+            after = [
+                placed[c.id] for c in items if claim.id in c.retires and placed[c.id] is not None
+            ]
+            if before:
+                placed[claim.id] = max(d for d in before if d is not None)
+                changed = True
+            elif after:
+                # Sorts it just before the earliest claim that replaced it.
+                placed[claim.id] = min(d for d in after if d is not None) - dt.timedelta(days=1)
+                changed = True
+        if not changed:
+            break
+    return placed
+
+
+def chronological_key(
+    pack: Pack, claim: Claim, placed: dict[str, dt.date | None]
+) -> tuple[bool, dt.date, bool, str]:
+    """Oldest first; an undated claim right after those it replaces; unplaceable ones last."""
+    date = placed.get(claim.id)
+    return (date is None, date or dt.date.min, claim_date(pack, claim) is None, claim.id)
 
 
 def _sources(pack: Pack, claim: Claim | CastStatus) -> list[Source]:

@@ -125,13 +125,7 @@ def problems_embed(title: str, problems: Sequence[Problem], *, intro: str = "") 
 def timeline_embed(timeline: Timeline, title: str) -> discord.Embed:
     lines = []
     for step in timeline.steps:
-        marks = []
-        if step.current:
-            marks.append("**current answer**")
-        if step.superseded:
-            marks.append("superseded")
-        if not step.answerable:
-            marks.append("not reliable")
+        marks = [f"**{mark}**" if mark == "current answer" else mark for mark in step.marks]
         outlets = ", ".join(dict.fromkeys(s.outlet for s in step.sources))
         text = step.text if step.current else f"~~{step.text}~~" if step.superseded else step.text
         suffix = f" · {', '.join(marks)}" if marks else ""
