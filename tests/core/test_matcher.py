@@ -1,0 +1,103 @@
+"""The matcher on the fictional mini pack: names, typos, other shows, seasons and scores."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.core.answer import Outcome, Reason
+from bot.core.engine import Engine
+from bot.core.matcher import Match, PackIndex
+
+
+@pytest.fixture
+def index(mini_engine: Engine) -> PackIndex:
+    return mini_engine.indexes["minipack"]
+
+
+def found(match: Match) -> list[str]:
+    return [m.entity_id for m in match.entities]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "who plays Mina Cho",
+        "who plays MINA CHO?!",
+        "who plays mina-cho",
+        "who plays minacho",
+        "who plays Meena",
+        "who plays Min-a",
+        "who plays Minaaaa",
+        "who plays **Mina** 🧟",
+    ],
+)
+def test_character_found_by_any_spelling(index: PackIndex, text: str) -> None:
+    assert found(index.match(text)) == ["mina-cho"]
+
+
+def test_person_found_by_hangul_alias_and_typo(index: PackIndex) -> None:
+    assert found(index.match("조 브라이트 누구 역이에요")) == ["jo-bright"]
+    assert found(index.match("who does Jo Brihgt play")) == ["jo-bright"]
+
+
+def test_ordinary_words_are_never_read_as_a_misspelt_name(index: PackIndex) -> None:
+    assert found(index.match("when is season two coming out")) == []
+
+
+def test_several_entities_in_one_question_keep_their_order(index: PackIndex) -> None:
+    assert found(index.match("are pete and mina both back")) == ["old-pete", "mina-cho"]
+
+
+def test_pack_title_aliases_and_other_shows_are_told_apart(index: PackIndex) -> None:
+    ours = index.match("when is MLD season 2 out")
+    assert ours.mentions_pack and not ours.other_shows
+    theirs = index.match("when is Sunrise Bakery season 2 out")
+    assert theirs.other_shows == ("Sunrise Bakery",) and not theirs.mentions_pack
+
+
+@pytest.mark.parametrize(
+    ("text", "seasons"),
+    [("season 3 cast", (3,)), ("s2 release", (2,)), ("third season", (3,)), ("cast", ())],
+)
+def test_seasons_are_read(index: PackIndex, text: str, seasons: tuple[int, ...]) -> None:
+    assert index.match(text).seasons == seasons
+
+
+def test_scores_are_between_zero_and_one_and_sorted(index: PackIndex) -> None:
+    scores = [s.score for s in index.match("when is season 2 coming out").scores]
+    assert scores == sorted(scores, reverse=True)
+    assert all(0.0 <= s <= 1.0 for s in scores)
+
+
+def test_typos_in_question_words_still_match(index: PackIndex) -> None:
+    assert index.match("when is seson 2 comming out").best.intent == "release"
+
+
+def test_a_cue_alone_points_at_its_intent(index: PackIndex) -> None:
+    assert index.match("filming?").best.intent == "production"
+
+
+def test_the_right_sentence_of_a_rambling_post_decides(index: PackIndex) -> None:
+    post = (
+        "ok so i rewatched the whole thing last weekend and cried again. my cat sat on the "
+        "remote the entire time lol. anyway: when is season 2 coming out?"
+    )
+    assert index.match(post).best.intent == "release"
+
+
+def test_two_close_intents_ask_back_instead_of_guessing(mini_engine: Engine) -> None:
+    answer = mini_engine.ask("filming or release date?")
+    assert answer.outcome is Outcome.ASK_BACK
+    assert {s.intent for s in answer.suggestions} >= {"release", "production"}
+
+
+def test_a_character_ties_a_question_naming_another_show_to_the_pack(
+    mini_engine: Engine,
+) -> None:
+    answer = mini_engine.ask("is mina from sunrise bakery back in season 2")
+    assert answer.outcome is Outcome.ANSWER and answer.intent == "cast"
+
+
+def test_an_actor_alone_does_not_tie_another_show_to_the_pack(mini_engine: Engine) -> None:
+    answer = mini_engine.ask("who does jo bright play in sunrise bakery")
+    assert answer.reason is Reason.OTHER_SHOW
