@@ -36,6 +36,31 @@ def test_supersede_note_names_the_estimates_that_did_not_hold(mini_engine: Engin
     assert answer.notes == ("Earlier estimates of early 2024 did not hold.",)
 
 
+def test_a_summary_claim_retires_estimates_without_calling_them_failed(
+    mini_root: Path, edit: Edit
+) -> None:
+    edit(
+        "claims/summary.toml",
+        """
+[[claim]]
+id = "release-roundup-2024"
+topic = "release"
+answer = "Spring 2025 per the studio; the paper says 2025."
+as_of = 2024-03-02
+sources = ["studio-2024", "paper-2024"]
+status = "confirmed"
+summarises = ["release-studio-2024", "release-paper-2024"]
+""",
+    )
+    engine = Engine(load_knowledge(mini_root))
+    answer = engine.answer_intent("release")
+    assert answer.claim_id == "release-roundup-2024"
+    assert answer.notes == ()
+    marks = {s.claim_id: s.marks for s in engine.timeline("release").steps}
+    assert marks["release-paper-2024"] == ("part of the current answer",)
+    assert "superseded" in marks["release-blog-undated"]
+
+
 def test_undated_claim_never_outranks_a_dated_one(mini_root: Path, edit: Edit) -> None:
     edit(
         "claims/undated.toml",

@@ -150,13 +150,14 @@ def test_every_problem_reported_in_one_run(mini_root: Path, edit: Edit) -> None:
 
 def test_unknown_topic_entity_and_supersedes(mini_root: Path, edit: Edit) -> None:
     text = claim().replace('topic = "release"', 'topic = "weather"')
-    text += 'entities = ["nobody"]\nsupersedes = ["ghost"]\n'
+    text += 'entities = ["nobody"]\nsupersedes = ["ghost"]\nsummarises = ["spectre"]\n'
     edit("claims/refs.toml", text)
     messages = {p.message for p in problems(mini_root)}
     assert messages == {
         "unknown topic 'weather'",
         "unknown entity 'nobody'",
         "supersedes unknown claim 'ghost'",
+        "summarises unknown claim 'spectre'",
     }
 
 
