@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from bot.core.answer import Answer, Outcome, Reason, SourceRef, Suggestion
-from bot.core.compose import compose, entity_name, source_refs
+from bot.core.compose import Composed, compose, entity_name, source_refs
 from bot.core.loader import Knowledge, Pack
 from bot.core.matcher import Match, PackIndex
 from bot.core.normalise import is_meaningful
@@ -34,6 +34,8 @@ ASK_BACK_MARGIN = 0.1
 ENTITY_BONUS = 0.06
 """Added to intents that can be about the character or person the question names."""
 MAX_SUGGESTIONS = 3
+MAX_COMPOSED_CACHE = 4096
+"""Composed answers kept per engine; each depends only on (pack, intent, entities)."""
 
 
 @dataclass(frozen=True)
@@ -78,6 +80,16 @@ class Engine:
         self.knowledge = knowledge
         self.indexes = {pack.info.id: PackIndex.build(pack) for pack in knowledge.packs}
         self.packs = {pack.info.id: pack for pack in knowledge.packs}
+        self._composed: dict[tuple[str, str, tuple[str, ...]], Composed | None] = {}
+
+    def _compose(self, pack: Pack, intent: str, entity_ids: Sequence[str]) -> Composed | None:
+        """``compose`` memoised: the knowledge never changes under one engine."""
+        key = (pack.info.id, intent, tuple(entity_ids))
+        if key not in self._composed:
+            if len(self._composed) >= MAX_COMPOSED_CACHE:
+                self._composed.clear()
+            self._composed[key] = compose(pack, intent, entity_ids)
+        return self._composed[key]
 
     # -- questions ------------------------------------------------------------------------
 
@@ -132,7 +144,7 @@ class Engine:
         if pack is None or intent not in pack.intents:
             return self._decline(asked, Reason.NO_CLAIM, pack, truncated=truncated)
         usable = [e for e in entity_ids if e in pack.characters or e in pack.people]
-        composed = compose(pack, intent, usable)
+        composed = self._compose(pack, intent, usable)
         if composed is None:
             return self._decline(asked, Reason.NO_CLAIM, pack, intent=intent, truncated=truncated)
         return Answer(
@@ -173,7 +185,7 @@ class Engine:
         claims = [c for c in pack.claims.values() if c.topic == topic]
         if entity_ids:
             claims = [c for c in claims if set(c.entities) & set(entity_ids)] or claims
-        current = compose(pack, topic, list(entity_ids))
+        current = self._compose(pack, topic, list(entity_ids))
         superseded = {old for c in claims if answerable(pack, c) for old in c.supersedes}
         summarised = {old for c in claims if answerable(pack, c) for old in c.summarises}
         placed = placement_dates(pack, claims)
@@ -277,7 +289,7 @@ class Engine:
         result = []
         for intent in chosen:
             about = tuple(entity_ids) if set(pack.intents[intent].entity_kinds) else ()
-            if compose(pack, intent, list(about)) is None:
+            if self._compose(pack, intent, list(about)) is None:
                 continue
             label = self._intent_question(pack, intent, about)
             result.append(Suggestion(label=label, intent=intent, entities=about, pack=pack.info.id))

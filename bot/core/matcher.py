@@ -29,14 +29,23 @@ from bot.core.normalise import compact, tokens
 
 CHARACTER_MARK = "⟨character⟩"
 PERSON_MARK = "⟨person⟩"
+_TITLE = object()
+"""Marks words that belong to a show's title while spans are found."""
 _PLACEHOLDER = re.compile(r"\{(character|person|name)\}")
 
 MAX_NAME_WORDS = 4
 """Longest name, in words, that entity detection looks for."""
+MAX_TITLE_WORDS = 8
+"""Longest show title, in words, that title detection looks for."""
 NAME_TYPO_MIN_LENGTH = 6
 """Names shorter than this (without spaces) must be spelled exactly, or they match words."""
 NAME_TYPO_SCORE = 86.0
 """rapidfuzz ratio a misspelt name must reach to count as that name."""
+OTHER_SHOW_TYPO_MIN_LENGTH = 8
+OTHER_SHOW_TYPO_SCORE = 90.0
+"""Other shows' titles of at least 8 letters are recognised through a typo this close."""
+MAX_REMEMBERED_LOOKUPS = 50_000
+"""Typo lookups remembered per pack: chat repeats the same words, and each costs a fuzzy scan."""
 WORD_TYPO_MIN_LENGTH = 4
 WORD_TYPO_SCORE = 80.0
 """rapidfuzz ratio a misspelt word must reach to be read as a vocabulary word."""
@@ -49,6 +58,9 @@ UNKNOWN_WORD_WEIGHT = 1.0
 """Weight of a word no phrasing uses: evidence the question is about something else."""
 MAX_UNKNOWN_WORDS = 6
 """Unknown words beyond this many in one sentence add no further doubt."""
+WHOLE_QUESTION_MAX_WORDS = 24
+"""A short question split into sentences ("Season 2. When?") is also scored as a whole; a long
+post is not: its point sits in one sentence, and scoring the whole costs the most."""
 _SENTENCE_BREAK = re.compile(r"[.!?;\n。！？]+")
 
 _SEASON_PATTERNS = (
@@ -102,8 +114,43 @@ class Match:
 @dataclass
 class _IntentIndex:
     intent: str
-    cues: list[tuple[str, ...]]
-    cue_total: float
+    single_cues: dict[str, float]  # one-word cue → its share of the intent's cue weight
+    phrase_cues: list[tuple[str, float]]  # " several words " → share
+
+
+class _FuzzyKeys:
+    """Keys for a typo-tolerant lookup, bucketed by length.
+
+    ``fuzz.ratio`` cannot reach ``cutoff`` when two lengths differ by more than a fixed
+    share of their sum, so only keys of a close length are ever compared.
+    """
+
+    def __init__(self, keys: Iterable[str], cutoff: float) -> None:
+        self.cutoff = cutoff
+        self._seen: dict[str, tuple[str, float] | None] = {}
+        keys = list(keys)
+        slack = 1 - cutoff / 100
+        longest = max((len(k) for k in keys), default=0)
+        self.by_length: dict[int, list[str]] = {}
+        for size in range(1, 2 * longest + 1):
+            near = [k for k in keys if abs(len(k) - size) <= slack * (len(k) + size)]
+            if near:
+                self.by_length[size] = near
+        self.longest = max(self.by_length, default=0)
+        """The longest key a lookup can match, typos included."""
+
+    def best(self, key: str) -> tuple[str, float] | None:
+        if key in self._seen:
+            return self._seen[key]
+        candidates = self.by_length.get(len(key))
+        hit = None
+        if candidates:
+            hit = process.extractOne(key, candidates, scorer=fuzz.ratio, score_cutoff=self.cutoff)
+        result = (hit[0], float(hit[1])) if hit else None
+        if len(self._seen) >= MAX_REMEMBERED_LOOKUPS:
+            self._seen.clear()
+        self._seen[key] = result
+        return result
 
 
 @dataclass
@@ -120,9 +167,11 @@ class PackIndex:
 
     pack: Pack
     names: dict[str, tuple[str, str]]  # compact name → (entity id, kind)
-    fuzzy_names: list[str]
+    fuzzy_names: _FuzzyKeys
     title_keys: set[str]
+    longest_title: int
     other_show_keys: dict[str, str]  # compact title → title as written
+    fuzzy_other_shows: _FuzzyKeys
     vocabulary: set[str]
     vocab_by_initial: dict[str, list[str]]
     weights: dict[str, float]
@@ -171,18 +220,29 @@ class PackIndex:
                 example_text.append(" ".join(words))
                 example_total.append(sum(weights[w] for w in unique) or 1.0)
             cue_total = max((sum(weights[w] for w in cue) for cue in cues), default=1.0)
-            intents.append(_IntentIndex(intent_id, cues, cue_total))
+            shares = {cue: min(sum(weights[w] for w in cue) / cue_total, 1.0) for cue in cues}
+            intents.append(
+                _IntentIndex(
+                    intent_id,
+                    {cue[0]: share for cue, share in shares.items() if len(cue) == 1},
+                    [(f" {' '.join(c)} ", share) for c, share in shares.items() if len(c) > 1],
+                )
+            )
         by_initial: dict[str, list[str]] = defaultdict(list)
         for word in weights:
             if len(word) >= WORD_TYPO_MIN_LENGTH - 1:
                 by_initial[word[0]].append(word)
-        fuzzy_names = [key for key in names if len(key) >= NAME_TYPO_MIN_LENGTH]
+        fuzzy_names = _FuzzyKeys(
+            (key for key in names if len(key) >= NAME_TYPO_MIN_LENGTH), NAME_TYPO_SCORE
+        )
         return cls(
             pack=pack,
             names=names,
             fuzzy_names=fuzzy_names,
             title_keys=title_keys,
+            longest_title=max((len(k) for k in title_keys), default=0),
             other_show_keys=other,
+            fuzzy_other_shows=_FuzzyKeys(other, OTHER_SHOW_TYPO_SCORE),
             vocabulary=set(weights),
             vocab_by_initial=dict(by_initial),
             weights=weights,
@@ -207,11 +267,9 @@ class PackIndex:
             if not words:
                 continue
             seasons.update(_seasons(" ".join(words)))
-            words, mentioned = self._remove_spans(words, self.title_keys)
+            words, mentioned, shows, found = self._find_spans(words)
             mentions_pack = mentions_pack or mentioned
-            words, shows = self._find_other_shows(words)
             other_shows += [s for s in shows if s not in other_shows]
-            words, found = self._find_entities(words)
             entities += [m for m in found if all(m.entity_id != e.entity_id for e in entities)]
             corrected = [self._correct(word) for word in words]
             known = [w for w in corrected if w is not None]
@@ -219,7 +277,7 @@ class PackIndex:
             segments.append(segment)
             all_known += known
             all_unknown += segment.unknown
-        if len(segments) > 1:
+        if len(segments) > 1 and len(all_known) + all_unknown <= WHOLE_QUESTION_MAX_WORDS:
             segments.append(_Segment(all_known, all_unknown))
         best: dict[int, tuple[float, str]] = {}
         for segment in segments:
@@ -258,92 +316,91 @@ class PackIndex:
         for word in present:
             for example, weight in self.postings.get(word, ()):
                 shared[example] += weight
+        # F-beta of precision (overlap / question) and recall (overlap / example) reduces to
+        # (1 + b²)·overlap / (b²·example + question).
+        b2 = RECALL_BETA * RECALL_BETA
+        example_total = self.example_total
+        example_intent = self.example_intent
         phrase_score: dict[int, tuple[float, int]] = {}
         for example, overlap in shared.items():
-            recall = overlap / self.example_total[example]
-            precision = overlap / question_weight
-            value = _f_beta(precision, recall, RECALL_BETA)
-            position = self.example_intent[example]
-            if value > phrase_score.get(position, (-1.0, 0))[0]:
+            value = (1 + b2) * overlap / (b2 * example_total[example] + question_weight)
+            position = example_intent[example]
+            best = phrase_score.get(position)
+            if best is None or value > best[0]:
                 phrase_score[position] = (value, example)
         joined = f" {' '.join(segment.known)} "
         result: dict[int, tuple[float, str]] = {}
         for position, intent in enumerate(self.intents):
-            cue_score = 0.0
-            for cue in intent.cues:
-                if (len(cue) == 1 and cue[0] in present) or (
-                    len(cue) > 1 and f" {' '.join(cue)} " in joined
-                ):
-                    cue_score = max(cue_score, sum(self.weights[w] for w in cue) / intent.cue_total)
+            cue_score = max(
+                (share for word, share in intent.single_cues.items() if word in present),
+                default=0.0,
+            )
+            for phrase_cue, share in intent.phrase_cues:
+                if share > cue_score and phrase_cue in joined:
+                    cue_score = share
             phrase, example = phrase_score.get(position, (0.0, -1))
             if not phrase and not cue_score:
                 continue
-            total = (1 - CUE_WEIGHT) * phrase + CUE_WEIGHT * min(cue_score, 1.0)
+            total = (1 - CUE_WEIGHT) * phrase + CUE_WEIGHT * cue_score
             result[position] = (total, self.example_text[example] if example >= 0 else "")
         return result
 
     # -- spans: the show's title, other shows, names -------------------------------------
 
-    def _spans(self, words: Sequence[str]) -> Iterable[tuple[int, int, str]]:
-        """Every n-gram of up to MAX_NAME_WORDS words: (start, end, compact key), longest first."""
-        for size in range(min(MAX_NAME_WORDS, len(words)), 0, -1):
-            for start in range(len(words) - size + 1):
-                yield start, start + size, "".join(words[start : start + size])
+    def _find_spans(
+        self, words: list[str]
+    ) -> tuple[list[str], bool, list[str], list[EntityMention]]:
+        """Find this show's title, other shows' titles and names, longest spans first.
 
-    def _remove_spans(self, words: list[str], keys: set[str]) -> tuple[list[str], bool]:
-        taken = [False] * len(words)
-        found = False
-        for start, end, key in self._spans_long(words, keys):
-            if any(taken[start:end]):
-                continue
-            if key in keys:
-                taken[start:end] = [True] * (end - start)
-                found = True
-        return [w for w, t in zip(words, taken, strict=True) if not t], found
+        Returns the words with titles removed and each name replaced by a mark, whether the
+        title was named, the other shows named and the names found.
+        """
+        longest = max(self.longest_title, self.fuzzy_other_shows.longest, self.fuzzy_names.longest)
+        spans = _spans(words, MAX_TITLE_WORDS, longest)
+        unknown_before = [0]
+        for word in words:
+            unknown_before.append(unknown_before[-1] + (word not in self.vocabulary))
+        taken: list[object] = [None] * len(words)
 
-    def _spans_long(self, words: Sequence[str], keys: set[str]) -> Iterable[tuple[int, int, str]]:
-        longest = max((len(k) for k in keys), default=0)
-        for size in range(min(8, len(words)), 0, -1):
-            for start in range(len(words) - size + 1):
-                key = "".join(words[start : start + size])
-                if len(key) <= longest:
-                    yield start, start + size, key
+        def free(start: int, end: int) -> bool:
+            return all(t is None for t in taken[start:end])
 
-    def _find_other_shows(self, words: list[str]) -> tuple[list[str], list[str]]:
+        def could_be_name(start: int, end: int) -> bool:
+            # A span of ordinary question words ("season two") is never a misspelt name.
+            return unknown_before[end] > unknown_before[start]
+
+        mentions_pack = False
+        for start, end, key in spans:
+            if key in self.title_keys and free(start, end):
+                taken[start:end] = [_TITLE] * (end - start)
+                mentions_pack = True
         shows: list[str] = []
-        keys = set(self.other_show_keys)
-        taken = [False] * len(words)
-        for start, end, key in self._spans_long(words, keys):
-            if any(taken[start:end]):
-                continue
+        for start, end, key in spans:
             title = self.other_show_keys.get(key)
-            if title is None and len(key) >= 8:
-                hit = process.extractOne(key, keys, scorer=fuzz.ratio, score_cutoff=90)
+            if (
+                title is None
+                and len(key) >= OTHER_SHOW_TYPO_MIN_LENGTH
+                and could_be_name(start, end)
+                and free(start, end)
+            ):
+                hit = self.fuzzy_other_shows.best(key)
                 title = self.other_show_keys[hit[0]] if hit else None
-            if title is not None:
-                taken[start:end] = [True] * (end - start)
-                shows.append(title)
-        return [w for w, t in zip(words, taken, strict=True) if not t], shows
-
-    def _find_entities(self, words: list[str]) -> tuple[list[str], list[EntityMention]]:
-        taken: list[EntityMention | None] = [None] * len(words)
+            if title is not None and free(start, end):
+                taken[start:end] = [_TITLE] * (end - start)
+                if title not in shows:
+                    shows.append(title)
         found: list[EntityMention] = []
-        for start, end, key in self._spans(words):
-            if any(t is not None for t in taken[start:end]):
+        names_longest = self.fuzzy_names.longest
+        for start, end, key in spans:
+            if end - start > MAX_NAME_WORDS or len(key) > names_longest:
                 continue
             hit = self.names.get(key)
             score = 100.0
-            if (
-                hit is None
-                and len(key) >= NAME_TYPO_MIN_LENGTH
-                and self._could_be_name(words[start:end])
-            ):
-                best = process.extractOne(
-                    key, self.fuzzy_names, scorer=fuzz.ratio, score_cutoff=NAME_TYPO_SCORE
-                )
+            if hit is None and len(key) >= NAME_TYPO_MIN_LENGTH and could_be_name(start, end):
+                best = self.fuzzy_names.best(key)
                 if best is not None:
-                    hit, score = self.names[best[0]], float(best[1])
-            if hit is None:
+                    hit, score = self.names[best[0]], best[1]
+            if hit is None or not free(start, end):
                 continue
             mention = EntityMention(hit[0], hit[1], " ".join(words[start:end]), score)
             taken[start:end] = [mention] * (end - start)
@@ -351,16 +408,12 @@ class PackIndex:
                 found.append(mention)
         rewritten: list[str] = []
         for index, word in enumerate(words):
-            mention = taken[index]
-            if mention is None:
+            mark = taken[index]
+            if mark is None:
                 rewritten.append(word)
-            elif index == 0 or taken[index - 1] is not mention:
-                rewritten.append(CHARACTER_MARK if mention.kind == "character" else PERSON_MARK)
-        return rewritten, found
-
-    def _could_be_name(self, words: Sequence[str]) -> bool:
-        """A span of ordinary question words ("season two") is never read as a misspelt name."""
-        return not all(w in self.vocabulary for w in words)
+            elif isinstance(mark, EntityMention) and (index == 0 or taken[index - 1] is not mark):
+                rewritten.append(CHARACTER_MARK if mark.kind == "character" else PERSON_MARK)
+        return rewritten, mentions_pack, shows, found
 
     # -- intents ------------------------------------------------------------------------
 
@@ -379,9 +432,23 @@ class PackIndex:
                 word, candidates, scorer=fuzz.ratio, score_cutoff=WORD_TYPO_SCORE
             )
             result = best[0] if best else None
-        if len(self._corrections) < 50_000:
+        if len(self._corrections) < MAX_REMEMBERED_LOOKUPS:
             self._corrections[word] = result
         return result
+
+
+def _spans(words: Sequence[str], max_words: int, max_chars: int) -> list[tuple[int, int, str]]:
+    """N-grams of up to ``max_words`` words and ``max_chars`` letters as (start, end, compact
+    key), longest first: a longer name wins over the shorter one inside it."""
+    ends = [0]
+    for word in words:
+        ends.append(ends[-1] + len(word))
+    spans = []
+    for size in range(min(max_words, len(words)), 0, -1):
+        for start in range(len(words) - size + 1):
+            if ends[start + size] - ends[start] <= max_chars:
+                spans.append((start, start + size, "".join(words[start : start + size])))
+    return spans
 
 
 def _phrase_tokens(text: str) -> list[str]:
@@ -403,10 +470,3 @@ def _seasons(text: str) -> list[int]:
 
 def _sentences(text: str) -> list[str]:
     return [part for part in _SENTENCE_BREAK.split(text) if part.strip()]
-
-
-def _f_beta(precision: float, recall: float, beta: float) -> float:
-    if precision <= 0 or recall <= 0:
-        return 0.0
-    b2 = beta * beta
-    return (1 + b2) * precision * recall / (b2 * precision + recall)
