@@ -7,7 +7,8 @@ of a labelled file, :data:`IN_FLIGHT` at a time, about :data:`TOTAL` in all. It 
 
 * interactions handled per second (wall clock over all waves), and
 * p50/p99/max latency from dispatching INTERACTION_CREATE on the gateway to the fake
-  receiving the bot's callback POST.
+  receiving the bot's callback POST, with :data:`IN_FLIGHT` dispatched at once, and the
+  same one at a time (the service time, without queueing).
 
 Everything runs in one process and one event loop on 127.0.0.1: the figures include the
 fake's own work, so they are a lower bound for the bot, not a prediction for real Discord.
@@ -34,6 +35,8 @@ if TYPE_CHECKING:
 
 IN_FLIGHT = 50
 TOTAL = 1000
+SEQUENTIAL = 200
+"""Interactions sent one at a time first, to show the service time without queueing."""
 QUESTION_LIMIT = 500
 """/ask accepts at most this many characters; longer dev-set questions are cut."""
 
@@ -102,6 +105,10 @@ async def run_discord_bench(
                 kind = int(request.json.get("type", 0))
                 types[kind] = types.get(kind, 0) + 1
 
+            for question in questions[:SEQUENTIAL]:  # one at a time: the service time
+                await one(question)
+            alone, latencies[:] = latencies[:], []
+            types.clear()
             began = time.perf_counter()
             for index in range(0, len(questions), in_flight):
                 await asyncio.gather(*(one(q) for q in questions[index : index + in_flight]))
@@ -109,17 +116,19 @@ async def run_discord_bench(
     finally:
         await fake.stop()
         quiet.setLevel(previous_level)
-    return _lines(latencies, elapsed, in_flight, types, fake.errors)
+    return _lines(latencies, alone, elapsed, in_flight, types, fake.errors)
 
 
 def _lines(
     latencies: list[float],
+    alone: list[float],
     elapsed: float,
     in_flight: int,
     types: dict[int, int],
     errors: list[Any],
 ) -> list[str]:
     millis = [value * 1000 for value in latencies]
+    single = [value * 1000 for value in alone]
     answered = types.get(4, 0)
     lines = [
         "discord loopback bench (real FanBot, fake Discord on 127.0.0.1, in-memory store)",
@@ -128,6 +137,8 @@ def _lines(
         f"throughput: {len(latencies) / elapsed:,.0f} interactions/s",
         f"dispatch-to-callback latency p50: {percentile(millis, 0.50):.2f} ms  "
         f"p99: {percentile(millis, 0.99):.2f} ms  max: {max(millis):.2f} ms",
+        f"one at a time ({len(alone)} interactions): p50 {percentile(single, 0.50):.2f} ms  "
+        f"p99 {percentile(single, 0.99):.2f} ms",
     ]
     if errors:
         lines.append(f"fake Discord errors: {len(errors)} (first: {errors[0].error!r})")

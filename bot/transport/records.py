@@ -38,8 +38,7 @@ class Records:
         self.database = database
         self.settings = settings
         self._guild_cache: dict[int, GuildSettings] = {}
-        self._unsaved: set[int] = set()
-        """Guilds whose latest settings the database refused; the cache wins for them."""
+        """Each guild's settings as last read or saved; the cache wins even when a save failed."""
 
     async def _try(self, action: str, work: Callable[[Database], Awaitable[T]]) -> T | None:
         if self.database is None:
@@ -99,7 +98,9 @@ class Records:
     async def guild(self, guild_id: int | None) -> GuildSettings:
         if guild_id is None:
             return GuildSettings(guild_id=0)
-        if guild_id in self._unsaved:
+        if guild_id in self._guild_cache:
+            # Every change goes through save_guild, which updates the cache first, so the
+            # database is read once per guild per run, not once per answer.
             return self._guild_cache[guild_id]
         stored = await self._try(
             "reading guild settings", lambda db: get_guild_settings(db, guild_id)
@@ -117,10 +118,6 @@ class Records:
             return True
 
         done = await self._try("saving guild settings", save)
-        if done is True:
-            self._unsaved.discard(settings.guild_id)
-        elif self.database is not None:
-            self._unsaved.add(settings.guild_id)
         return done is True or self.database is None
 
     async def gaps(self, guild_id: int | None, days: int, limit: int = 10) -> GapReport | None:
