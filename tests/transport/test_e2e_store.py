@@ -5,10 +5,12 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
 from bot.settings import Settings
+from bot.store import Database, log_question
 from bot.transport.bot import FanBot
 
 from .conftest import EPHEMERAL, custom_ids, field_map, launch_bot, manager, response_message
@@ -147,3 +149,30 @@ async def test_questions_are_logged_without_user_ids(running: Running) -> None:
     assert row["intent"] == "release"
     assert row["guild_id"] == int(fake.guild.id)
     assert fake.fan["id"] not in {str(v) for v in row.values()}
+
+
+@pytest.mark.bot_settings(question_retention_days=30)
+async def test_question_logs_past_retention_are_purged_at_start(
+    settings: Settings, fake: FakeDiscord
+) -> None:
+    database = await Database.open(settings.database_path)
+    now = datetime.now(UTC)
+    for days, text in ((45, "old question"), (5, "recent question")):
+        await log_question(
+            database,
+            user_hash="0" * 64,
+            question=text,
+            intent=None,
+            confidence=0.0,
+            outcome="decline",
+            answered=False,
+            guild_id=int(fake.guild.id),
+            channel_id=None,
+            asked_at=now - timedelta(days=days),
+        )
+    async with launch_bot(settings, fake, database=database) as bot:
+        assert bot.records.database is not None
+        async with bot.records.database.transaction("test: read", write=False) as conn:
+            cursor = await conn.execute("SELECT question FROM question_log")
+            kept = [row["question"] for row in await cursor.fetchall()]
+    assert kept == ["recent question"]

@@ -1,4 +1,5 @@
-"""What moderators use: /kb reload, status, gaps and preview, and the knowledge watcher.
+"""What moderators use: /kb reload, status, gaps and preview, the knowledge watcher, and the
+daily purge of question logs past the retention limit.
 
 Reloads (by command or because a file changed) keep the live knowledge on any problem and
 report the problems; the outcome goes to the moderator log channel and the store.
@@ -14,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 import discord
 import watchfiles
 from discord import app_commands
-from discord.ext import commands
+from discord.ext import commands, tasks
 
 from bot.core.library import ReloadResult
 from bot.core.preview import preview
@@ -95,9 +96,15 @@ class Moderation(commands.GroupCog, group_name="kb", group_description="Knowledg
     async def cog_load(self) -> None:
         if self.bot.settings.watch_knowledge:
             self._watcher = asyncio.create_task(self._watch(), name="knowledge-watcher")
+        self.purge_old_questions.start()
+
+    @tasks.loop(hours=24)
+    async def purge_old_questions(self) -> None:
+        """Retention: at start-up and every day after, drop question logs past the limit."""
         await self.bot.records.purge()
 
     async def cog_unload(self) -> None:
+        self.purge_old_questions.cancel()
         self._stop.set()
         if self._watcher is not None:
             self._watcher.cancel()
