@@ -22,7 +22,7 @@ import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from bot.bench import percentile
+from bot.bench import peak_rss_mb, percentile
 from bot.core.evaluation import read_labelled
 from bot.core.library import Library
 from bot.settings import Settings
@@ -139,6 +139,7 @@ def _lines(
         f"p99: {percentile(millis, 0.99):.2f} ms  max: {max(millis):.2f} ms",
         f"one at a time ({len(alone)} interactions): p50 {percentile(single, 0.50):.2f} ms  "
         f"p99 {percentile(single, 0.99):.2f} ms",
+        f"peak resident memory (bot, fake and core in one process): {peak_rss_mb():.1f} MB",
     ]
     if errors:
         lines.append(f"fake Discord errors: {len(errors)} (first: {errors[0].error!r})")

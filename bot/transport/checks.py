@@ -30,6 +30,10 @@ def moderator_only() -> Any:
 
     async def predicate(interaction: discord.Interaction[Any]) -> bool:
         roles = set(fan_bot(interaction).settings.moderator_role_ids)
+        # Discord resolves the member's permissions into every interaction, so Manage Server
+        # is known even when the guild's roles are not in the cache.
+        if interaction.permissions.manage_guild and interaction.guild_id is not None:
+            return True
         if not is_moderator_member(interaction.user, roles):
             raise NotModerator()
         return True
