@@ -14,8 +14,7 @@ from dataclasses import dataclass
 from bot.core.answer import Answer, Outcome, Reason, SourceRef, Suggestion
 from bot.core.compose import Composed, compose, entity_name, source_refs
 from bot.core.loader import Knowledge, Pack
-from bot.core.matcher import Match, PackIndex
-from bot.core.normalise import is_meaningful
+from bot.core.matcher import Match, PackIndex, Prepared, prepare
 from bot.core.ranking import (
     answerable,
     chronological_key,
@@ -96,9 +95,10 @@ class Engine:
     def ask(self, question: str) -> Answer:
         truncated = len(question) > MAX_QUESTION_CHARS
         text = question[:MAX_QUESTION_CHARS]
-        if not is_meaningful(text) or not self.indexes:
+        prepared = prepare(text)
+        if not prepared or not self.indexes:
             return self._decline(question, Reason.EMPTY, None, truncated=truncated)
-        match = self._best_match(text)
+        match = self._best_match(prepared)
         pack = self.packs[match.pack]
         if match.other_shows and not match.mentions_pack and not _names_a_character(match):
             # Actors work across shows, so only a character ties the question to this pack.
@@ -242,8 +242,8 @@ class Engine:
             return self.packs.get(pack_id)
         return next(iter(self.packs.values()), None)
 
-    def _best_match(self, text: str) -> Match:
-        matches = [index.match(text) for index in self.indexes.values()]
+    def _best_match(self, prepared: Prepared) -> Match:
+        matches = [index.match(prepared) for index in self.indexes.values()]
 
         def strength(match: Match) -> tuple[bool, int, float]:
             return (match.mentions_pack, len(match.entities), match.best.score if match.best else 0)

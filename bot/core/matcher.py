@@ -21,6 +21,7 @@ import re
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from enum import Enum
 
 from rapidfuzz import fuzz, process
 
@@ -29,6 +30,7 @@ from bot.core.normalise import compact, tokens
 
 CHARACTER_MARK = "⟨character⟩"
 PERSON_MARK = "⟨person⟩"
+_UNSEEN = object()
 _TITLE = object()
 """Marks words that belong to a show's title while spans are found."""
 _PLACEHOLDER = re.compile(r"\{(character|person|name)\}")
@@ -63,14 +65,20 @@ WHOLE_QUESTION_MAX_WORDS = 24
 post is not: its point sits in one sentence, and scoring the whole costs the most."""
 _SENTENCE_BREAK = re.compile(r"[.!?;\n。！？]+")
 
-_SEASON_PATTERNS = (
-    re.compile(r"\b(?:season|seasons|temporada|musim|saison|staffel|series|시즌)\s?(\d{1,2})\b"),
-    re.compile(r"\bs(\d{1,2})\b"),
-    re.compile(r"\b(\d{1,2})(?:st|nd|rd|th)? season\b"),
-    re.compile(r"시즌(\d{1,2})"),
-)
 _ORDINALS = {"first": 1, "second": 2, "third": 3, "fourth": 4, "fifth": 5}
-_ORDINAL_SEASON = re.compile(r"\b(first|second|third|fourth|fifth) season\b")
+_SEASON = re.compile(
+    r"\b(?:season|seasons|temporada|musim|saison|staffel|series|시즌)\s?(\d{1,2})\b"
+    r"|\bs(\d{1,2})\b"
+    r"|\b(\d{1,2})(?:st|nd|rd|th)? season\b"
+    r"|시즌(\d{1,2})"
+    r"|\b(first|second|third|fourth|fifth) season\b"
+)
+
+
+class _SpanKind(Enum):
+    TITLE = "title"
+    OTHER_SHOW = "other show"
+    NAME = "name"
 
 
 @dataclass(frozen=True)
@@ -114,7 +122,6 @@ class Match:
 @dataclass
 class _IntentIndex:
     intent: str
-    single_cues: dict[str, float]  # one-word cue → its share of the intent's cue weight
     phrase_cues: list[tuple[str, float]]  # " several words " → share
 
 
@@ -140,8 +147,9 @@ class _FuzzyKeys:
         """The longest key a lookup can match, typos included."""
 
     def best(self, key: str) -> tuple[str, float] | None:
-        if key in self._seen:
-            return self._seen[key]
+        seen = self._seen.get(key, _UNSEEN)
+        if seen is not _UNSEEN:
+            return seen  # type: ignore[return-value]
         candidates = self.by_length.get(len(key))
         hit = None
         if candidates:
@@ -171,6 +179,7 @@ class PackIndex:
     title_keys: set[str]
     longest_title: int
     other_show_keys: dict[str, str]  # compact title → title as written
+    exact_spans: dict[str, tuple[_SpanKind, str, float]]  # compact key → what it names
     fuzzy_other_shows: _FuzzyKeys
     vocabulary: set[str]
     vocab_by_initial: dict[str, list[str]]
@@ -179,7 +188,9 @@ class PackIndex:
     example_intent: list[int]
     example_text: list[str]
     example_total: list[float]
-    postings: dict[str, list[tuple[int, float]]]
+    scaled_example_total: list[float]  # b² × example_total, for the F-beta denominator
+    postings: dict[str, list[int]]  # word → the examples that hold it
+    cue_words: dict[str, list[tuple[int, float]]]  # one-word cue → (intent position, share)
     _corrections: dict[str, str | None] = field(default_factory=dict)
 
     @classmethod
@@ -209,22 +220,25 @@ class PackIndex:
         example_intent: list[int] = []
         example_text: list[str] = []
         example_total: list[float] = []
-        postings: dict[str, list[tuple[int, float]]] = defaultdict(list)
+        postings: dict[str, list[int]] = defaultdict(list)
+        cue_words: dict[str, list[tuple[int, float]]] = defaultdict(list)
         for position, (intent_id, phrasings, cues) in enumerate(documents):
             for words in phrasings:
                 number = len(example_text)
                 unique = set(words)
                 for word in unique:
-                    postings[word].append((number, weights[word]))
+                    postings[word].append(number)
                 example_intent.append(position)
                 example_text.append(" ".join(words))
                 example_total.append(sum(weights[w] for w in unique) or 1.0)
             cue_total = max((sum(weights[w] for w in cue) for cue in cues), default=1.0)
             shares = {cue: min(sum(weights[w] for w in cue) / cue_total, 1.0) for cue in cues}
+            for cue, share in shares.items():
+                if len(cue) == 1:
+                    cue_words[cue[0]].append((position, share))
             intents.append(
                 _IntentIndex(
                     intent_id,
-                    {cue[0]: share for cue, share in shares.items() if len(cue) == 1},
                     [(f" {' '.join(c)} ", share) for c, share in shares.items() if len(c) > 1],
                 )
             )
@@ -242,6 +256,11 @@ class PackIndex:
             title_keys=title_keys,
             longest_title=max((len(k) for k in title_keys), default=0),
             other_show_keys=other,
+            exact_spans={
+                **{key: (_SpanKind.NAME, key, 100.0) for key in names},
+                **{key: (_SpanKind.OTHER_SHOW, title, 100.0) for key, title in other.items()},
+                **{key: (_SpanKind.TITLE, key, 100.0) for key in title_keys},
+            },
             fuzzy_other_shows=_FuzzyKeys(other, OTHER_SHOW_TYPO_SCORE),
             vocabulary=set(weights),
             vocab_by_initial=dict(by_initial),
@@ -250,11 +269,18 @@ class PackIndex:
             example_intent=example_intent,
             example_text=example_text,
             example_total=example_total,
+            scaled_example_total=[RECALL_BETA * RECALL_BETA * t for t in example_total],
             postings=dict(postings),
+            cue_words=dict(cue_words),
         )
 
-    def match(self, question: str) -> Match:
-        """Score every intent on each sentence of the question (and the whole), keep the best."""
+    def match(self, question: str | Prepared) -> Match:
+        """Score every intent on each sentence of the question (and the whole), keep the best.
+
+        Pass :func:`prepare`'s result to match one question against several packs without
+        normalising it again for each.
+        """
+        sentences = prepare(question) if isinstance(question, str) else question
         segments: list[_Segment] = []
         entities: list[EntityMention] = []
         other_shows: list[str] = []
@@ -262,10 +288,7 @@ class PackIndex:
         mentions_pack = False
         all_known: list[str] = []
         all_unknown = 0
-        for sentence in _sentences(question):
-            words = tokens(sentence)
-            if not words:
-                continue
+        for words in sentences:
             seasons.update(_seasons(" ".join(words)))
             words, mentioned, shows, found = self._find_spans(words)
             mentions_pack = mentions_pack or mentioned
@@ -313,42 +336,47 @@ class PackIndex:
         question_weight = sum(self.weights[w] for w in present)
         question_weight += UNKNOWN_WORD_WEIGHT * min(segment.unknown, MAX_UNKNOWN_WORDS)
         shared: dict[int, float] = defaultdict(float)
+        weights = self.weights
         for word in present:
-            for example, weight in self.postings.get(word, ()):
+            weight = weights[word]
+            for example in self.postings.get(word, ()):
                 shared[example] += weight
         # F-beta of precision (overlap / question) and recall (overlap / example) reduces to
-        # (1 + b²)·overlap / (b²·example + question).
-        b2 = RECALL_BETA * RECALL_BETA
-        example_total = self.example_total
+        # (1 + b²)·overlap / (b²·example + question); the constant factor is applied last.
+        scaled_total = self.scaled_example_total
         example_intent = self.example_intent
-        phrase_score: dict[int, tuple[float, int]] = {}
+        best_value = [0.0] * len(self.intents)
+        best_example = [-1] * len(self.intents)
         for example, overlap in shared.items():
-            value = (1 + b2) * overlap / (b2 * example_total[example] + question_weight)
+            value = overlap / (scaled_total[example] + question_weight)
             position = example_intent[example]
-            best = phrase_score.get(position)
-            if best is None or value > best[0]:
-                phrase_score[position] = (value, example)
+            if value > best_value[position]:
+                best_value[position] = value
+                best_example[position] = example
+        phrase_factor = (1 - CUE_WEIGHT) * (1 + RECALL_BETA * RECALL_BETA)
+        cue_scores: dict[int, float] = {}
+        for word in present:
+            for position, share in self.cue_words.get(word, ()):
+                if share > cue_scores.get(position, 0.0):
+                    cue_scores[position] = share
         joined = f" {' '.join(segment.known)} "
         result: dict[int, tuple[float, str]] = {}
         for position, intent in enumerate(self.intents):
-            cue_score = max(
-                (share for word, share in intent.single_cues.items() if word in present),
-                default=0.0,
-            )
+            cue_score = cue_scores.get(position, 0.0)
             for phrase_cue, share in intent.phrase_cues:
                 if share > cue_score and phrase_cue in joined:
                     cue_score = share
-            phrase, example = phrase_score.get(position, (0.0, -1))
+            phrase, example = best_value[position], best_example[position]
             if not phrase and not cue_score:
                 continue
-            total = (1 - CUE_WEIGHT) * phrase + CUE_WEIGHT * cue_score
+            total = phrase_factor * phrase + CUE_WEIGHT * cue_score
             result[position] = (total, self.example_text[example] if example >= 0 else "")
         return result
 
     # -- spans: the show's title, other shows, names -------------------------------------
 
     def _find_spans(
-        self, words: list[str]
+        self, words: Sequence[str]
     ) -> tuple[list[str], bool, list[str], list[EntityMention]]:
         """Find this show's title, other shows' titles and names, longest spans first.
 
@@ -356,56 +384,37 @@ class PackIndex:
         title was named, the other shows named and the names found.
         """
         longest = max(self.longest_title, self.fuzzy_other_shows.longest, self.fuzzy_names.longest)
-        spans = _spans(words, MAX_TITLE_WORDS, longest)
+        # A span of ordinary question words ("season two") is never a misspelt name: only
+        # spans holding a word outside the vocabulary are looked up with typos allowed.
         unknown_before = [0]
         for word in words:
             unknown_before.append(unknown_before[-1] + (word not in self.vocabulary))
         taken: list[object] = [None] * len(words)
-
-        def free(start: int, end: int) -> bool:
-            return all(t is None for t in taken[start:end])
-
-        def could_be_name(start: int, end: int) -> bool:
-            # A span of ordinary question words ("season two") is never a misspelt name.
-            return unknown_before[end] > unknown_before[start]
-
         mentions_pack = False
-        for start, end, key in spans:
-            if key in self.title_keys and free(start, end):
+        shows: list[str] = []
+        found: list[EntityMention] = []
+        exact = self.exact_spans
+        fuzzy_shows, fuzzy_names = self.fuzzy_other_shows, self.fuzzy_names
+        for start, end, key in _spans(words, MAX_TITLE_WORDS, longest):
+            hit = exact.get(key)
+            if hit is None and unknown_before[end] > unknown_before[start]:
+                hit = self._typo_span(key, end - start, fuzzy_shows, fuzzy_names)
+            if hit is None or any(taken[start:end]):
+                continue
+            kind, value, score = hit
+            if kind is _SpanKind.TITLE:
                 taken[start:end] = [_TITLE] * (end - start)
                 mentions_pack = True
-        shows: list[str] = []
-        for start, end, key in spans:
-            title = self.other_show_keys.get(key)
-            if (
-                title is None
-                and len(key) >= OTHER_SHOW_TYPO_MIN_LENGTH
-                and could_be_name(start, end)
-                and free(start, end)
-            ):
-                hit = self.fuzzy_other_shows.best(key)
-                title = self.other_show_keys[hit[0]] if hit else None
-            if title is not None and free(start, end):
+            elif kind is _SpanKind.OTHER_SHOW:
                 taken[start:end] = [_TITLE] * (end - start)
-                if title not in shows:
-                    shows.append(title)
-        found: list[EntityMention] = []
-        names_longest = self.fuzzy_names.longest
-        for start, end, key in spans:
-            if end - start > MAX_NAME_WORDS or len(key) > names_longest:
-                continue
-            hit = self.names.get(key)
-            score = 100.0
-            if hit is None and len(key) >= NAME_TYPO_MIN_LENGTH and could_be_name(start, end):
-                best = self.fuzzy_names.best(key)
-                if best is not None:
-                    hit, score = self.names[best[0]], best[1]
-            if hit is None or not free(start, end):
-                continue
-            mention = EntityMention(hit[0], hit[1], " ".join(words[start:end]), score)
-            taken[start:end] = [mention] * (end - start)
-            if all(m.entity_id != mention.entity_id for m in found):
-                found.append(mention)
+                if value not in shows:
+                    shows.append(value)
+            else:
+                entity_id, entity_kind = self.names[value]
+                mention = EntityMention(entity_id, entity_kind, " ".join(words[start:end]), score)
+                taken[start:end] = [mention] * (end - start)
+                if all(m.entity_id != mention.entity_id for m in found):
+                    found.append(mention)
         rewritten: list[str] = []
         for index, word in enumerate(words):
             mark = taken[index]
@@ -414,6 +423,20 @@ class PackIndex:
             elif isinstance(mark, EntityMention) and (index == 0 or taken[index - 1] is not mark):
                 rewritten.append(CHARACTER_MARK if mark.kind == "character" else PERSON_MARK)
         return rewritten, mentions_pack, shows, found
+
+    def _typo_span(
+        self, key: str, size: int, shows: _FuzzyKeys, names: _FuzzyKeys
+    ) -> tuple[_SpanKind, str, float] | None:
+        """A misspelt other show's title or name, or None."""
+        if len(key) >= OTHER_SHOW_TYPO_MIN_LENGTH:
+            show = shows.best(key)
+            if show is not None:
+                return _SpanKind.OTHER_SHOW, self.other_show_keys[show[0]], show[1]
+        if size <= MAX_NAME_WORDS and len(key) >= NAME_TYPO_MIN_LENGTH:
+            name = names.best(key)
+            if name is not None:
+                return _SpanKind.NAME, name[0], name[1]
+        return None
 
     # -- intents ------------------------------------------------------------------------
 
@@ -440,15 +463,22 @@ class PackIndex:
 def _spans(words: Sequence[str], max_words: int, max_chars: int) -> list[tuple[int, int, str]]:
     """N-grams of up to ``max_words`` words and ``max_chars`` letters as (start, end, compact
     key), longest first: a longer name wins over the shorter one inside it."""
-    ends = [0]
-    for word in words:
-        ends.append(ends[-1] + len(word))
-    spans = []
-    for size in range(min(max_words, len(words)), 0, -1):
-        for start in range(len(words) - size + 1):
-            if ends[start + size] - ends[start] <= max_chars:
-                spans.append((start, start + size, "".join(words[start : start + size])))
-    return spans
+    keys_from: list[list[str]] = []  # keys_from[start][size - 1]
+    for start in range(len(words)):
+        keys: list[str] = []
+        key = ""
+        for word in words[start : start + max_words]:
+            key += word
+            if len(key) > max_chars:
+                break
+            keys.append(key)
+        keys_from.append(keys)
+    return [
+        (start, start + size, keys[size - 1])
+        for size in range(min(max_words, len(words)), 0, -1)
+        for start, keys in enumerate(keys_from)
+        if len(keys) >= size
+    ]
 
 
 def _phrase_tokens(text: str) -> list[str]:
@@ -463,10 +493,18 @@ def _phrase_tokens(text: str) -> list[str]:
 
 
 def _seasons(text: str) -> list[int]:
-    found = [int(m.group(1)) for pattern in _SEASON_PATTERNS for m in pattern.finditer(text)]
-    found += [_ORDINALS[m.group(1)] for m in _ORDINAL_SEASON.finditer(text)]
-    return sorted(set(found))
+    found = set()
+    for match in _SEASON.finditer(text):
+        number = next(group for group in match.groups() if group is not None)
+        found.add(_ORDINALS[number] if number in _ORDINALS else int(number))
+    return sorted(found)
 
 
-def _sentences(text: str) -> list[str]:
-    return [part for part in _SENTENCE_BREAK.split(text) if part.strip()]
+Prepared = tuple[tuple[str, ...], ...]
+"""A question normalised for matching: the words of each sentence that has any."""
+
+
+def prepare(question: str) -> Prepared:
+    """Split a question into sentences and normalise each into words."""
+    sentences = (tokens(part) for part in _SENTENCE_BREAK.split(question))
+    return tuple(tuple(words) for words in sentences if words)

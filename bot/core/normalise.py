@@ -21,11 +21,15 @@ _DISCORD_MARKUP = re.compile(
     re.IGNORECASE,
 )
 _REPEATS = re.compile(r"([^\W\d])\1+")  # letters only: "2022" keeps its digits
-_KEEP_CATEGORIES = ("L", "N")
+_NOT_LETTER_OR_DIGIT = re.compile(r"[\W_]+")
+"""Exactly the characters outside Unicode's L* and N* categories (checked code point by code
+point): punctuation, symbols, emoji, marks, separators and controls."""
 
 
 def _strip_marks(text: str) -> str:
     """Drop accents (cuándo → cuando) while keeping Hangul syllables whole."""
+    if text.isascii():
+        return text
     decomposed = unicodedata.normalize("NFD", text)
     kept = "".join(ch for ch in decomposed if unicodedata.category(ch) != "Mn")
     return unicodedata.normalize("NFC", kept)
@@ -39,8 +43,7 @@ def clean(text: str) -> str:
     """
     text = _DISCORD_MARKUP.sub(" ", unicodedata.normalize("NFKC", text))
     text = _strip_marks(text.casefold().replace("'", "").replace("’", ""))
-    chars = [ch if unicodedata.category(ch)[0] in _KEEP_CATEGORIES else " " for ch in text]
-    return " ".join("".join(chars).split())
+    return " ".join(_NOT_LETTER_OR_DIGIT.sub(" ", text).split())
 
 
 @lru_cache(maxsize=65536)
@@ -57,8 +60,3 @@ def tokens(text: str) -> list[str]:
 def compact(text: str) -> str:
     """A name's spacing-free key: "Cheong-san", "Cheong san" and "Cheongsan" agree."""
     return "".join(tokens(text))
-
-
-def is_meaningful(text: str) -> bool:
-    """Whether text has any letter or digit at all (not only emoji, markup or spaces)."""
-    return bool(clean(text))
