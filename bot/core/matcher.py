@@ -187,8 +187,7 @@ class PackIndex:
     intents: list[_IntentIndex]
     example_intent: list[int]
     example_text: list[str]
-    example_total: list[float]
-    scaled_example_total: list[float]  # b² × example_total, for the F-beta denominator
+    scaled_example_total: list[float]  # b² × each example's word weight: F-beta's denominator
     postings: dict[str, list[int]]  # word → the examples that hold it
     cue_words: dict[str, list[tuple[int, float]]]  # one-word cue → (intent position, share)
     _corrections: dict[str, str | None] = field(default_factory=dict)
@@ -268,7 +267,6 @@ class PackIndex:
             intents=intents,
             example_intent=example_intent,
             example_text=example_text,
-            example_total=example_total,
             scaled_example_total=[RECALL_BETA * RECALL_BETA * t for t in example_total],
             postings=dict(postings),
             cue_words=dict(cue_words),
