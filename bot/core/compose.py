@@ -311,8 +311,11 @@ def _compose_lineup(pack: Pack) -> Composed | None:
 
 
 def _compose_fates(pack: Pack, entity_ids: Sequence[str]) -> Composed | None:
+    """How the last season left each character, and where they stand for the next one
+    ("is Cheong-san dead?" is usually also "is he back?")."""
     lines = []
     source_ids: list[str] = []
+    dates: list[dt.date] = []
     spoiler = False
     for entity in entity_ids:
         character = pack.characters.get(entity)
@@ -320,9 +323,24 @@ def _compose_fates(pack: Pack, entity_ids: Sequence[str]) -> Composed | None:
             continue
         lines.append(f"**{character.name}:** {character.previous_fate.text}")
         source_ids += character.previous_fate.sources
+        dates += [d for s in character.previous_fate.sources if (d := _source_date(pack, s))]
         spoiler = spoiler or character.previous_fate.spoiler
+        status = latest(pack, list(character.status))
+        if status is not None:
+            line = f"{character.name} {_status_phrase(pack, status)}."
+            if status.note:
+                line += f" {status.note}"
+            lines.append(line)
+            source_ids += status.sources
+            if (date := claim_date(pack, status)) is not None:
+                dates.append(date)
     if not lines:
         return None
-    refs = source_refs(pack, source_ids)
-    dates = [r.published for r in refs if r.published]
-    return Composed("\n".join(lines), refs, max(dates) if dates else None, spoiler)
+    return Composed(
+        "\n".join(lines), source_refs(pack, source_ids), max(dates) if dates else None, spoiler
+    )
+
+
+def _source_date(pack: Pack, source_id: str) -> dt.date | None:
+    source = pack.sources.get(source_id)
+    return source.latest_date if source else None

@@ -124,6 +124,18 @@ def test_recap_about_a_character_is_a_spoiler(mini_engine: Engine) -> None:
     assert render_text(answer).startswith("[Spoiler]")
 
 
+def test_recap_about_a_character_also_says_where_they_stand_next_season(
+    mini_engine: Engine,
+) -> None:
+    answer = mini_engine.answer_intent("recap", ["mina-cho"])
+    assert answer.intent == "recap"
+    first, second = answer.body.splitlines()
+    assert first.startswith("**Mina Cho:**") and "closes the diner" in first
+    assert second == "Mina Cho returns in season 2 (confirmed)."
+    assert answer.as_of == dt.date(2024, 3, 1)
+    assert "Studio Newsroom" in {s.outlet for s in answer.sources}
+
+
 def test_timeline_runs_oldest_to_newest_with_undated_after_what_it_replaced(
     mini_engine: Engine,
 ) -> None:
