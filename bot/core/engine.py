@@ -110,7 +110,8 @@ class Engine:
         top_intent, top_score = ranked[0] if ranked else ("", 0.0)
         runner_up = ranked[1][1] if len(ranked) > 1 else 0.0
         if top_score < ANSWER_THRESHOLD:
-            if (match.entities or match.mentions_pack) and top_score >= SUGGEST_THRESHOLD:
+            on_topic = match.entities or match.mentions_pack or _has_cue(match, top_intent)
+            if on_topic and top_score >= SUGGEST_THRESHOLD:
                 return self._ask_back(question, pack, ranked, entity_ids, top_score, truncated)
             if match.entities and not ranked:
                 return self._ask_back(question, pack, [], entity_ids, top_score, truncated)
@@ -365,3 +366,7 @@ class Engine:
 
 def _names_a_character(match: Match) -> bool:
     return any(mention.kind == "character" for mention in match.entities)
+
+
+def _has_cue(match: Match, intent: str) -> bool:
+    return any(score.cue for score in match.scores if score.intent == intent)

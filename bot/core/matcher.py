@@ -53,6 +53,9 @@ WORD_TYPO_SCORE = 80.0
 """rapidfuzz ratio a misspelt word must reach to be read as a vocabulary word."""
 CUE_WEIGHT = 0.35
 """Share of an intent's score that comes from its cue words; the rest from phrasings."""
+STRONG_CUE_SHARE = 0.4
+"""A cue carrying at least this share of its intent's cue weight ("cancel", "plot", but not a
+bare "when") marks a question as on topic enough to ask back rather than decline."""
 RECALL_BETA = 1.5
 """F-beta between an example's recall (how much of the phrasing the question covers) and its
 precision (how much of the question the phrasing explains): recall counts beta times more."""
@@ -96,6 +99,8 @@ class IntentScore:
     intent: str
     score: float
     example: str
+    cue: bool = False
+    """Whether the question holds a strong cue word of the intent (see STRONG_CUE_SHARE)."""
 
 
 @dataclass(frozen=True)
@@ -300,16 +305,14 @@ class PackIndex:
             all_unknown += segment.unknown
         if len(segments) > 1 and len(all_known) + all_unknown <= WHOLE_QUESTION_MAX_WORDS:
             segments.append(_Segment(all_known, all_unknown))
-        best: dict[int, tuple[float, str]] = {}
+        best: dict[int, IntentScore] = {}
         for segment in segments:
-            for position, (score, example) in self._score(segment).items():
-                if score > best.get(position, (-1.0, ""))[0]:
-                    best[position] = (score, example)
+            for position, score in self._score(segment).items():
+                if position not in best or score.score > best[position].score:
+                    best[position] = score
         scores = sorted(
             (
-                IntentScore(
-                    intent.intent, round(best.get(i, (0.0, ""))[0], 4), best.get(i, (0, ""))[1]
-                )
+                best.get(i, IntentScore(intent.intent, 0.0, ""))
                 for i, intent in enumerate(self.intents)
             ),
             key=lambda s: s.score,
@@ -326,7 +329,7 @@ class PackIndex:
             words=len(all_known) + all_unknown,
         )
 
-    def _score(self, segment: _Segment) -> dict[int, tuple[float, str]]:
+    def _score(self, segment: _Segment) -> dict[int, IntentScore]:
         """Per intent position: (score, closest example)."""
         present = set(segment.known)
         if not present:
@@ -358,7 +361,7 @@ class PackIndex:
                 if share > cue_scores.get(position, 0.0):
                     cue_scores[position] = share
         joined = f" {' '.join(segment.known)} "
-        result: dict[int, tuple[float, str]] = {}
+        result: dict[int, IntentScore] = {}
         for position, intent in enumerate(self.intents):
             cue_score = cue_scores.get(position, 0.0)
             for phrase_cue, share in intent.phrase_cues:
@@ -368,7 +371,12 @@ class PackIndex:
             if not phrase and not cue_score:
                 continue
             total = phrase_factor * phrase + CUE_WEIGHT * cue_score
-            result[position] = (total, self.example_text[example] if example >= 0 else "")
+            result[position] = IntentScore(
+                intent.intent,
+                round(total, 4),
+                self.example_text[example] if example >= 0 else "",
+                cue=cue_score >= STRONG_CUE_SHARE,
+            )
         return result
 
     # -- spans: the show's title, other shows, names -------------------------------------

@@ -101,3 +101,16 @@ def test_a_character_ties_a_question_naming_another_show_to_the_pack(
 def test_an_actor_alone_does_not_tie_another_show_to_the_pack(mini_engine: Engine) -> None:
     answer = mini_engine.ask("who does jo bright play in sunrise bakery")
     assert answer.reason is Reason.OTHER_SHOW
+
+
+def test_a_strong_cue_in_an_unsure_question_asks_back_instead_of_declining(
+    mini_engine: Engine,
+) -> None:
+    answer = mini_engine.ask("premiere gossip from the neighbour")
+    assert answer.outcome is Outcome.ASK_BACK
+    assert [s.intent for s in answer.suggestions] == ["release"]
+
+
+def test_a_weak_cue_alone_still_declines(mini_engine: Engine) -> None:
+    answer = mini_engine.ask("when is the party")
+    assert answer.outcome is Outcome.DECLINE
