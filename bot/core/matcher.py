@@ -305,15 +305,22 @@ class PackIndex:
             all_unknown += segment.unknown
         if len(segments) > 1 and len(all_known) + all_unknown <= WHOLE_QUESTION_MAX_WORDS:
             segments.append(_Segment(all_known, all_unknown))
-        best: dict[int, IntentScore] = {}
+        best: dict[int, tuple[float, int, bool]] = {}
         for segment in segments:
             for position, score in self._score(segment).items():
-                if position not in best or score.score > best[position].score:
+                if position not in best or score[0] > best[position][0]:
                     best[position] = score
+        unmatched = (0.0, -1, False)
         scores = sorted(
             (
-                best.get(i, IntentScore(intent.intent, 0.0, ""))
+                IntentScore(
+                    intent.intent,
+                    round(total, 4),
+                    self.example_text[example] if example >= 0 else "",
+                    cue=cue,
+                )
                 for i, intent in enumerate(self.intents)
+                for total, example, cue in [best.get(i, unmatched)]
             ),
             key=lambda s: s.score,
             reverse=True,
@@ -329,8 +336,8 @@ class PackIndex:
             words=len(all_known) + all_unknown,
         )
 
-    def _score(self, segment: _Segment) -> dict[int, IntentScore]:
-        """Per intent position: (score, closest example)."""
+    def _score(self, segment: _Segment) -> dict[int, tuple[float, int, bool]]:
+        """Per intent position: (score, closest example or -1, strong cue present)."""
         present = set(segment.known)
         if not present:
             return {}
@@ -361,7 +368,7 @@ class PackIndex:
                 if share > cue_scores.get(position, 0.0):
                     cue_scores[position] = share
         joined = f" {' '.join(segment.known)} "
-        result: dict[int, IntentScore] = {}
+        result: dict[int, tuple[float, int, bool]] = {}
         for position, intent in enumerate(self.intents):
             cue_score = cue_scores.get(position, 0.0)
             for phrase_cue, share in intent.phrase_cues:
@@ -371,12 +378,7 @@ class PackIndex:
             if not phrase and not cue_score:
                 continue
             total = phrase_factor * phrase + CUE_WEIGHT * cue_score
-            result[position] = IntentScore(
-                intent.intent,
-                round(total, 4),
-                self.example_text[example] if example >= 0 else "",
-                cue=cue_score >= STRONG_CUE_SHARE,
-            )
+            result[position] = (total, example, cue_score >= STRONG_CUE_SHARE)
         return result
 
     # -- spans: the show's title, other shows, names -------------------------------------
