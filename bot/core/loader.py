@@ -272,13 +272,14 @@ def _reference_problems(pack: Pack, origin: Origin) -> Iterable[Problem]:
         file, line = origin[table][item_id]
         return Problem(file, line, f"{table} '{item_id}'", message, expected)
 
+    def unknown_sources(table: str, item_id: str, cited: Iterable[str]) -> Iterable[Problem]:
+        for source_id in cited:
+            if source_id not in pack.sources:
+                yield problem(table, item_id, f"cites unknown source '{source_id}'", "a source id")
+
     entity_ids = set(pack.characters) | set(pack.people)
     for claim in pack.claims.values():
-        for source_id in claim.sources:
-            if source_id not in pack.sources:
-                yield problem(
-                    "claim", claim.id, f"cites unknown source '{source_id}'", "a source id"
-                )
+        yield from unknown_sources("claim", claim.id, claim.sources)
         if claim.topic not in pack.intents:
             yield problem("claim", claim.id, f"unknown topic '{claim.topic}'", "an intent id")
         for entity in claim.entities:
@@ -301,17 +302,9 @@ def _reference_problems(pack: Pack, origin: Origin) -> Iterable[Problem]:
         cited = [s for status in character.status for s in status.sources]
         if character.previous_fate:
             cited += character.previous_fate.sources
-        for source_id in cited:
-            if source_id not in pack.sources:
-                yield problem(
-                    "character", character.id, f"cites unknown source '{source_id}'", "a source id"
-                )
+        yield from unknown_sources("character", character.id, cited)
     for person in pack.people.values():
-        for source_id in person.sources:
-            if source_id not in pack.sources:
-                yield problem(
-                    "person", person.id, f"cites unknown source '{source_id}'", "a source id"
-                )
+        yield from unknown_sources("person", person.id, person.sources)
     for source in pack.sources.values():
         if source.published and source.updated and source.updated < source.published:
             yield problem("source", source.id, "updated before published", "updated >= published")

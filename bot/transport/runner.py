@@ -16,6 +16,7 @@ from bot.store import Database, StoreError
 from bot.transport.bot import FanBot
 
 log = logging.getLogger(__name__)
+BAD_TOKEN = "Discord rejected DISCORD_TOKEN: check the bot token."
 
 
 def configure_logging(level: str) -> None:
@@ -52,7 +53,7 @@ async def _run(settings: Settings) -> int:
         try:
             await bot.start(token)
         except discord.LoginFailure:
-            print("Discord rejected DISCORD_TOKEN: check the bot token.", file=sys.stderr)
+            print(BAD_TOKEN, file=sys.stderr)
             return 2
         except discord.PrivilegedIntentsRequired:
             print(
@@ -85,7 +86,7 @@ async def _sync(settings: Settings, guild_id: int | None) -> int:
         try:
             await bot.login(token)
         except discord.LoginFailure:
-            print("Discord rejected DISCORD_TOKEN: check the bot token.", file=sys.stderr)
+            print(BAD_TOKEN, file=sys.stderr)
             return 2
         guild = discord.Object(guild_id) if guild_id else None
         if guild is not None:
