@@ -19,7 +19,7 @@ from __future__ import annotations
 import math
 import re
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Container, Iterable, Sequence
 from dataclasses import dataclass, field
 from enum import Enum
 
@@ -48,6 +48,9 @@ OTHER_SHOW_TYPO_SCORE = 90.0
 """Other shows' titles of at least 8 letters are recognised through a typo this close."""
 MAX_REMEMBERED_LOOKUPS = 50_000
 """Typo lookups remembered per pack: chat repeats the same words, and each costs a fuzzy scan."""
+HANGUL_STEM_MIN_SYLLABLES = 2
+"""Shortest Korean stem read off a word with a particle or ending attached."""
+_HANGUL = re.compile(r"[\uac00-\ud7a3]")
 WORD_TYPO_MIN_LENGTH = 4
 WORD_TYPO_SCORE = 80.0
 """rapidfuzz ratio a misspelt word must reach to be read as a vocabulary word."""
@@ -444,6 +447,10 @@ class PackIndex:
             name = names.best(key)
             if name is not None:
                 return _SpanKind.NAME, name[0], name[1]
+        if size == 1 and _HANGUL.match(key):
+            stem = _hangul_stem(key, self.names)
+            if stem is not None:
+                return _SpanKind.NAME, stem, 100.0
         return None
 
     # -- intents ------------------------------------------------------------------------
@@ -463,6 +470,8 @@ class PackIndex:
                 word, candidates, scorer=fuzz.ratio, score_cutoff=WORD_TYPO_SCORE
             )
             result = best[0] if best else None
+        if result is None and _HANGUL.match(word):
+            result = _hangul_stem(word, self.vocabulary)
         if len(self._corrections) < MAX_REMEMBERED_LOOKUPS:
             self._corrections[word] = result
         return result
@@ -487,6 +496,15 @@ def _spans(words: Sequence[str], max_words: int, max_chars: int) -> list[tuple[i
         for start, keys in enumerate(keys_from)
         if len(keys) >= size
     ]
+
+
+def _hangul_stem(word: str, known: Container[str]) -> str | None:
+    """Korean writes particles and endings onto a word ("결말이", "부작이에요", "청산이는"):
+    the longest known word of two or more syllables that the word starts with."""
+    for cut in range(len(word) - 1, HANGUL_STEM_MIN_SYLLABLES - 1, -1):
+        if word[:cut] in known:
+            return word[:cut]
+    return None
 
 
 def _phrase_tokens(text: str) -> list[str]:

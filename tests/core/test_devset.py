@@ -1,7 +1,7 @@
-"""The labelled dev set holds the matcher at the figures it reached when it was tuned.
+"""The labelled dev set holds the matcher at the figures it reached.
 
-Measured at tuning (340 questions): accuracy 88.8%, 9 answers with the wrong intent,
-95.7% of must-not-answer questions declined. The floors sit just under those figures so a
+Measured (340 questions): accuracy 89.4%, 9 answers with the wrong intent, 95.7% of
+must-not-answer questions declined. The floors sit at those figures (rounded down), so a
 change that makes matching worse fails here; raise them when matching gets better.
 """
 
@@ -13,18 +13,20 @@ from bot.core.engine import Engine
 from bot.core.evaluation import Report, evaluate, read_labelled
 from tests.conftest import DEVSET
 
-ACCURACY_FLOOR = 0.87
-MOST_WRONG_ANSWERS = 10
-DECLINE_RATE_FLOOR = 0.94
+ACCURACY_FLOOR = 0.89
+MOST_WRONG_ANSWERS = 9
+DECLINE_RATE_FLOOR = 0.95
 TAG_FLOORS = {
     "chitchat": 1.0,
     "gibberish": 1.0,
-    "other_show": 0.9,
+    "other_season": 1.0,
+    "other_show": 0.92,
     "no_claim": 0.9,
-    "typo": 0.9,
-    "romanization": 0.85,
-    "multilingual": 0.85,
-    "long": 0.7,
+    "typo": 0.96,
+    "romanization": 0.9,
+    "multilingual": 0.95,
+    "entity": 0.89,
+    "long": 0.78,
 }
 
 

@@ -114,3 +114,21 @@ def test_a_strong_cue_in_an_unsure_question_asks_back_instead_of_declining(
 def test_a_weak_cue_alone_still_declines(mini_engine: Engine) -> None:
     answer = mini_engine.ask("when is the party")
     assert answer.outcome is Outcome.DECLINE
+
+
+@pytest.mark.parametrize(
+    ("text", "intent", "entities"),
+    [
+        ("공개일이 언제예요", "release", []),  # 공개일+이, 언제+예요
+        ("시즌2는 언제예요", "release", []),  # 시즌2+는
+        ("미나는 시즌2에 나와요?", None, ["mina-cho"]),  # 미나+는
+    ],
+)
+def test_korean_particles_and_endings_are_read_off_the_word(
+    index: PackIndex, text: str, intent: str | None, entities: list[str]
+) -> None:
+    match = index.match(text)
+    assert found(match) == entities
+    if intent is not None:
+        assert match.best is not None and match.best.intent == intent
+        assert match.best.score >= 0.45
