@@ -1,6 +1,6 @@
 """The labelled dev set holds the matcher at the figures it reached.
 
-Measured (340 questions): accuracy 89.4%, 9 answers with the wrong intent, 95.7% of
+Measured (340 questions): accuracy 90.3%, 9 answers with the wrong intent, 95.7% of
 must-not-answer questions declined. The floors sit at those figures (rounded down), so a
 change that makes matching worse fails here; raise them when matching gets better.
 """
@@ -13,7 +13,7 @@ from bot.core.engine import Engine
 from bot.core.evaluation import Report, evaluate, read_labelled
 from tests.conftest import DEVSET
 
-ACCURACY_FLOOR = 0.89
+ACCURACY_FLOOR = 0.90
 MOST_WRONG_ANSWERS = 9
 DECLINE_RATE_FLOOR = 0.95
 TAG_FLOORS = {
