@@ -22,6 +22,7 @@ UNSURE_COLOUR = discord.Colour.gold()
 DECLINE_COLOUR = discord.Colour.light_grey()
 PROBLEM_COLOUR = discord.Colour.red()
 OK_COLOUR = discord.Colour.green()
+SPOILER_INTRO = "**Spoiler warning** (click to reveal)\n"
 
 
 def clip(text: str, limit: int) -> str:
@@ -83,15 +84,9 @@ def answer_embed(answer: Answer, *, spoiler_wrap: bool = True) -> discord.Embed:
         Outcome.ASK_BACK: UNSURE_COLOUR,
         Outcome.DECLINE: DECLINE_COLOUR,
     }[answer.outcome]
-    body = answer.body
-    if answer.spoiler and spoiler_wrap:
-        body = f"**Spoiler warning** (click to reveal)\n||{body}||"
-    parts = [body, *answer.notes]
-    if note := truncation_note(answer):
-        parts.append(f"*{note}*")
     embed = discord.Embed(
         title=quote_user_text(answer.question) if answer.question.strip() else None,
-        description=clip("\n\n".join(parts), EMBED_DESCRIPTION_LIMIT),
+        description=_answer_description(answer, spoiler_wrap=spoiler_wrap),
         colour=colour,
     )
     if answer.pack_title:
@@ -108,6 +103,25 @@ def answer_embed(answer: Answer, *, spoiler_wrap: bool = True) -> discord.Embed:
             footer += f" · {answer.status}"
         embed.set_footer(text=footer + " · Was this helpful? Vote below.")
     return embed
+
+
+def _answer_description(answer: Answer, *, spoiler_wrap: bool) -> str:
+    """The answer, its notes and any truncation note, within the description limit.
+
+    Over the limit, the notes give way first, then the body is clipped *inside* its spoiler
+    tags: a cut closing "||" would show the rest of a spoiler in plain sight.
+    """
+    extras = list(answer.notes)
+    if note := truncation_note(answer):
+        extras.append(f"*{note}*")
+    after = "".join(f"\n\n{extra}" for extra in extras)
+    wrap = answer.spoiler and spoiler_wrap
+    before, close = (SPOILER_INTRO + "||", "||") if wrap else ("", "")
+    budget = EMBED_DESCRIPTION_LIMIT - len(before) - len(close)
+    body = clip(answer.body, max(budget - len(after), min(len(answer.body), budget // 2)))
+    if len(body) + len(after) > budget:
+        after = clip(after, budget - len(body))
+    return before + body + close + after
 
 
 def problems_embed(title: str, problems: Sequence[Problem], *, intro: str = "") -> discord.Embed:

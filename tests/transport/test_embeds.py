@@ -1,0 +1,70 @@
+"""The one place answers become embeds: limits, spoiler tags and escaping."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from bot.core.answer import Answer, Outcome, SourceRef
+from bot.core.limits import EMBED_DESCRIPTION_LIMIT, EMBED_FIELD_LIMIT
+from bot.transport.embeds import answer_embed
+
+
+def spoiler_answer(body: str, notes: tuple[str, ...] = ()) -> Answer:
+    return Answer(
+        question="what happened at the end",
+        outcome=Outcome.ANSWER,
+        body=body,
+        intent="recap",
+        confidence=0.9,
+        spoiler=True,
+        notes=notes,
+    )
+
+
+@pytest.mark.parametrize(
+    "notes", [(), ("Sources disagree: " + "n" * 3000,), tuple("note " * 200 for _ in range(5))]
+)
+def test_a_clipped_spoiler_keeps_its_closing_tags(notes: tuple[str, ...]) -> None:
+    embed = answer_embed(spoiler_answer("x" * EMBED_DESCRIPTION_LIMIT, notes))
+    description = embed.description or ""
+    assert len(description) <= EMBED_DESCRIPTION_LIMIT
+    assert description.count("||") == 2
+    body_end = description.index("||", description.index("||") + 2)
+    assert "x" not in description[body_end:]
+    assert "x" * 1000 in description  # the body, not the notes, keeps most of the room
+
+
+def test_spoiler_tags_can_be_turned_off() -> None:
+    embed = answer_embed(spoiler_answer("Everyone survives."), spoiler_wrap=False)
+    assert embed.description == "Everyone survives."
+
+
+def test_the_question_is_escaped_and_pings_nobody() -> None:
+    answer = Answer(
+        question="@everyone **when** is <@&123> s2 out?", outcome=Outcome.ANSWER, body="Soon."
+    )
+    title = answer_embed(answer).title or ""
+    assert "@everyone" not in title and "@\u200beveryone" in title
+    assert "\\*\\*when\\*\\*" in title
+
+
+def test_many_long_sources_fit_the_field_with_whole_lines() -> None:
+    sources = tuple(
+        SourceRef(
+            id=f"s{i}",
+            title="A very long headline " * 5,
+            outlet=f"Outlet {i}",
+            published=dt.date(2025, 7, 23),
+            url=f"https://example.org/{'x' * 150}/{i}",
+            tier="press",
+        )
+        for i in range(12)
+    )
+    answer = Answer(question="q", outcome=Outcome.ANSWER, body="b", sources=sources)
+    field = next(f for f in answer_embed(answer).fields if f.name == "Sources")
+    value = field.value or ""
+    assert len(value) <= EMBED_FIELD_LIMIT
+    assert value.endswith("more")
+    assert all(line.endswith(")") for line in value.splitlines()[:-1])
