@@ -17,6 +17,11 @@ from bot.core.engine import Engine
 from bot.core.evaluation import read_labelled
 from bot.core.loader import load_knowledge
 
+
+class BenchUnavailable(RuntimeError):
+    """The benchmark cannot run here (e.g. the loopback fake Discord is not on the path)."""
+
+
 LONG_QUESTION_CHARS = 200
 """Fan posts longer than this are reported apart: they are the latency tail."""
 

@@ -12,6 +12,7 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
+from bot.bench import BenchUnavailable
 from bot.core.answer import Answer
 from bot.core.library import Library
 from bot.core.problems import KnowledgeError
@@ -29,13 +30,7 @@ def _knowledge_dir(args: argparse.Namespace) -> Path:
 
 
 def _open_library(args: argparse.Namespace) -> Library:
-    root = _knowledge_dir(args)
-    try:
-        return Library.open(root)
-    except KnowledgeError as exc:
-        print(str(exc), file=sys.stderr)
-        print("Fix these problems (python -m bot validate) and try again.", file=sys.stderr)
-        raise SystemExit(2) from exc
+    return Library.open(_knowledge_dir(args))  # a KnowledgeError is reported by main()
 
 
 def _print_answer(answer: Answer, as_json: bool) -> None:
@@ -169,6 +164,16 @@ def main(argv: Sequence[str] | None = None) -> int:
         args = parser.parse_args([*(argv or sys.argv[1:]), "run"])
     try:
         return int(args.func(args))
+    except KnowledgeError as exc:
+        print(str(exc), file=sys.stderr)
+        print("Fix these problems (python -m bot validate) and try again.", file=sys.stderr)
+        return 2
+    except FileNotFoundError as exc:
+        print(f"File not found: {exc.filename or exc}", file=sys.stderr)
+        return 2
+    except BenchUnavailable as exc:
+        print(str(exc), file=sys.stderr)
+        return 2
     except KeyboardInterrupt:
         return 130
     except BrokenPipeError:

@@ -89,6 +89,36 @@ def test_a_broken_store_is_a_clear_error_not_a_traceback(mini_root: Path) -> Non
     assert "minipack/pack.toml:1" in result.stderr
 
 
+@pytest.mark.parametrize("command", [["bench", "--rounds", "1"], ["eval"], ["chat"]])
+def test_every_command_reports_a_missing_knowledge_folder_in_one_line(
+    tmp_path: Path, command: list[str]
+) -> None:
+    result = run("--knowledge", str(tmp_path / "nowhere"), *command, cwd=tmp_path)
+    assert result.returncode == 2
+    assert "Traceback" not in result.stderr
+    assert "knowledge folder not found" in result.stderr
+
+
+def test_a_missing_question_file_is_a_clear_error(mini_root: Path, tmp_path: Path) -> None:
+    result = run("--knowledge", str(mini_root), "eval", str(tmp_path / "none.jsonl"))
+    assert result.returncode == 2
+    assert result.stderr.strip() == f"File not found: {tmp_path / 'none.jsonl'}"
+
+
+def test_bench_reports_every_figure(mini_root: Path) -> None:
+    result = run("--knowledge", str(mini_root), "bench", "--rounds", "1")
+    assert result.returncode == 0, result.stderr
+    for figure in (
+        "store load",
+        "latency p50",
+        "p99 by length",
+        "p99 on first sight",
+        "throughput",
+        "peak resident memory",
+    ):
+        assert figure in result.stdout
+
+
 def test_eval_prints_accuracy_precision_recall_declines_and_confusion(
     mini_root: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

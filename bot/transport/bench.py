@@ -22,7 +22,7 @@ import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from bot.bench import peak_rss_mb, percentile
+from bot.bench import BenchUnavailable, peak_rss_mb, percentile
 from bot.core.evaluation import read_labelled
 from bot.core.library import Library
 from bot.settings import Settings
@@ -45,7 +45,7 @@ def _fake_discord() -> ModuleType:
     try:
         from tests.transport import fake_discord
     except ImportError as exc:
-        raise RuntimeError(
+        raise BenchUnavailable(
             "The Discord bench needs the loopback fake in tests/transport/fake_discord.py. "
             "Run it from a checkout of the repository (the folder that holds tests/), "
             f"e.g. `python -m bot bench --discord` there. ({exc})"
