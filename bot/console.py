@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import TextIO
 
+from bot.core.answer import Suggestion
 from bot.core.compose import format_date
 from bot.core.library import Library
 from bot.core.render import render_text, source_line
@@ -32,27 +33,49 @@ def _timeline_text(library: Library, topic: str) -> str:
     return "\n".join(lines)
 
 
-def reply(library: Library, line: str) -> str | None:
-    """The console's reply to one input line, or None to quit."""
-    text = line.strip()
-    if text in {"/quit", "/exit"}:
-        return None
-    if text == "/help":
-        return HELP
-    if text == "/topics":
-        return ", ".join(library.engine.topics())
-    if text == "/sources":
-        return "\n".join(f"- {source_line(s)}" for s in library.engine.sources())
-    if text.startswith("/timeline"):
-        return _timeline_text(library, text.removeprefix("/timeline").strip())
-    if text == "/reload":
-        result = library.reload()
-        return "\n".join([result.summary(), *(f"  {p}" for p in result.problems)])
-    return render_text(library.engine.ask(line))
+class Console:
+    """One console session: answers lines, and remembers the last "Did you mean" choices so
+    that typing a number picks one, as pressing its button does in Discord."""
+
+    def __init__(self, library: Library) -> None:
+        self.library = library
+        self.choices: tuple[Suggestion, ...] = ()
+
+    def reply(self, line: str) -> str | None:
+        """The console's reply to one input line, or None to quit."""
+        text = line.strip()
+        if text in {"/quit", "/exit"}:
+            return None
+        if text.isdigit() and 1 <= int(text) <= len(self.choices):
+            choice = self.choices[int(text) - 1]
+            self.choices = ()
+            engine = self.library.engine
+            return render_text(
+                engine.answer_intent(choice.intent, choice.entities, pack_id=choice.pack)
+            )
+        if text == "/help":
+            return HELP
+        if text == "/topics":
+            return ", ".join(self.library.engine.topics())
+        if text == "/sources":
+            return "\n".join(f"- {source_line(s)}" for s in self.library.engine.sources())
+        if text.startswith("/timeline"):
+            return _timeline_text(self.library, text.removeprefix("/timeline").strip())
+        if text == "/reload":
+            result = self.library.reload()
+            return "\n".join([result.summary(), *(f"  {p}" for p in result.problems)])
+        answer = self.library.engine.ask(line)
+        self.choices = answer.suggestions
+        shown = render_text(answer)
+        if answer.suggestions:
+            count = len(answer.suggestions)
+            shown += "\n(Type 1 to choose.)" if count == 1 else f"\n(Type 1–{count} to choose.)"
+        return shown
 
 
 def run_console(library: Library, stdin: TextIO, stdout: TextIO) -> int:
     interactive = stdin.isatty()
+    console = Console(library)
     if interactive:
         stdout.write(f"{HELP}\n")
     while True:
@@ -64,7 +87,7 @@ def run_console(library: Library, stdin: TextIO, stdout: TextIO) -> int:
             return 0
         if not line.strip():
             continue
-        answer = reply(library, line.rstrip("\n"))
+        answer = console.reply(line.rstrip("\n"))
         if answer is None:
             return 0
         stdout.write(answer + "\n")

@@ -144,6 +144,15 @@ def test_chat_console_with_piped_input(mini_root: Path) -> None:
     assert "Timeline: release" in result.stdout and "[current answer]" in result.stdout
 
 
+def test_console_picks_a_did_you_mean_choice_by_number(mini_root: Path) -> None:
+    result = run("--knowledge", str(mini_root), "chat", stdin="mina??\n2\n2\n")
+    assert result.returncode == 0, result.stderr
+    first, second, third = result.stdout.strip().split("\n\n")
+    assert "• Who plays Mina Cho?" in first and "(Type 1–2 to choose.)" in first
+    assert second.startswith("**Mina Cho** is played by **Jo Bright**")
+    assert "Did you mean" not in third and "Mina Cho" not in third  # "2" is a question again
+
+
 def test_run_without_a_token_is_the_console(mini_root: Path, tmp_path: Path) -> None:
     result = subprocess.run(
         [sys.executable, "-m", "bot", "--knowledge", str(mini_root)],

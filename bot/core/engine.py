@@ -290,8 +290,11 @@ class Engine:
         result = []
         for intent in chosen:
             about = tuple(entity_ids) if set(pack.intents[intent].entity_kinds) else ()
-            if self._compose(pack, intent, list(about)) is None:
+            composed = self._compose(pack, intent, list(about))
+            if composed is None:
                 continue
+            if about and composed == self._compose(pack, intent, []):
+                about = ()  # nothing specific on them here: do not promise it in the label
             label = self._intent_question(pack, intent, about)
             result.append(Suggestion(label=label, intent=intent, entities=about, pack=pack.info.id))
         return tuple(result)

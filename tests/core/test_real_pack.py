@@ -171,6 +171,20 @@ def test_every_spelling_in_use_resolves(real_engine: Engine, spelling: str, cano
     assert canonical in answer.entities
 
 
+@pytest.mark.parametrize("name", ["gwi-nam", "cheong-san", "lomon", "kim nam-su", "ha-ri"])
+def test_did_you_mean_never_promises_what_it_cannot_say_about_a_name(
+    real_engine: Engine, name: str
+) -> None:
+    answer = real_engine.ask(f"{name}??")
+    assert answer.outcome is Outcome.ASK_BACK
+    for choice in answer.suggestions:
+        given = real_engine.answer_intent(choice.intent, choice.entities, pack_id=choice.pack)
+        assert given.answered
+        if choice.entities:
+            general = real_engine.answer_intent(choice.intent, pack_id=choice.pack)
+            assert given.body != general.body, choice.label
+
+
 def test_lomon_and_park_solomon_are_one_person(real_engine: Engine) -> None:
     pack = real_engine.packs[PACK]
     lomon = [p for p in pack.people.values() if p.name == "Lomon"]
