@@ -110,7 +110,12 @@ class Engine:
         top_intent, top_score = ranked[0] if ranked else ("", 0.0)
         runner_up = ranked[1][1] if len(ranked) > 1 else 0.0
         if top_score < ANSWER_THRESHOLD:
-            on_topic = match.entities or match.mentions_pack or _has_cue(match, top_intent)
+            on_topic = (
+                match.entities
+                or match.mentions_pack
+                or match.seasons
+                or _has_cue(match, top_intent)
+            )
             if on_topic and top_score >= SUGGEST_THRESHOLD:
                 return self._ask_back(question, pack, ranked, entity_ids, top_score, truncated)
             if match.entities and not ranked:

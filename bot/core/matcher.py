@@ -30,6 +30,9 @@ from bot.core.normalise import compact, tokens
 
 CHARACTER_MARK = "⟨character⟩"
 PERSON_MARK = "⟨person⟩"
+YEAR_MARK = "⟨year⟩"
+"""Every year reads as this one word: "coming in 2027" is the example "coming in 2025"."""
+_YEAR = re.compile(r"(?:19|20)\d\d")
 _UNSEEN = object()
 _TITLE = object()
 """Marks words that belong to a show's title while spans are found."""
@@ -514,8 +517,13 @@ def _phrase_tokens(text: str) -> list[str]:
         if index % 2:
             words.append(PERSON_MARK if part == "person" else CHARACTER_MARK)
         else:
-            words.extend(tokens(part))
+            words.extend(_words(part))
     return words
+
+
+def _words(text: str) -> list[str]:
+    """The matching words of a text: :func:`tokens`, with every year as :data:`YEAR_MARK`."""
+    return [YEAR_MARK if _YEAR.fullmatch(word) else word for word in tokens(text)]
 
 
 def _seasons(text: str) -> list[int]:
@@ -532,5 +540,5 @@ Prepared = tuple[tuple[str, ...], ...]
 
 def prepare(question: str) -> Prepared:
     """Split a question into sentences and normalise each into words."""
-    sentences = (tokens(part) for part in _SENTENCE_BREAK.split(question))
+    sentences = (_words(part) for part in _SENTENCE_BREAK.split(question))
     return tuple(tuple(words) for words in sentences if words)

@@ -132,3 +132,19 @@ def test_korean_particles_and_endings_are_read_off_the_word(
     if intent is not None:
         assert match.best is not None and match.best.intent == intent
         assert match.best.score >= 0.45
+
+
+def test_any_year_reads_as_the_year_an_example_names(real_engine: Engine) -> None:
+    # The real pack's example says "is season 2 coming in 2025"; fans ask about other years.
+    for year in ("2025", "2027", "2031"):
+        answer = real_engine.ask(f"is season 2 coming in {year}?")
+        assert answer.outcome is Outcome.ANSWER and answer.intent == "release", year
+
+
+def test_an_unsure_question_naming_a_season_asks_back_instead_of_declining(
+    mini_engine: Engine,
+) -> None:
+    answer = mini_engine.ask("news on the season 2 date")
+    assert answer.outcome is Outcome.ASK_BACK
+    assert answer.suggestions[0].intent == "release"
+    assert mini_engine.ask("news on the date").outcome is Outcome.DECLINE
