@@ -79,6 +79,24 @@ async def fake() -> AsyncIterator[FakeDiscord]:
         yield server
     finally:
         await server.stop()
+    assert_nothing_pings(server)
+
+
+def assert_nothing_pings(fake: FakeDiscord) -> None:
+    """Every message the bot sent, edited or followed up in the whole test (interaction
+    replies, button edits, followups, channel posts, the mod log, error replies) carried
+    ``allowed_mentions`` that ping nobody. Checked after every test that uses ``fake``."""
+    for request in fake.requests:
+        if not is_send(request):
+            continue
+        body = message_body(request)
+        if body is None:
+            continue
+        allowed = body.get("allowed_mentions")
+        assert isinstance(allowed, dict), f"{request} sent without allowed_mentions: {body}"
+        assert allowed.get("parse") == [], f"{request} may ping: {allowed}"
+        assert not allowed.get("users") and not allowed.get("roles"), f"{request}: {allowed}"
+        assert not allowed.get("replied_user"), f"{request} pings the replied user: {allowed}"
 
 
 def manager(fake: FakeDiscord) -> Json:
