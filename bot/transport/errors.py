@@ -46,8 +46,17 @@ async def send_ephemeral(interaction: discord.Interaction, text: str) -> None:
             await interaction.followup.send(text, ephemeral=True)
         else:
             await interaction.response.send_message(text, ephemeral=True)
-    except discord.HTTPException:
+    except discord.DiscordException:  # an HTTP error, or answered meanwhile
         log.exception("could not send an error reply")
+
+
+async def report_failure(
+    interaction: discord.Interaction, error: BaseException, where: str
+) -> None:
+    """A button or modal failed: log it and tell the user privately, so the interaction is
+    never left unanswered (Discord would show "This interaction failed")."""
+    log.error("%s failed", where, exc_info=error)
+    await send_ephemeral(interaction, SOMETHING_WRONG)
 
 
 async def handle_app_command_error(

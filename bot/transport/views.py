@@ -15,6 +15,7 @@ import discord
 from bot.core.answer import Answer, Outcome, Suggestion
 from bot.core.limits import BUTTON_LABEL_LIMIT
 from bot.transport.embeds import answer_embed, clip
+from bot.transport.errors import report_failure
 
 if TYPE_CHECKING:
     from bot.transport.bot import FanBot
@@ -66,6 +67,12 @@ class FeedbackButton(discord.ui.DynamicItem[discord.ui.Button[Any]], template=FE
         return cls(match["vote"], match["intent"], match["claim"])
 
     async def callback(self, interaction: discord.Interaction[Any]) -> None:
+        try:
+            await self._vote(interaction)
+        except Exception as error:
+            await report_failure(interaction, error, f"feedback button {self.custom_id}")
+
+    async def _vote(self, interaction: discord.Interaction[Any]) -> None:
         bot: FanBot = interaction.client
         question = None
         if interaction.message and interaction.message.embeds:
@@ -117,6 +124,12 @@ class SuggestionButton(
         return cls(match["pack"], match["intent"], entities, item.label or "")
 
     async def callback(self, interaction: discord.Interaction[Any]) -> None:
+        try:
+            await self._answer(interaction)
+        except Exception as error:
+            await report_failure(interaction, error, f"suggestion button {self.custom_id}")
+
+    async def _answer(self, interaction: discord.Interaction[Any]) -> None:
         bot: FanBot = interaction.client
         answer = bot.library.engine.answer_intent(self.intent, self.entities, pack_id=self.pack)
         settings = await bot.records.guild(interaction.guild_id)

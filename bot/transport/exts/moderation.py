@@ -28,6 +28,7 @@ from bot.transport.embeds import (
     problems_embed,
     quote_user_text,
 )
+from bot.transport.errors import report_failure
 
 if TYPE_CHECKING:
     from bot.transport.bot import FanBot
@@ -82,6 +83,9 @@ class PreviewModal(discord.ui.Modal, title="Preview a knowledge change"):
         ]
         embeds += [answer_embed(a) for a in result.answers[:9]]
         await interaction.response.send_message(embeds=embeds, ephemeral=True)
+
+    async def on_error(self, interaction: discord.Interaction[Any], error: Exception) -> None:
+        await report_failure(interaction, error, "/kb preview")
 
 
 @app_commands.guild_only()
