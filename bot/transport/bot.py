@@ -77,6 +77,11 @@ class FanBot(commands.Bot):
     ) -> None:
         await handle_app_command_error(interaction, error)
 
+    async def on_message(self, message: discord.Message, /) -> None:
+        """No prefix commands: plain messages are answered by the messages extension alone.
+        (``commands.Bot`` would otherwise parse every mention as a command and log a
+        CommandNotFound error for each.)"""
+
     async def on_ready(self) -> None:
         log.info("ready as %s in %d guilds", self.user, len(self.guilds))
 

@@ -3,6 +3,7 @@ pings it must never send, the gateway intents and very long messages."""
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from typing import Any
 
@@ -91,6 +92,17 @@ async def test_mention_is_answered_with_an_embed_reply(running: Running) -> None
         f"fb:down:{answer.intent}:{answer.claim_id}",
     ]
     assert request.status == 200
+
+
+async def test_a_mention_is_not_taken_for_a_prefix_command(
+    running: Running, caplog: pytest.LogCaptureFixture
+) -> None:
+    """The bot has no prefix commands; a mention must not be parsed as one (which would log a
+    CommandNotFound error for every question)."""
+    _, fake = running
+    event, since = await _say(fake, f"{_mention(fake)} {QUESTION}")
+    await fake.wait_for_message(event["channel_id"], since=since)
+    assert not [r for r in caplog.records if r.levelno >= logging.WARNING]
 
 
 async def test_mention_with_an_unclear_question_still_gets_a_reply(running: Running) -> None:
