@@ -6,7 +6,7 @@ import pytest
 
 from bot.transport.bot import FanBot
 
-from .conftest import EPHEMERAL, NO_PINGS
+from .conftest import EPHEMERAL, NO_PINGS, assert_no_request
 from .fake_discord import CALLBACK_CHANNEL_MESSAGE, FakeDiscord, Json, option, user_mention
 
 Running = tuple[FanBot, FakeDiscord]
@@ -77,3 +77,37 @@ async def test_third_mention_in_the_window_is_told_to_slow_down(running: Running
     # /ask has its own bucket, separate from mentions.
     body = await _ask(running)
     assert body["data"]["embeds"][0]["title"] == QUESTION
+
+
+async def test_about_has_a_cooldown_too(running: Running) -> None:
+    _, fake = running
+    for _ in range(2):
+        body = (await fake.interact(fake.command_interaction("about"))).json
+        assert body["data"]["embeds"][0]["title"] == "About this bot"
+    third = (await fake.interact(fake.command_interaction("about"))).json["data"]
+    assert third["flags"] == EPHEMERAL
+    assert third["content"].startswith("Slow down")
+
+
+async def test_a_mention_flood_is_told_to_slow_down_once(running: Running) -> None:
+    _, fake = running
+    channel = fake.guild.text_channels[0]["id"]
+    path = f"/channels/{channel}/messages"
+    since = fake.mark()
+    events = []
+    for _ in range(8):
+        event = fake.message_event(f"{user_mention(fake.bot_user['id'])} {QUESTION}")
+        await fake.dispatch("MESSAGE_CREATE", event)
+        events.append(event)
+    # Two answers and one "slow down"; the other five mentions get nothing.
+    for _ in range(3):
+        await fake.wait_for_message(channel, since=since)
+        since = fake.mark()
+    await assert_no_request(
+        fake, lambda r: r.method == "POST" and r.path == path, since=since, window=0.5
+    )
+    replies = [r.json for r in fake.requests if r.method == "POST" and r.path == path]
+    answers = [r for r in replies if r.get("embeds")]
+    warnings = [r for r in replies if not r.get("embeds")]
+    assert len(answers) == 2 and len(warnings) == 1
+    assert warnings[0]["content"].startswith("Slow down")

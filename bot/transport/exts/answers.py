@@ -130,6 +130,7 @@ class Answers(commands.Cog):
         return rank_choices(current, options)
 
     @app_commands.command(name="about", description="What this bot knows and how to ask it")
+    @user_cooldown()
     async def about(self, interaction: discord.Interaction[Any]) -> None:
         knowledge = self.bot.library.knowledge
         engine = self.bot.library.engine

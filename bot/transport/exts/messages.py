@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import logging
 import re
+import time
 from typing import TYPE_CHECKING
 
 import discord
@@ -21,6 +22,9 @@ log = logging.getLogger(__name__)
 AUTO_ANSWER_CONFIDENCE = 0.7
 """Without a mention, the bot speaks only when at least this sure."""
 SLOW_DOWN_SECONDS = 10.0
+"""The "slow down" reply deletes itself after this long."""
+WARNED_USERS_KEPT = 1000
+"""Past this many remembered warnings, expired ones are forgotten."""
 
 
 class Messages(commands.Cog):
@@ -29,6 +33,8 @@ class Messages(commands.Cog):
         self.cooldowns = commands.CooldownMapping.from_cooldown(
             bot.settings.cooldown_rate, bot.settings.cooldown_seconds, commands.BucketType.user
         )
+        self._warned_until: dict[int, float] = {}
+        """User id -> monotonic time until which they have been told to slow down."""
 
     def _mentions_me(self, message: discord.Message) -> bool:
         me = self.bot.user
@@ -56,7 +62,7 @@ class Messages(commands.Cog):
         bucket = self.cooldowns.get_bucket(message)
         retry_after = bucket.update_rate_limit() if bucket else None
         if retry_after:
-            if mentioned:
+            if mentioned and self._first_warning(message.author.id, retry_after):
                 await message.reply(
                     SLOW_DOWN.format(seconds=max(retry_after, 1)),
                     delete_after=SLOW_DOWN_SECONDS,
@@ -64,6 +70,17 @@ class Messages(commands.Cog):
                 )
             return
         await reply(self.bot, message, answer)
+
+    def _first_warning(self, user_id: int, retry_after: float) -> bool:
+        """Whether to tell this user to slow down: once per cooldown, so that a flood of
+        mentions is not answered by a flood of "slow down" replies."""
+        now = time.monotonic()
+        if self._warned_until.get(user_id, 0.0) > now:
+            return False
+        if len(self._warned_until) > WARNED_USERS_KEPT:
+            self._warned_until = {u: t for u, t in self._warned_until.items() if t > now}
+        self._warned_until[user_id] = now + retry_after
+        return True
 
     async def _auto_answer_channel(self, message: discord.Message) -> bool:
         if message.guild is None:
