@@ -3,14 +3,17 @@ settings survive a restart."""
 
 from __future__ import annotations
 
+import asyncio
 import logging
+import sqlite3
+import time
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
 
 import pytest
 
 from bot.settings import Settings
-from bot.store import Database, log_question
+from bot.store import Database, get_guild_settings, log_question
 from bot.transport.bot import FanBot
 
 from .conftest import EPHEMERAL, custom_ids, field_map, launch_bot, manager, response_message
@@ -93,6 +96,62 @@ async def test_answers_go_out_while_the_database_fails(
     reply = await fake.wait_for_message(event["channel_id"], since=since)
     assert reply.json["embeds"][0]["title"] == QUESTION
     assert not [r for r in caplog.records if r.levelno >= logging.CRITICAL]
+
+
+async def test_answers_go_out_promptly_while_another_process_locks_the_database(
+    settings: Settings, fake: FakeDiscord, caplog: pytest.LogCaptureFixture
+) -> None:
+    """SQLite waits up to its busy timeout (5 s) for a lock; Discord drops an interaction not
+    answered within 3 s. Replies wait for the store only briefly, and the writes still land
+    once the lock is gone."""
+    database = await Database.open(settings.database_path)
+    async with launch_bot(settings, fake, database=database) as bot:
+        bot.records.reply_wait = 0.2
+        locker = sqlite3.connect(settings.database_path, isolation_level=None)
+        locker.execute("BEGIN EXCLUSIVE")  # another process writing
+        try:
+            started = time.monotonic()
+            payload = fake.command_interaction("ask", option("question", QUESTION))
+            ask = await fake.interact(payload, timeout=3.0)
+            assert ask.json["data"]["embeds"][0]["title"] == QUESTION
+            message = response_message(fake, payload)
+            vote = await fake.interact(
+                fake.component_interaction(message, custom_ids(message["components"])[0]),
+                timeout=3.0,
+            )
+            assert vote.json["data"]["content"] == "Thanks! (I couldn't save your vote just now.)"
+            change = await fake.interact(
+                fake.command_interaction(
+                    "settings", subcommand("spoilers", option("enabled", False)), user=manager(fake)
+                ),
+                timeout=3.0,
+            )
+            assert field_map(change.json["data"]["embeds"][0])["Spoiler tags"] == "off"
+            bot.records._guild_cache.clear()  # the next answer has to read them again
+            since = fake.mark()
+            event = fake.message_event(f"<@{fake.bot_user['id']}> {QUESTION}")
+            await fake.dispatch("MESSAGE_CREATE", event)
+            reply = await fake.wait_for_message(event["channel_id"], since=since, timeout=3.0)
+            assert reply.json["embeds"][0]["title"] == QUESTION
+            assert time.monotonic() - started < 2.5  # all four, well inside one deadline
+        finally:
+            locker.execute("ROLLBACK")
+            locker.close()
+        assert [r for r in caplog.records if "replying without it" in r.getMessage()]
+
+        # The lock is gone: what waited in the background is written after all.
+        for _ in range(100):
+            if not bot.records._background:
+                break
+            await asyncio.sleep(0.05)
+        database = bot.records.database
+        assert database is not None
+        async with database.transaction("test: read", write=False) as conn:
+            asked = await (await conn.execute("SELECT COUNT(*) FROM question_log")).fetchone()
+            votes = await (await conn.execute("SELECT COUNT(*) FROM feedback")).fetchone()
+        assert asked is not None and asked[0] == 2
+        assert votes is not None and votes[0] == 1
+        assert (await get_guild_settings(database, int(fake.guild.id))).spoiler_wrap is False
 
 
 async def test_restart_keeps_the_guild_settings(settings: Settings, fake: FakeDiscord) -> None:
