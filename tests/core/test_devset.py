@@ -1,6 +1,6 @@
 """The labelled dev set holds the matcher at the figures it reached.
 
-Measured (340 questions): accuracy 90.3%, 9 answers with the wrong intent, 95.7% of
+Measured (340 questions): accuracy 90.6%, 8 answers with the wrong intent, 96.8% of
 must-not-answer questions declined. The floors sit at those figures (rounded down), so a
 change that makes matching worse fails here; raise them when matching gets better.
 """
@@ -14,13 +14,13 @@ from bot.core.evaluation import Report, evaluate, read_labelled
 from tests.conftest import DEVSET
 
 ACCURACY_FLOOR = 0.90
-MOST_WRONG_ANSWERS = 9
-DECLINE_RATE_FLOOR = 0.95
+MOST_WRONG_ANSWERS = 8
+DECLINE_RATE_FLOOR = 0.96
 TAG_FLOORS = {
     "chitchat": 1.0,
     "gibberish": 1.0,
     "other_season": 1.0,
-    "other_show": 0.92,
+    "other_show": 0.96,
     "no_claim": 0.9,
     "typo": 0.96,
     "romanization": 0.9,
