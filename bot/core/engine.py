@@ -15,6 +15,7 @@ from bot.core.answer import Answer, Outcome, Reason, SourceRef, Suggestion
 from bot.core.compose import Composed, compose, entity_name, source_refs
 from bot.core.loader import Knowledge, Pack
 from bot.core.matcher import Match, PackIndex, Prepared, prepare
+from bot.core.models import Intent
 from bot.core.ranking import (
     answerable,
     chronological_key,
@@ -106,6 +107,12 @@ class Engine:
         if any(season not in pack.info.seasons for season in match.seasons):
             return self._decline(question, Reason.OTHER_SEASON, pack, match, truncated=truncated)
         ranked = self._rank(pack, match)
+        best = match.best
+        if best and best.score >= ANSWER_THRESHOLD and best.intent not in dict(ranked):
+            # Understood, but about a season the intent's claims do not cover.
+            return self._decline(
+                question, Reason.NO_CLAIM, pack, intent=best.intent, truncated=truncated
+            )
         entity_ids = tuple(m.entity_id for m in match.entities)
         top_intent, top_score = ranked[0] if ranked else ("", 0.0)
         runner_up = ranked[1][1] if len(ranked) > 1 else 0.0
@@ -261,6 +268,8 @@ class Engine:
         ranked = []
         for score in match.scores:
             intent = pack.intents[score.intent]
+            if _about_other_seasons(intent, match):
+                continue  # "when did season 1 come out" is not the upcoming season's release
             value = score.score
             if kinds and kinds & set(intent.entity_kinds):
                 value += ENTITY_BONUS
@@ -370,6 +379,11 @@ class Engine:
             truncated=truncated,
             extra={"declined_intent": intent} if intent else {},
         )
+
+
+def _about_other_seasons(intent: Intent, match: Match) -> bool:
+    """Whether the question names seasons and none of them is one the intent is about."""
+    return bool(match.seasons and intent.seasons and not set(match.seasons) & set(intent.seasons))
 
 
 def _names_a_character(match: Match) -> bool:

@@ -219,6 +219,11 @@ class Intent(Strict):
         default_factory=list,
         description='Which mentions this intent can be about: "character", "person".',
     )
+    seasons: list[int] = Field(
+        default_factory=list,
+        description="The seasons its answers are about (empty: any). A question that names "
+        "only other seasons is not answered with this intent.",
+    )
     spoiler: bool = False
 
     @field_validator("entity_kinds")

@@ -242,3 +242,12 @@ def test_preview_reports_problems(mini_root: Path) -> None:
     assert not result.ok
     assert {p.file for p in result.problems} == {"minipack/preview.toml"}
     assert any("missing field 'answer'" in p.message for p in result.problems)
+
+
+def test_an_intent_about_one_season_is_not_the_answer_for_another(mini_engine: Engine) -> None:
+    # The mini pack's release intent is about season 2, the upcoming one.
+    assert mini_engine.ask("when does season 2 come out").intent == "release"
+    answer = mini_engine.ask("when did season 1 come out")
+    assert answer.outcome is Outcome.DECLINE and answer.reason is Reason.NO_CLAIM
+    assert answer.extra == {"declined_intent": "release"}
+    assert mini_engine.ask("when does the new season come out").intent == "release"
