@@ -26,7 +26,7 @@ from enum import Enum
 from rapidfuzz import fuzz, process
 
 from bot.core.loader import Pack
-from bot.core.normalise import compact, tokens
+from bot.core.normalise import compact, fold, tokens
 
 CHARACTER_MARK = "⟨character⟩"
 PERSON_MARK = "⟨person⟩"
@@ -54,6 +54,12 @@ MAX_REMEMBERED_LOOKUPS = 50_000
 HANGUL_STEM_MIN_SYLLABLES = 2
 """Shortest Korean stem read off a word with a particle or ending attached."""
 _HANGUL = re.compile(r"[\uac00-\ud7a3]")
+ROMANISATION_FOLDS = (
+    ("eo", "o"), ("eu", "o"), ("oo", "o"), ("u", "o"), ("ee", "i"), ("yi", "i"), ("ae", "e"),
+    ("k", "g"), ("t", "d"), ("p", "b"), ("r", "l"),
+)  # fmt: skip
+"""Spellings that Korean romanisations swap (Su-hyeok, Soo-hyuk, Su-hyuk; Jae-kyoo, Jae-gyu),
+folded alike so a name in a spelling nobody listed still matches. Latin letters only."""
 WORD_TYPO_MIN_LENGTH = 4
 WORD_TYPO_SCORE = 80.0
 """rapidfuzz ratio a misspelt word must reach to be read as a vocabulary word."""
@@ -187,6 +193,7 @@ class PackIndex:
     pack: Pack
     names: dict[str, tuple[str, str]]  # compact name → (entity id, kind)
     fuzzy_names: _FuzzyKeys
+    romanised_names: dict[str, str]  # romanisation key → compact name (unambiguous ones)
     title_keys: set[str]
     longest_title: int
     other_show_keys: dict[str, str]  # compact title → title as written
@@ -263,6 +270,7 @@ class PackIndex:
             pack=pack,
             names=names,
             fuzzy_names=fuzzy_names,
+            romanised_names=_romanised(names),
             title_keys=title_keys,
             longest_title=max((len(k) for k in title_keys), default=0),
             other_show_keys=other,
@@ -450,6 +458,9 @@ class PackIndex:
             name = names.best(key)
             if name is not None:
                 return _SpanKind.NAME, name[0], name[1]
+            romanised = self.romanised_names.get(romanisation_key(key)) if key.isascii() else None
+            if romanised is not None:
+                return _SpanKind.NAME, romanised, NAME_TYPO_SCORE
         if size == 1 and _HANGUL.match(key):
             stem = _hangul_stem(key, self.names)
             if stem is not None:
@@ -499,6 +510,26 @@ def _spans(words: Sequence[str], max_words: int, max_chars: int) -> list[tuple[i
         for start, keys in enumerate(keys_from)
         if len(keys) >= size
     ]
+
+
+def romanisation_key(key: str) -> str:
+    """A compact Latin name with the romanisation swaps of :data:`ROMANISATION_FOLDS` folded."""
+    for spelling, folded in ROMANISATION_FOLDS:
+        key = key.replace(spelling, folded)
+    return fold(key)
+
+
+def _romanised(names: dict[str, tuple[str, str]]) -> dict[str, str]:
+    """Romanisation key → compact name, for Latin names long enough to look up with typos.
+    A key two entities share is left out: it could not tell them apart."""
+    owners: dict[str, set[tuple[str, str]]] = defaultdict(set)
+    first: dict[str, str] = {}
+    for key, owner in names.items():
+        if key.isascii() and len(key) >= NAME_TYPO_MIN_LENGTH:
+            folded = romanisation_key(key)
+            owners[folded].add(owner)
+            first.setdefault(folded, key)
+    return {folded: first[folded] for folded, who in owners.items() if len(who) == 1}
 
 
 def _hangul_stem(word: str, known: Container[str]) -> str | None:

@@ -6,7 +6,7 @@ import pytest
 
 from bot.core.answer import Outcome, Reason
 from bot.core.engine import Engine
-from bot.core.matcher import Match, PackIndex
+from bot.core.matcher import Match, PackIndex, _romanised, romanisation_key
 
 
 @pytest.fixture
@@ -148,3 +148,18 @@ def test_an_unsure_question_naming_a_season_asks_back_instead_of_declining(
     assert answer.outcome is Outcome.ASK_BACK
     assert answer.suggestions[0].intent == "release"
     assert mini_engine.ask("news on the date").outcome is Outcome.DECLINE
+
+
+@pytest.mark.parametrize("spelling", ["su-hyuk", "Soo-hyeok", "suhyuk"])
+def test_a_romanisation_nobody_listed_still_finds_the_name(
+    real_engine: Engine, spelling: str
+) -> None:
+    # The pack lists Su-hyeok and Soo-hyuk; these spellings are too far off for a typo.
+    index = real_engine.indexes["all-of-us-are-dead"]
+    assert found(index.match(f"is {spelling} back in season 2")) == ["lee-su-hyeok"]
+
+
+def test_a_romanisation_key_two_entities_share_is_left_out() -> None:
+    names = {"parkjihu": ("a", "person"), "parkjihoo": ("b", "person"), "kimsiwol": ("c", "person")}
+    assert romanisation_key("suhyeok") == romanisation_key("soohyuk") == romanisation_key("suhyuk")
+    assert _romanised(names) == {romanisation_key("kimsiwol"): "kimsiwol"}
