@@ -67,10 +67,18 @@ class FanBot(commands.Bot):
             await self.load_extension(extension)
         await self.records.knowledge_loaded(self.library.last_result, trigger="startup")
         if self.settings.dev_guild_id is not None:
-            guild = discord.Object(self.settings.dev_guild_id)
-            self.tree.copy_global_to(guild=guild)
+            await self._sync_dev_guild(self.settings.dev_guild_id)
+
+    async def _sync_dev_guild(self, guild_id: int) -> None:
+        """Sync to DEV_GUILD_ID at start-up; a wrong id is logged and the bot runs on."""
+        guild = discord.Object(guild_id)
+        self.tree.copy_global_to(guild=guild)
+        try:
             synced = await self.tree.sync(guild=guild)
-            log.info("synced %d commands to dev guild %s", len(synced), guild.id)
+        except discord.HTTPException as exc:
+            log.error("could not sync commands to DEV_GUILD_ID %s: %s", guild_id, exc)
+            return
+        log.info("synced %d commands to dev guild %s", len(synced), guild_id)
 
     async def _on_tree_error(
         self, interaction: discord.Interaction, error: app_commands.AppCommandError

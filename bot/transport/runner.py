@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import re
 import sys
 
 import discord
@@ -17,6 +18,36 @@ from bot.transport.bot import FanBot
 
 log = logging.getLogger(__name__)
 BAD_TOKEN = "Discord rejected DISCORD_TOKEN: check the bot token."
+NO_TOKEN = "DISCORD_TOKEN is not set (in the environment or .env)."
+TOKEN_CHARACTERS = re.compile(r"[A-Za-z0-9_.\-]+")
+"""What a bot token is made of (base64url parts joined by dots)."""
+SYNC_HINTS = {
+    403: " (is the bot in that server, invited with the applications.commands scope?)",
+    404: " (is the server id right?)",
+}
+
+
+def token_problem(token: str) -> str | None:
+    """Why ``token`` cannot be a bot token, in one line, or None if it may be one. Checked
+    before connecting: such a token would fail inside the HTTP client with a traceback."""
+    if token.lower().startswith("bot "):
+        return 'DISCORD_TOKEN should be the token alone, without "Bot " in front.'
+    if not TOKEN_CHARACTERS.fullmatch(token):
+        return (
+            "DISCORD_TOKEN is not a bot token: it contains spaces or characters a token "
+            "never has (copy it again from the Developer Portal)."
+        )
+    return None
+
+
+def _usable_token(settings: Settings) -> str | None:
+    """The token, or None after printing the one line that says what is wrong with it."""
+    token = settings.token
+    problem = NO_TOKEN if token is None else token_problem(token)
+    if problem is not None:
+        print(problem, file=sys.stderr)
+        return None
+    return token
 
 
 def configure_logging(level: str) -> None:
@@ -42,8 +73,9 @@ async def build_bot(settings: Settings, **options: object) -> FanBot:
 
 
 async def _run(settings: Settings) -> int:
-    token = settings.token
-    assert token is not None
+    token = _usable_token(settings)
+    if token is None:
+        return 2
     try:
         bot = await build_bot(settings)
     except KnowledgeError as exc:
@@ -62,6 +94,9 @@ async def _run(settings: Settings) -> int:
                 file=sys.stderr,
             )
             return 2
+        except discord.HTTPException as exc:
+            print(f"Discord refused the connection: {exc}", file=sys.stderr)
+            return 2
     return 0
 
 
@@ -77,9 +112,8 @@ def run_bot(settings: Settings) -> int:
 
 
 async def _sync(settings: Settings, guild_id: int | None) -> int:
-    token = settings.token
+    token = _usable_token(settings)
     if token is None:
-        print("DISCORD_TOKEN is not set (in the environment or .env).", file=sys.stderr)
         return 2
     bot = await build_bot(settings)
     async with bot:
@@ -88,10 +122,18 @@ async def _sync(settings: Settings, guild_id: int | None) -> int:
         except discord.LoginFailure:
             print(BAD_TOKEN, file=sys.stderr)
             return 2
+        except discord.HTTPException as exc:
+            print(f"Discord refused the connection: {exc}", file=sys.stderr)
+            return 2
         guild = discord.Object(guild_id) if guild_id else None
         if guild is not None:
             bot.tree.copy_global_to(guild=guild)
-        synced = await bot.tree.sync(guild=guild)
+        try:
+            synced = await bot.tree.sync(guild=guild)
+        except discord.HTTPException as exc:
+            hint = SYNC_HINTS.get(exc.status, "")
+            print(f"Discord refused the sync: {exc}{hint}", file=sys.stderr)
+            return 2
         where = f"to guild {guild_id}" if guild_id else "globally (may take up to an hour)"
         print(f"Synced {len(synced)} commands {where}.")
     return 0
