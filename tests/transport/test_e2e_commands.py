@@ -336,6 +336,7 @@ async def test_kb_status(running: Running) -> None:
         f"{counts['sources']} sources · {counts['claims']} claims · {counts['intents']} intents"
     )
     assert fields["Content hash"] == f"`{knowledge.content_hash}`"
+    assert fields["Loaded"] == f"<t:{int(knowledge.loaded_at.timestamp())}:F>"
     assert "Last reload refused" not in fields
 
 

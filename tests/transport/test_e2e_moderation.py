@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 from pathlib import Path
 
+import discord
 import pytest
 
 from bot.transport.bot import FanBot
@@ -57,6 +58,34 @@ def _write(path: Path, text: str) -> None:
 async def _use(running: Running, name: str, sub: Json, user: Json) -> Request:
     _, fake = running
     return await fake.interact(fake.command_interaction(name, sub, user=user))
+
+
+async def test_discord_hides_moderator_commands_from_fans_by_default(running: Running) -> None:
+    """default_permissions: Discord shows /kb and /settings only to Manage Server members
+    (moderator roles are added per server in Server Settings → Integrations), never in DMs;
+    /owner only to administrators. The fan commands are for everyone."""
+    _, fake = running
+    synced = {c["name"]: c for c in fake.commands}
+    manage_guild = discord.Permissions(manage_guild=True).value
+    for name in ("kb", "settings"):
+        assert int(synced[name]["default_member_permissions"]) == manage_guild
+        assert synced[name]["contexts"] == [0]  # guild only
+        assert synced[name]["dm_permission"] is False
+    administrator = discord.Permissions(administrator=True).value
+    assert int(synced["owner"]["default_member_permissions"]) == administrator
+    fan_commands = set(synced) - {"kb", "settings", "owner"}
+    assert fan_commands == {
+        "ask",
+        "release",
+        "plot",
+        "recap",
+        "cast",
+        "sources",
+        "timeline",
+        "about",
+    }
+    for name in fan_commands:
+        assert synced[name]["default_member_permissions"] is None
 
 
 @pytest.mark.parametrize(("name", "sub"), MODERATOR_COMMANDS)

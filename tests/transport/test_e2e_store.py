@@ -196,18 +196,46 @@ async def test_restart_keeps_the_guild_settings(settings: Settings, fake: FakeDi
 
 async def test_questions_are_logged_without_user_ids(running: Running) -> None:
     bot, fake = running
-    await fake.interact(fake.command_interaction("ask", option("question", QUESTION)), settle=bot)
+    answer = bot.library.engine.ask(QUESTION)
+    unanswerable = "what is the weather in Busan today"
+    declined = bot.library.engine.ask(unanswerable)
+    assert answer.answered and not declined.answered
+    before = datetime.now(UTC)
+    payload = fake.command_interaction("ask", option("question", QUESTION))
+    await fake.interact(payload, settle=bot)
+    since = fake.mark()
+    event = fake.message_event(f"<@{fake.bot_user['id']}> {unanswerable}")
+    await fake.dispatch("MESSAGE_CREATE", event)
+    await fake.wait_for_message(event["channel_id"], since=since)
+    for _ in range(50):  # the mention's row is written just after its reply
+        rows = await _question_rows(bot)
+        if len(rows) == 2:
+            break
+        await asyncio.sleep(0.02)
+    assert len(rows) == 2
+    asked, mentioned = rows
+    assert asked["question"] == QUESTION
+    assert asked["intent"] == answer.intent
+    assert asked["confidence"] == pytest.approx(answer.confidence)
+    assert asked["answered"] == 1 and asked["outcome"] == "answer"
+    assert asked["guild_id"] == int(fake.guild.id)
+    assert asked["channel_id"] == int(payload["channel_id"])
+    assert before <= datetime.fromisoformat(asked["asked_at"]) <= datetime.now(UTC)
+    assert mentioned["question"] == unanswerable  # without the bot's mention
+    assert mentioned["answered"] == 0 and mentioned["intent"] is None
+    assert mentioned["channel_id"] == int(event["channel_id"])
+    # The user only as the salted hash, never the raw id.
+    for row in rows:
+        assert row["user_hash"] == bot.records.user_hash(int(fake.fan["id"]))
+        assert all(fake.fan["id"] not in str(v) for v in row.values())
+
+
+async def _question_rows(bot: FanBot) -> list[dict[str, object]]:
     database = bot.records.database
     assert database is not None
     async with database.transaction("test: read questions", write=False) as conn:
-        cursor = await conn.execute("SELECT * FROM question_log")
-        rows = [dict(row) for row in await cursor.fetchall()]
-    assert len(rows) == 1
-    row = rows[0]
-    assert row["question"] == QUESTION
-    assert row["intent"] == "release"
-    assert row["guild_id"] == int(fake.guild.id)
-    assert fake.fan["id"] not in {str(v) for v in row.values()}
+        cursor = await conn.execute("SELECT * FROM question_log ORDER BY id")
+        return [dict(row) for row in await cursor.fetchall()]
 
 
 @pytest.mark.bot_settings(question_retention_days=30)
