@@ -4,6 +4,7 @@ pings it must never send, the gateway intents and very long messages."""
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Callable
 from typing import Any
 
@@ -318,3 +319,74 @@ async def test_four_thousand_emoji_harm_nothing(running: Running) -> None:
     payload = fake.command_interaction("ask", option("question", QUESTION))
     follow = await fake.interact(payload, settle=bot)
     assert follow.json["data"]["embeds"][0]["title"] == QUESTION
+
+
+# ------------------------------------------------------------------------------ hostile input
+
+
+def _hostile(fake: FakeDiscord, length: int) -> str:
+    """Emoji, every kind of markdown, mass and direct pings, links, zalgo and a question,
+    repeated to exactly ``length`` characters."""
+    pieces = [
+        "🧟‍♂️🔥",
+        "**bold** __under__ *it* ~~gone~~",
+        "||spoiler|| `code` ```block```",
+        "@everyone @here",
+        user_mention(fake.owner["id"]),
+        role_mention(moderator_role_id(fake)),
+        f"<#{channel_id(fake, 'mod-log')}>",
+        "> quote\n# heading\n-# small",
+        "[click](https://example.invalid/x) <https://example.invalid>",
+        "Z̸̢͓a̶l̷g̵o̴\u200b\u202e",
+        QUESTION,
+    ]
+    text = " ".join(pieces)
+    return (text * (length // len(text) + 1))[:length]
+
+
+def _assert_defused(embed: Json) -> None:
+    title = embed.get("title") or ""
+    assert len(title) <= 256
+    assert "@everyone" not in title and "@here" not in title
+    assert not re.search(r"<@[!&]?\d+>", title), title
+    assert "**" not in title.replace(r"\*\*", "")
+
+
+async def test_four_thousand_hostile_characters_in_a_message(running: Running) -> None:
+    bot, fake = running
+    text = _hostile(fake, 4000 - len(_mention(fake)) - 1)
+    event, since = await _say(fake, f"{_mention(fake)} {text}")
+    assert len(event["content"]) == 4000
+    request = await fake.wait_for_message(event["channel_id"], since=since)
+    assert request.status == 200, fake.errors
+    (embed,) = request.json["embeds"]
+    _assert_defused(embed)
+    assert fake.errors == []
+    _assert_bot_pinged_nobody(fake)
+    # Still answering afterwards.
+    follow = await fake.interact(
+        fake.command_interaction("ask", option("question", QUESTION)), settle=bot
+    )
+    assert follow.json["data"]["embeds"][0]["title"] == QUESTION
+
+
+async def test_hostile_text_in_ask_up_to_its_limit(running: Running) -> None:
+    bot, fake = running
+    (ask,) = [c for c in fake.commands if c["name"] == "ask"]
+    assert ask["options"][0]["max_length"] == 500  # Discord refuses longer questions
+    text = _hostile(fake, 500)
+    payload = fake.command_interaction("ask", option("question", text))
+    request = await fake.interact(payload, settle=bot)
+    assert request.status == 200, fake.errors
+    (embed,) = request.json["data"]["embeds"]
+    _assert_defused(embed)
+    assert fake.errors == []
+    _assert_bot_pinged_nobody(fake)
+
+
+def _assert_bot_pinged_nobody(fake: FakeDiscord) -> None:
+    mine = [m for m in fake.messages.values() if m["author"]["id"] == fake.bot_user["id"]]
+    assert mine
+    for message in mine:
+        assert not message["mention_everyone"]
+        assert message["mention_roles"] == [] and message["mentions"] == []
