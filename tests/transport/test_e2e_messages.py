@@ -3,6 +3,7 @@ pings it must never send, the gateway intents and very long messages."""
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import re
 from collections.abc import Callable
@@ -104,6 +105,31 @@ async def test_a_mention_is_not_taken_for_a_prefix_command(
     event, since = await _say(fake, f"{_mention(fake)} {QUESTION}")
     await fake.wait_for_message(event["channel_id"], since=since)
     assert not [r for r in caplog.records if r.levelno >= logging.WARNING]
+
+
+async def test_a_reply_that_discord_refuses_is_a_warning_not_an_error(
+    running: Running, caplog: pytest.LogCaptureFixture
+) -> None:
+    """No permission in the channel, or the channel went away: logged, and nothing breaks."""
+    bot, fake = running
+    questions = fake.guild.channel("questions")
+    event = fake.message_event(f"{_mention(fake)} {QUESTION}", channel_id=questions["id"])
+    fake.guild.channels.remove(questions)  # gone on Discord's side; the bot still has it
+    since = fake.mark()
+    assert await fake.dispatch("MESSAGE_CREATE", event)
+    refused = await fake.wait_for_message(questions["id"], since=since)
+    assert refused.status == 404
+    for _ in range(50):
+        if any("could not reply in channel" in r.getMessage() for r in caplog.records):
+            break
+        await asyncio.sleep(0.02)
+    warnings = [r for r in caplog.records if "could not reply in channel" in r.getMessage()]
+    assert [r.levelno for r in warnings] == [logging.WARNING]
+    assert not [r for r in caplog.records if r.levelno >= logging.ERROR]
+    follow = await fake.interact(
+        fake.command_interaction("ask", option("question", QUESTION)), settle=bot
+    )
+    assert follow.json["data"]["embeds"][0]["title"] == QUESTION
 
 
 async def test_mention_with_an_unclear_question_still_gets_a_reply(running: Running) -> None:

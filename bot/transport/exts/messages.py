@@ -61,15 +61,19 @@ class Messages(commands.Cog):
             return
         bucket = self.cooldowns.get_bucket(message)
         retry_after = bucket.update_rate_limit() if bucket else None
-        if retry_after:
-            if mentioned and self._first_warning(message.author.id, retry_after):
+        try:
+            if not retry_after:
+                await reply(self.bot, message, answer)
+            elif mentioned and self._first_warning(message.author.id, retry_after):
                 await message.reply(
                     SLOW_DOWN.format(seconds=max(retry_after, 1)),
                     delete_after=SLOW_DOWN_SECONDS,
                     mention_author=False,
                 )
-            return
-        await reply(self.bot, message, answer)
+        except discord.HTTPException as exc:
+            # No permission to post here, the channel or message is gone: nothing to
+            # tell anyone, and not an error in the bot.
+            log.warning("could not reply in channel %s: %s", message.channel.id, exc)
 
     def _first_warning(self, user_id: int, retry_after: float) -> bool:
         """Whether to tell this user to slow down: once per cooldown, so that a flood of
