@@ -17,6 +17,7 @@ from bot.core.answer import Answer
 from bot.core.library import Library
 from bot.core.problems import KnowledgeError
 from bot.core.render import render_text, to_json
+from bot.settings import SettingsError
 
 DEFAULT_DEVSET = Path("tests/data/devset.jsonl")
 
@@ -24,9 +25,9 @@ DEFAULT_DEVSET = Path("tests/data/devset.jsonl")
 def _knowledge_dir(args: argparse.Namespace) -> Path:
     if getattr(args, "knowledge", None):
         return Path(args.knowledge)
-    from bot.settings import Settings
+    from bot.settings import load_settings
 
-    return Settings().knowledge_dir
+    return load_settings().knowledge_dir
 
 
 def _open_library(args: argparse.Namespace) -> Library:
@@ -96,9 +97,9 @@ def cmd_bench(args: argparse.Namespace) -> int:
 
 
 def cmd_run(args: argparse.Namespace) -> int:
-    from bot.settings import Settings
+    from bot.settings import load_settings
 
-    settings = Settings()
+    settings = load_settings()
     if args.knowledge:
         settings = settings.model_copy(update={"knowledge_dir": Path(args.knowledge)})
     if settings.token is None:
@@ -113,10 +114,10 @@ def cmd_run(args: argparse.Namespace) -> int:
 
 
 def cmd_sync(args: argparse.Namespace) -> int:
-    from bot.settings import Settings
+    from bot.settings import load_settings
     from bot.transport.runner import sync_commands
 
-    return sync_commands(Settings(), guild_id=args.guild)
+    return sync_commands(load_settings(), guild_id=args.guild)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -171,7 +172,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except FileNotFoundError as exc:
         print(f"File not found: {exc.filename or exc}", file=sys.stderr)
         return 2
-    except BenchUnavailable as exc:
+    except (BenchUnavailable, SettingsError) as exc:
         print(str(exc), file=sys.stderr)
         return 2
     except KeyboardInterrupt:

@@ -9,7 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Annotated
 
-from pydantic import Field, SecretStr, field_validator
+from pydantic import Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 
@@ -63,3 +63,20 @@ class Settings(BaseSettings):
     def token(self) -> str | None:
         token = self.discord_token.get_secret_value().strip() if self.discord_token else ""
         return token or None
+
+
+class SettingsError(ValueError):
+    """A setting in the environment or ``.env`` is invalid; the message is one line."""
+
+
+def load_settings() -> Settings:
+    """The settings from the environment and ``.env``, or :class:`SettingsError` naming every
+    invalid one (by its environment name, never echoing the value: it may be a secret)."""
+    try:
+        return Settings()
+    except ValidationError as exc:
+        problems = [
+            f"{'_'.join(str(part) for part in error['loc']).upper()}: {error['msg']}"
+            for error in exc.errors()
+        ]
+        raise SettingsError(f"Invalid setting {'; '.join(problems)} (see .env.example).") from None

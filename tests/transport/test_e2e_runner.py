@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 from aiohttp import web
 
+from bot import cli
 from bot.settings import Settings
 from bot.transport import runner
 from bot.transport.bench import run_discord_bench
@@ -114,3 +115,23 @@ async def test_discord_bench_needs_a_checkout(
     monkeypatch.setattr(builtins, "__import__", no_tests)
     with pytest.raises(RuntimeError, match="from a checkout"):
         await run_discord_bench(KNOWLEDGE, tmp_path / "unused.jsonl")
+
+
+@pytest.mark.parametrize("command", [["run", "--require-token"], ["sync"]])
+def test_an_invalid_setting_is_one_line(
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    command: list[str],
+) -> None:
+    monkeypatch.chdir(tmp_path)  # no .env here
+    monkeypatch.setenv("DISCORD_TOKEN", "secret-token-value")
+    monkeypatch.setenv("COOLDOWN_RATE", "lots")
+    monkeypatch.setenv("MODERATOR_ROLE_IDS", "12, mods")
+    assert cli.main(command) == 2
+    out, err = capsys.readouterr()
+    assert out == ""
+    (line,) = err.splitlines()
+    assert line.startswith("Invalid setting ") and line.endswith("(see .env.example).")
+    assert "COOLDOWN_RATE: " in line and "MODERATOR_ROLE_IDS: " in line
+    assert "secret-token-value" not in line
