@@ -85,6 +85,30 @@ def compose(pack: Pack, intent: str, entity_ids: Sequence[str]) -> Composed | No
     return composed
 
 
+def says_something_about(pack: Pack, intent: str, entity_ids: Sequence[str]) -> bool:
+    """Whether the intent's answer about these characters or people says more than its
+    general one. A person who plays nobody has no cast answer of their own: the card naming
+    their role ("Kim Nam-su: director") belongs to the intents about their work."""
+    if not entity_ids:
+        return False
+    if intent == CAST_INTENT and not any(
+        e in pack.characters or any(e in c.played_by for c in pack.characters.values())
+        for e in entity_ids
+    ):
+        return False
+    about = compose(pack, intent, entity_ids)
+    return about is not None and about != compose(pack, intent, [])
+
+
+def claims_name(pack: Pack, intent: str, entity_ids: Sequence[str]) -> bool:
+    """Whether an answerable claim on this intent names one of these characters or people."""
+    wanted = set(entity_ids)
+    return any(
+        claim.topic == intent and wanted & set(claim.entities) and answerable(pack, claim)
+        for claim in pack.claims.values()
+    )
+
+
 # -- claims ------------------------------------------------------------------------------
 
 

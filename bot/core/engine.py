@@ -12,7 +12,14 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from bot.core.answer import Answer, Outcome, Reason, SourceRef, Suggestion
-from bot.core.compose import Composed, compose, entity_name, source_refs
+from bot.core.compose import (
+    Composed,
+    claims_name,
+    compose,
+    entity_name,
+    says_something_about,
+    source_refs,
+)
 from bot.core.loader import Knowledge, Pack
 from bot.core.matcher import Match, PackIndex, Prepared, prepare
 from bot.core.models import Intent
@@ -81,6 +88,7 @@ class Engine:
         self.indexes = {pack.info.id: PackIndex.build(pack) for pack in knowledge.packs}
         self.packs = {pack.info.id: pack for pack in knowledge.packs}
         self._composed: dict[tuple[str, str, tuple[str, ...]], Composed | None] = {}
+        self._abouts: dict[tuple[str, str, tuple[str, ...]], tuple[bool, bool]] = {}
 
     def _compose(self, pack: Pack, intent: str, entity_ids: Sequence[str]) -> Composed | None:
         """``compose`` memoised: the knowledge never changes under one engine."""
@@ -90,6 +98,25 @@ class Engine:
                 self._composed.clear()
             self._composed[key] = compose(pack, intent, entity_ids)
         return self._composed[key]
+
+    def _specific(self, pack: Pack, intent: str, entity_ids: Sequence[str]) -> bool:
+        """Whether the answer about them says more than the general one (a label may name
+        them): :func:`says_something_about`, memoised."""
+        return self._about(pack, intent, entity_ids)[0]
+
+    def _relevant(self, pack: Pack, intent: str, entity_ids: Sequence[str]) -> bool:
+        """Whether the intent has something on them: a specific answer, or a claim naming
+        them (the crew answer names the directors)."""
+        return self._about(pack, intent, entity_ids)[1]
+
+    def _about(self, pack: Pack, intent: str, entity_ids: Sequence[str]) -> tuple[bool, bool]:
+        key = (pack.info.id, intent, tuple(entity_ids))
+        if key not in self._abouts:
+            if len(self._abouts) >= MAX_COMPOSED_CACHE:
+                self._abouts.clear()
+            specific = says_something_about(pack, intent, entity_ids)
+            self._abouts[key] = (specific, specific or claims_name(pack, intent, entity_ids))
+        return self._abouts[key]
 
     # -- questions ------------------------------------------------------------------------
 
@@ -265,13 +292,14 @@ class Engine:
 
     def _rank(self, pack: Pack, match: Match) -> list[tuple[str, float]]:
         kinds = {m.kind for m in match.entities}
+        entity_ids = [m.entity_id for m in match.entities]
         ranked = []
         for score in match.scores:
             intent = pack.intents[score.intent]
             if _about_other_seasons(intent, match):
                 continue  # "when did season 1 come out" is not the upcoming season's release
             value = score.score
-            if kinds and kinds & set(intent.entity_kinds):
+            if kinds & set(intent.entity_kinds) and self._relevant(pack, intent.id, entity_ids):
                 value += ENTITY_BONUS
             ranked.append((score.intent, round(min(value, 1.0), 4)))
         ranked.sort(key=lambda pair: pair[1], reverse=True)
@@ -280,34 +308,38 @@ class Engine:
     def _intent_question(self, pack: Pack | None, intent: str, entity_ids: Sequence[str]) -> str:
         if pack is None or intent not in pack.intents:
             return intent
-        template = pack.intents[intent].question
+        about = pack.intents[intent].question_about
         names = [entity_name(pack, e) for e in entity_ids]
-        if "{name}" in template:
-            return template.replace("{name}", " and ".join(names) if names else pack.info.title)
-        return template
+        if names and about:
+            return about.replace("{name}", " and ".join(names))
+        return pack.intents[intent].question
 
     def _suggestions(
         self, pack: Pack, ranked: Sequence[tuple[str, float]], entity_ids: Sequence[str]
     ) -> tuple[Suggestion, ...]:
-        chosen: list[str] = [i for i, s in ranked if s >= SUGGEST_THRESHOLD][:MAX_SUGGESTIONS]
+        chosen: list[str] = [i for i, s in ranked if s >= SUGGEST_THRESHOLD]
         if entity_ids:
             kinds = {
                 "character" if e in pack.characters else "person"
                 for e in entity_ids
                 if e in pack.characters or e in pack.people
             }
-            for intent in pack.intents.values():
-                if len(chosen) >= MAX_SUGGESTIONS:
-                    break
-                if kinds & set(intent.entity_kinds) and intent.id not in chosen:
-                    chosen.append(intent.id)
+            chosen += [
+                i.id
+                for i in pack.intents.values()
+                if kinds & set(i.entity_kinds) and i.id not in chosen
+            ]
+            # Intents with something specific on them first: a director's crew answer before
+            # a cast list that never names him.
+            chosen.sort(key=lambda i: not self._relevant(pack, i, entity_ids))
+        chosen = chosen[:MAX_SUGGESTIONS]
         result = []
         for intent in chosen:
             about = tuple(entity_ids) if set(pack.intents[intent].entity_kinds) else ()
             composed = self._compose(pack, intent, list(about))
             if composed is None:
                 continue
-            if about and composed == self._compose(pack, intent, []):
+            if about and not self._specific(pack, intent, about):
                 about = ()  # nothing specific on them here: do not promise it in the label
             label = self._intent_question(pack, intent, about)
             result.append(Suggestion(label=label, intent=intent, entities=about, pack=pack.info.id))

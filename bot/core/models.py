@@ -210,8 +210,12 @@ class Intent(Strict):
     id: Identifier
     description: ShortText
     question: ShortText = Field(
-        description='The question offered when asking back, e.g. "When is it coming out?". '
-        "{name} is replaced by a character or person when one was mentioned."
+        description='The question offered when asking back, e.g. "When is it coming out?".'
+    )
+    question_about: ShortText | None = Field(
+        default=None,
+        description="The question offered when the fan named a character or person, with "
+        '{name} where the name goes, e.g. "Who plays {name}?".',
     )
     examples: list[ShortText] = Field(min_length=10)
     cues: list[ShortText] = Field(min_length=1)
@@ -225,6 +229,20 @@ class Intent(Strict):
         "only other seasons is not answered with this intent.",
     )
     spoiler: bool = False
+
+    @field_validator("question")
+    @classmethod
+    def _no_name_in_question(cls, value: str) -> str:
+        if "{name}" in value:
+            raise ValueError("{name} goes in question_about; question is asked with no name")
+        return value
+
+    @field_validator("question_about")
+    @classmethod
+    def _name_in_question_about(cls, value: str | None) -> str | None:
+        if value is not None and "{name}" not in value:
+            raise ValueError('question_about needs {name}, e.g. "Who plays {name}?"')
+        return value
 
     @field_validator("entity_kinds")
     @classmethod

@@ -121,6 +121,26 @@ def test_intent_with_too_few_phrasings(mini_root: Path, edit: Edit) -> None:
     assert found.expected == "at least 10 example phrasings"
 
 
+@pytest.mark.parametrize(
+    ("fields", "message"),
+    [
+        ('question = "Who plays {name}?"', "{name} goes in question_about"),
+        ('question = "q?"\nquestion_about = "Who plays them?"', "question_about needs {name}"),
+    ],
+)
+def test_name_placeholder_only_in_question_about(
+    mini_root: Path, edit: Edit, fields: str, message: str
+) -> None:
+    examples = ", ".join(f'"example {n}"' for n in range(10))
+    edit(
+        "intents2.toml",
+        f'[[intent]]\nid = "trailer"\ndescription = "d"\n{fields}\n'
+        f'examples = [{examples}]\ncues = ["trailer"]\n',
+    )
+    (found,) = problems(mini_root)
+    assert message in found.message
+
+
 def test_text_over_discord_limits(mini_root: Path, edit: Edit) -> None:
     edit("claims/long.toml", claim(answer="x" * 4097))
     edit(

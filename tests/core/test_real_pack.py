@@ -185,6 +185,13 @@ def test_did_you_mean_never_promises_what_it_cannot_say_about_a_name(
             assert given.body != general.body, choice.label
 
 
+def test_a_director_is_offered_the_crew_answer_before_the_cast_list(real_engine: Engine) -> None:
+    answer = real_engine.ask("who is kim nam-su")
+    assert answer.outcome is Outcome.ASK_BACK
+    assert [s.intent for s in answer.suggestions][:1] == ["crew"]
+    assert all("Kim Nam-su" not in s.label for s in answer.suggestions if s.intent == "cast")
+
+
 def test_lomon_and_park_solomon_are_one_person(real_engine: Engine) -> None:
     pack = real_engine.packs[PACK]
     lomon = [p for p in pack.people.values() if p.name == "Lomon"]
