@@ -114,6 +114,23 @@ async def test_ask_back_buttons_survive_a_restart(settings: Settings, fake: Fake
         assert request.json["data"]["embeds"][0]["description"].startswith(answer.body)
 
 
+async def test_feedback_buttons_survive_a_restart(settings: Settings, fake: FakeDiscord) -> None:
+    """A vote before a restart and a changed vote after it: still one row, now 👎."""
+    question = "when is season 2 coming out"
+    async with launch_bot(settings, fake) as bot:
+        message = await _ask((bot, fake), question)
+        up, down = custom_ids(message["components"])
+        first = await fake.interact(fake.component_interaction(message, up))
+        assert first.json["data"]["content"] == "Thanks for the feedback!"
+    async with launch_bot(settings, fake) as bot:
+        changed = await fake.interact(fake.component_interaction(message, down))
+        assert changed.json["type"] == CALLBACK_CHANNEL_MESSAGE
+        assert changed.json["data"]["content"] == "Thanks, I changed your vote."
+        database = bot.records.database
+        assert database is not None
+        assert await vote_totals(database, int(message["id"])) == (0, 1)
+
+
 async def _feedback_rows(bot: FanBot) -> list[tuple[int, str, int, str | None, str | None]]:
     database = bot.records.database
     assert database is not None
