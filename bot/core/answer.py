@@ -39,6 +39,8 @@ class SourceRef:
     published: dt.date | None
     url: str | None
     tier: str
+    headline: bool = True
+    """False: ``title`` describes the page, whose headline is not known."""
 
     def to_json(self) -> dict[str, Any]:
         return {

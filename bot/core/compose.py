@@ -59,6 +59,7 @@ def source_refs(pack: Pack, ids: Iterable[str]) -> tuple[SourceRef, ...]:
             published=source.latest_date,
             url=str(source.url) if source.url else None,
             tier=source.tier.value,
+            headline=source.headline,
         )
     return tuple(refs.values())
 

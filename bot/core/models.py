@@ -81,6 +81,11 @@ class Source(Strict):
 
     id: Identifier
     title: ShortText
+    headline: bool = Field(
+        default=True,
+        description="False when the page's headline is not known and `title` only describes "
+        "the page; it is then shown as a description, never quoted as a headline.",
+    )
     outlet: ShortText
     author: ShortText | None = None
     published: dt.date | None = Field(

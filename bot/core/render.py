@@ -30,10 +30,15 @@ def as_of_line(answer: Answer) -> str | None:
     return f"As of {format_date(answer.as_of)}" if answer.as_of else "Date unknown"
 
 
+NO_HEADLINE = "headline not recorded"
+"""Shown beside a source title that only describes the page."""
+
+
 def source_line(source: SourceRef) -> str:
     """E.g. "UPI: “Netflix's 'All of Us Are Dead' …” (23 July 2025) <https://…>"."""
     date = format_date(source.published) if source.published else "undated"
-    text = f"{source.outlet}: “{source.title}” ({date})"
+    title = f"“{source.title}”" if source.headline else f"{source.title} [{NO_HEADLINE}]"
+    text = f"{source.outlet}: {title} ({date})"
     return f"{text} <{source.url}>" if source.url else text
 
 

@@ -15,7 +15,7 @@ from bot.core.compose import format_date
 from bot.core.engine import Timeline
 from bot.core.limits import EMBED_DESCRIPTION_LIMIT, EMBED_FIELD_LIMIT, EMBED_TITLE_LIMIT
 from bot.core.problems import Problem
-from bot.core.render import as_of_line, truncation_note
+from bot.core.render import NO_HEADLINE, as_of_line, truncation_note
 
 ANSWER_COLOUR = discord.Colour.blurple()
 UNSURE_COLOUR = discord.Colour.gold()
@@ -42,8 +42,9 @@ def source_lines(sources: Sequence[SourceRef], *, with_tier: bool = False) -> li
         date = format_date(source.published) if source.published else "undated"
         title = discord.utils.escape_markdown(source.title).replace("]", "\\]")
         label = f"[{title}]({source.url})" if source.url else f"*{title}*"
+        described = "" if source.headline else f" · {NO_HEADLINE}"
         tier = f" · {source.tier}" if with_tier else ""
-        lines.append(f"{source.outlet}: {label} ({date}){tier}")
+        lines.append(f"{source.outlet}: {label} ({date}){described}{tier}")
     return lines
 
 

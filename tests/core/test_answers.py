@@ -9,7 +9,7 @@ from pathlib import Path
 from bot.core.answer import Outcome, Reason
 from bot.core.engine import Engine
 from bot.core.loader import load_knowledge
-from bot.core.render import render_text
+from bot.core.render import render_text, source_line
 
 Edit = Callable[[str, str], Path]
 
@@ -251,3 +251,9 @@ def test_an_intent_about_one_season_is_not_the_answer_for_another(mini_engine: E
     assert answer.outcome is Outcome.DECLINE and answer.reason is Reason.NO_CLAIM
     assert answer.extra == {"declined_intent": "release"}
     assert mini_engine.ask("when does the new season come out").intent == "release"
+
+
+def test_a_descriptive_title_is_marked_and_a_headline_is_quoted(mini_engine: Engine) -> None:
+    listing = "\n".join(source_line(s) for s in mini_engine.sources())
+    assert "Daily Paper: Season 2 is coming, paper says [headline not recorded]" in listing
+    assert "Studio Newsroom: “Studio announces season 2”" in listing

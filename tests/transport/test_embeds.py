@@ -8,7 +8,7 @@ import pytest
 
 from bot.core.answer import Answer, Outcome, SourceRef
 from bot.core.limits import EMBED_DESCRIPTION_LIMIT, EMBED_FIELD_LIMIT
-from bot.transport.embeds import answer_embed
+from bot.transport.embeds import answer_embed, source_lines
 
 
 def spoiler_answer(body: str, notes: tuple[str, ...] = ()) -> Answer:
@@ -68,3 +68,11 @@ def test_many_long_sources_fit_the_field_with_whole_lines() -> None:
     assert len(value) <= EMBED_FIELD_LIMIT
     assert value.endswith("more")
     assert all(line.endswith(")") for line in value.splitlines()[:-1])
+
+
+def test_a_title_that_only_describes_the_page_is_never_shown_as_its_headline() -> None:
+    described = SourceRef("s", "Report on the renewal", "Paper", None, None, "press", False)
+    headline = SourceRef("h", "Renewed!", "Studio", None, "https://example.org/h", "official")
+    lines = source_lines([described, headline])
+    assert lines[0] == "Paper: *Report on the renewal* (undated) · headline not recorded"
+    assert lines[1] == "Studio: [Renewed!](https://example.org/h) (undated)"
