@@ -241,6 +241,7 @@ def _compose_characters(pack: Pack, characters: list[Character]) -> Composed:
     lines: list[str] = []
     source_ids: list[str] = []
     dates: list[dt.date] = []
+    season = pack.info.upcoming_season
     for character in characters:
         players = _players(pack, character)
         subject = f"**{character.name}**"
@@ -257,17 +258,23 @@ def _compose_characters(pack: Pack, characters: list[Character]) -> Composed:
             line += f"; nothing sourced yet on season {pack.info.upcoming_season}."
             # Without a status, the people's own sources are what says who plays whom.
             source_ids += [s for p in character.played_by for s in pack.people[p].sources]
-        lines.append(line)
         extra = latest(pack, _claims_about(pack, character))
         status_date = claim_date(pack, status) if status is not None else None
         extra_date = claim_date(pack, extra) if extra is not None else None
         if extra is not None and (
             status_date is None or (extra_date or dt.date.min) >= status_date
         ):
-            lines.append(extra.answer)
+            if status is None and not players:
+                # The claim says who they are; the bare name line would only repeat it.
+                line = f"Nothing sourced yet on {character.name} in season {season}."
+                lines += [extra.answer, line]
+            else:
+                lines += [line, extra.answer]
             source_ids += extra.sources
             if (date := claim_date(pack, extra)) is not None:
                 dates.append(date)
+        else:
+            lines.append(line)
     return Composed(
         body="\n".join(lines),
         sources=source_refs(pack, source_ids),

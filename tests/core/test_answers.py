@@ -257,3 +257,16 @@ def test_a_descriptive_title_is_marked_and_a_headline_is_quoted(mini_engine: Eng
     listing = "\n".join(source_line(s) for s in mini_engine.sources())
     assert "Daily Paper: Season 2 is coming, paper says [headline not recorded]" in listing
     assert "Studio Newsroom: “Studio announces season 2”" in listing
+
+
+def test_a_character_nobody_plays_is_introduced_by_its_claim_first(
+    mini_root: Path, edit: Edit
+) -> None:
+    edit(
+        "more.toml",
+        '[[character]]\nid = "the-owner"\nname = "The Owner"\n\n'
+        '[[claim]]\nid = "owner-who"\ntopic = "cast"\nanswer = "The Owner runs the diner."\n'
+        'sources = ["studio-2024"]\nstatus = "confirmed"\nentities = ["the-owner"]\n',
+    )
+    body = Engine(load_knowledge(mini_root)).answer_intent("cast", ["the-owner"]).body
+    assert body == "The Owner runs the diner.\nNothing sourced yet on The Owner in season 2."
