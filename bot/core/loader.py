@@ -26,6 +26,8 @@ from bot.core.problems import KnowledgeError, Problem
 
 _TABLES = ("source", "claim", "person", "character", "intent")
 _TOML_POSITION = re.compile(r"\(at line (\d+), column (\d+)\)")
+_TABLE_HEADER = re.compile(r"^\s*\[\[\s*(\w+)\s*\]\]")
+_ID_LINE = re.compile(r"^\s*id\s*=\s*[\"']([^\"']+)[\"']")
 
 
 @dataclass(frozen=True)
@@ -129,11 +131,16 @@ def build_pack(
     problems: list[Problem] = []
     entries: dict[str, dict[str, tuple[Any, str, int | None]]] = {t: {} for t in _TABLES}
     infos: list[tuple[PackInfo, str]] = []
+    unchecked: dict[str, set[str]] = {t: set() for t in _TABLES}
+    """Ids declared in files that failed to parse or validate: already reported there, so a
+    reference to one is not reported again (one bad source must not flag every claim)."""
     layers = [(files, False), (overlay or {}, True)]
     for layer, replaces in layers:
         for name, text in sorted(layer.items()):
             parsed = _parse_file(f"{folder}/{name}", text, problems)
             if parsed is None:
+                for table, ids in _declared_ids(text).items():
+                    unchecked[table] |= ids
                 continue
             if parsed.pack is not None:
                 infos.append((parsed.pack, name))
@@ -174,7 +181,7 @@ def build_pack(
         files={**files, **(overlay or {})},
     )
     origin = {table: {k: (v[1], v[2]) for k, v in entries[table].items()} for table in _TABLES}
-    problems.extend(_reference_problems(pack, origin))
+    problems.extend(_reference_problems(pack, origin, unchecked))
     problems.extend(_alias_problems(pack, origin))
     if info.id != folder:
         problems.append(
@@ -229,7 +236,9 @@ def _validation_problem(path: str, text: str, data: dict[str, Any], error: Any) 
     kind = error["type"]
     message = error["msg"]
     expected = None
-    if kind == "extra_forbidden":
+    if kind == "value_error":
+        message = message.removeprefix("Value error, ")
+    elif kind == "extra_forbidden":
         message = f"unknown field '{loc[-1]}'"
         expected = "only the fields the knowledge format defines (see knowledge/README.md)"
     elif kind == "missing":
@@ -267,20 +276,40 @@ def _key_line(text: str, key: str, after: int | None = None) -> int | None:
 Origin = Mapping[str, Mapping[str, tuple[str, int | None]]]
 
 
-def _reference_problems(pack: Pack, origin: Origin) -> Iterable[Problem]:
+def _declared_ids(text: str) -> dict[str, set[str]]:
+    """The ``id = "..."`` of each ``[[table]]`` entry in a file, read line by line, so that
+    it works on a file that does not parse."""
+    found: dict[str, set[str]] = {}
+    table = None
+    for line in text.splitlines():
+        if header := _TABLE_HEADER.match(line):
+            table = header.group(1)
+        elif table in _TABLES and (id_line := _ID_LINE.match(line)):
+            found.setdefault(table, set()).add(id_line.group(1))
+    return found
+
+
+def _reference_problems(
+    pack: Pack, origin: Origin, unchecked: Mapping[str, set[str]]
+) -> Iterable[Problem]:
     def problem(table: str, item_id: str, message: str, expected: str) -> Problem:
         file, line = origin[table][item_id]
         return Problem(file, line, f"{table} '{item_id}'", message, expected)
 
+    sources = set(pack.sources) | unchecked["source"]
+    intents = set(pack.intents) | unchecked["intent"]
+    people = set(pack.people) | unchecked["person"]
+    claims = set(pack.claims) | unchecked["claim"]
+    entity_ids = set(pack.characters) | people | unchecked["character"]
+
     def unknown_sources(table: str, item_id: str, cited: Iterable[str]) -> Iterable[Problem]:
         for source_id in cited:
-            if source_id not in pack.sources:
+            if source_id not in sources:
                 yield problem(table, item_id, f"cites unknown source '{source_id}'", "a source id")
 
-    entity_ids = set(pack.characters) | set(pack.people)
     for claim in pack.claims.values():
         yield from unknown_sources("claim", claim.id, claim.sources)
-        if claim.topic not in pack.intents:
+        if claim.topic not in intents:
             yield problem("claim", claim.id, f"unknown topic '{claim.topic}'", "an intent id")
         for entity in claim.entities:
             if entity not in entity_ids:
@@ -289,13 +318,13 @@ def _reference_problems(pack: Pack, origin: Origin) -> Iterable[Problem]:
                 )
         for field_name in ("supersedes", "summarises", "contradicts"):
             for other in getattr(claim, field_name):
-                if other not in pack.claims or other == claim.id:
+                if other not in claims or other == claim.id:
                     yield problem(
                         "claim", claim.id, f"{field_name} unknown claim '{other}'", "a claim id"
                     )
     for character in pack.characters.values():
         for person in character.played_by:
-            if person not in pack.people:
+            if person not in people:
                 yield problem(
                     "character", character.id, f"played_by unknown person '{person}'", "a person id"
                 )

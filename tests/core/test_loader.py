@@ -51,6 +51,24 @@ def test_syntax_error_gives_file_and_line(mini_root: Path, edit: Edit) -> None:
     assert "TOML" in found[0].location
 
 
+@pytest.mark.parametrize(
+    ("name", "breakage"),
+    [
+        ("sources.toml", '\n[[source]]\nid = "broken"\nunterminated = "\n'),  # syntax
+        ("sources.toml", '\n[[source]]\nid = "broken"\ntitle = "t"\n'),  # invalid
+        ("intents.toml", '\n[[intent]]\nid = "broken"\n'),
+    ],
+)
+def test_a_broken_file_is_reported_once_not_by_every_entry_citing_it(
+    mini_root: Path, name: str, breakage: str
+) -> None:
+    path = mini_root / "minipack" / name
+    path.write_text(path.read_text(encoding="utf-8") + breakage, encoding="utf-8")
+    found = problems(mini_root)
+    assert {p.file for p in found} == {f"minipack/{name}"}
+    assert not any("unknown" in p.message for p in found)
+
+
 def test_unknown_field_is_located(mini_root: Path, edit: Edit) -> None:
     edit("claims/extra.toml", claim() + "as_off = 2024-01-01\n")
     (found,) = problems(mini_root)
