@@ -11,7 +11,7 @@ file, :data:`IN_FLIGHT` at a time, about :data:`TOTAL` in all. It reports
   receiving the bot's callback POST (both ends timed by the fake's clock), with
   :data:`IN_FLIGHT` dispatched at once, and the same one at a time (the service time,
   without queueing), and
-* the bot process's peak resident memory.
+* the bot process's CPU time per interaction and its peak resident memory.
 
 Only 127.0.0.1 is used. The fake still shares the machine's two cores with the bot, so the
 figures are a lower bound for the bot, not a prediction for real Discord.
@@ -186,8 +186,10 @@ async def run_discord_bench(
         connection = asyncio.create_task(bot.connect(reconnect=False))
         await asyncio.wait_for(bot.wait_until_ready(), STEP_TIMEOUT)
         await bot.tree.sync()
+        cpu_before = time.process_time()
         ours.send("go")
         timings: _Timings = await _receive(ours, fake)
+        cpu = time.process_time() - cpu_before
     finally:
         await bot.close()
         if connection is not None:
@@ -200,10 +202,10 @@ async def run_discord_bench(
             fake.kill()
         discord.http.Route.BASE, discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY = saved
         quiet.setLevel(previous_level)
-    return _lines(timings, in_flight)
+    return _lines(timings, in_flight, cpu)
 
 
-def _lines(timings: _Timings, in_flight: int) -> list[str]:
+def _lines(timings: _Timings, in_flight: int, cpu: float) -> list[str]:
     millis = [value * 1000 for value in timings.latencies]
     single = [value * 1000 for value in timings.alone]
     answered = timings.types.get(4, 0)
@@ -217,6 +219,8 @@ def _lines(timings: _Timings, in_flight: int) -> list[str]:
         f"p99: {percentile(millis, 0.99):.2f} ms  max: {max(millis):.2f} ms",
         f"one at a time ({len(single)} interactions): p50 {percentile(single, 0.50):.2f} ms  "
         f"p99 {percentile(single, 0.99):.2f} ms",
+        f"bot process CPU per interaction: {cpu * 1000 / (len(millis) + len(single)):.2f} ms "
+        "(what bounds its throughput on one core)",
         f"peak resident memory of the bot process: {peak_rss_mb():.1f} MB",
     ]
     if timings.errors:
