@@ -11,9 +11,9 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from bot.core.answer import Answer, Outcome
+from bot.core.answer import Answer, Outcome, SourceRef
 from bot.core.compose import format_date
-from bot.core.render import as_of_line
+from bot.core.render import NO_HEADLINE, as_of_line
 from bot.transport.bot import FanBot
 
 from .conftest import (
@@ -66,8 +66,7 @@ def assert_answer_embed(embed: Json, answer: Answer, *, spoiler_wrap: bool = Tru
     assert shown, "at least one source is listed"
     for text, source in zip(shown, answer.sources, strict=False):
         assert text.startswith(f"{source.outlet}: ")
-        date = format_date(source.published) if source.published else "undated"
-        assert text.endswith(f"({date})")
+        assert text.endswith(_date_part(source)), (text, source)
         if source.url:
             link = _LINK.search(text)
             assert link is not None, text
@@ -76,6 +75,12 @@ def assert_answer_embed(embed: Json, answer: Answer, *, spoiler_wrap: bool = Tru
         assert all(w in text for w in words), (words, text)
     footer = embed["footer"]["text"]
     assert footer.startswith(f"Confidence {answer.confidence:.0%}")
+
+
+def _date_part(source: SourceRef) -> str:
+    """How a source line ends: its date, and a mark when its title is not a headline."""
+    date = format_date(source.published) if source.published else "undated"
+    return f"({date})" + ("" if source.headline else f" · {NO_HEADLINE}")
 
 
 async def _command(
@@ -210,9 +215,11 @@ async def test_sources(running: Running) -> None:
     if len(lines) < len(sources):
         assert re.fullmatch(r"…and \d+ more", lines[-1])
         lines = lines[:-1]
-    # Whole lines only: every line ends with its date and tier, no link is cut in half.
-    tiers = tuple(f") · {s.tier}" for s in sources)
-    assert all(line.endswith(tiers) for line in lines), lines
+    # Whole lines only, oldest first: every line ends with its date and tier, no link is cut
+    # in half.
+    for line, source in zip(lines, sources, strict=False):
+        assert line.startswith(f"{source.outlet}: "), (line, source)
+        assert line.endswith(f"{_date_part(source)} · {source.tier}"), (line, source)
 
 
 async def test_timeline(running: Running) -> None:
