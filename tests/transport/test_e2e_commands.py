@@ -192,6 +192,24 @@ async def test_cast_autocomplete(running: Running) -> None:
     assert all(bot.library.engine.find_entity(c["value"]) == c["value"] for c in choices)
 
 
+async def test_cast_autocomplete_finds_actors_too(running: Running) -> None:
+    bot, fake = running
+    engine = bot.library.engine
+    actor = engine.find_entity("Yoon Chan-young")
+    assert actor is not None and actor != "lee-cheong-san"
+    payload = fake.command_interaction(
+        "cast", option("who", "yoon chan", focused=True), autocomplete=True
+    )
+    choices = (await fake.interact(payload)).json["data"]["choices"]
+    values = [c["value"] for c in choices]
+    assert actor in values and "lee-cheong-san" in values  # the actor and their character
+    # Choosing the actor answers about them.
+    _, body = await _command(running, "cast", option("who", actor))
+    answer = engine.answer_intent("cast", (actor,))
+    assert_answer_embed(body["data"]["embeds"][0], answer)
+    assert "Yoon Chan-young" in body["data"]["embeds"][0]["description"]
+
+
 async def test_cast_autocomplete_with_nothing_typed_lists_names(running: Running) -> None:
     bot, fake = running
     payload = fake.command_interaction("cast", option("who", "", focused=True), autocomplete=True)
