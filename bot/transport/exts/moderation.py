@@ -155,7 +155,8 @@ class Moderation(commands.GroupCog, group_name="kb", group_description="Knowledg
         result = await self.reload(f"/kb reload by {interaction.user}")
         embed = reload_embed(result, "/kb reload")
         await interaction.response.send_message(embed=embed, ephemeral=True)
-        await self._post_mod_log(reload_embed(result, f"/kb reload by {interaction.user}"))
+        by = discord.utils.escape_markdown(str(interaction.user))
+        await self._post_mod_log(reload_embed(result, f"/kb reload by {by}"))
 
     @app_commands.command(name="status", description="What knowledge is loaded")
     @moderator_only()
