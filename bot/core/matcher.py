@@ -22,6 +22,7 @@ from collections import defaultdict
 from collections.abc import Container, Iterable, Sequence
 from dataclasses import dataclass, field
 from enum import Enum
+from functools import lru_cache
 
 from rapidfuzz import fuzz, process
 
@@ -512,6 +513,7 @@ def _spans(words: Sequence[str], max_words: int, max_chars: int) -> list[tuple[i
     ]
 
 
+@lru_cache(maxsize=65536)
 def romanisation_key(key: str) -> str:
     """A compact Latin name with the romanisation swaps of :data:`ROMANISATION_FOLDS` folded."""
     for spelling, folded in ROMANISATION_FOLDS:
@@ -554,7 +556,9 @@ def _phrase_tokens(text: str) -> list[str]:
 
 def _words(text: str) -> list[str]:
     """The matching words of a text: :func:`tokens`, with every year as :data:`YEAR_MARK`."""
-    return [YEAR_MARK if _YEAR.fullmatch(word) else word for word in tokens(text)]
+    return [
+        YEAR_MARK if len(word) == 4 and _YEAR.fullmatch(word) else word for word in tokens(text)
+    ]
 
 
 def _seasons(text: str) -> list[int]:
