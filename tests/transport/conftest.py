@@ -55,6 +55,39 @@ def pytest_configure(config: pytest.Config) -> None:
     )
 
 
+FAN_COMMAND_NAMES = {"ask", "release", "plot", "recap", "cast", "sources", "timeline", "about"}
+MODERATOR_COMMAND_NAMES = {"kb", "settings"}
+OWNER_COMMAND_NAMES = {"owner"}
+ALL_COMMAND_NAMES = FAN_COMMAND_NAMES | MODERATOR_COMMAND_NAMES | OWNER_COMMAND_NAMES
+"""Every slash command the bot registers, by who may use it."""
+
+
+@contextlib.asynccontextmanager
+async def installed_fake(server: FakeDiscord) -> AsyncIterator[FakeDiscord]:
+    """Start ``server`` and point discord.py at it, for tests that run the bot's own
+    start-up (runner, sync) rather than :func:`launch_bot`."""
+    await server.start()
+    server.install()
+    try:
+        yield server
+    finally:
+        await server.stop()
+
+
+def runner_settings(
+    tmp_path: Path, knowledge_root: Path, token: str | None, **extra: Any
+) -> Settings:
+    """Settings for the runner's own start-up: a token, the knowledge, a database file."""
+    return Settings(  # type: ignore[call-arg]
+        _env_file=None,
+        discord_token=token,
+        knowledge_dir=knowledge_root,
+        database_path=tmp_path / "db" / "fanbot.sqlite3",
+        watch_knowledge=False,
+        **extra,
+    )
+
+
 # ------------------------------------------------------------------------------ the fake
 
 

@@ -17,6 +17,7 @@ from bot.core.render import NO_HEADLINE, as_of_line
 from bot.transport.bot import FanBot
 
 from .conftest import (
+    ALL_COMMAND_NAMES,
     EPHEMERAL,
     NO_PINGS,
     channel_id,
@@ -457,19 +458,7 @@ async def test_owner_sync_globally(running: Running) -> None:
     followup = await fake.wait_for_webhook(payload["token"])
     assert followup.json["content"] == f"Synced {len(fake.commands)} commands globally."
     assert followup.json["flags"] == EPHEMERAL
-    assert {c["name"] for c in fake.commands} == {
-        "ask",
-        "release",
-        "plot",
-        "recap",
-        "cast",
-        "sources",
-        "timeline",
-        "about",
-        "kb",
-        "settings",
-        "owner",
-    }
+    assert {c["name"] for c in fake.commands} == ALL_COMMAND_NAMES
 
 
 async def test_owner_sync_here(running: Running) -> None:

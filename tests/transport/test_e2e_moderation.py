@@ -12,7 +12,15 @@ import pytest
 from bot.transport.bot import FanBot
 from bot.transport.errors import NOT_A_MODERATOR
 
-from .conftest import EPHEMERAL, channel_id, field_map, manager
+from .conftest import (
+    EPHEMERAL,
+    FAN_COMMAND_NAMES,
+    MODERATOR_COMMAND_NAMES,
+    OWNER_COMMAND_NAMES,
+    channel_id,
+    field_map,
+    manager,
+)
 from .fake_discord import (
     CALLBACK_CHANNEL_MESSAGE,
     CALLBACK_MODAL,
@@ -73,7 +81,8 @@ async def test_discord_hides_moderator_commands_from_fans_by_default(running: Ru
         assert synced[name]["dm_permission"] is False
     administrator = discord.Permissions(administrator=True).value
     assert int(synced["owner"]["default_member_permissions"]) == administrator
-    fan_commands = set(synced) - {"kb", "settings", "owner"}
+    fan_commands = set(synced) - MODERATOR_COMMAND_NAMES - OWNER_COMMAND_NAMES
+    assert fan_commands == FAN_COMMAND_NAMES
     assert fan_commands == {
         "ask",
         "release",

@@ -11,11 +11,10 @@ import pytest
 from aiohttp import web
 
 from bot import cli
-from bot.settings import Settings
 from bot.transport import runner
 from bot.transport.bench import run_discord_bench
 
-from .conftest import KNOWLEDGE
+from .conftest import KNOWLEDGE, installed_fake, runner_settings
 from .fake_discord import ApiError, FakeDiscord
 
 GOOD_TOKEN = "good-token"
@@ -32,23 +31,8 @@ class TokenCheckingDiscord(FakeDiscord):
 
 @pytest.fixture
 async def strict_fake() -> Any:
-    server = TokenCheckingDiscord()
-    await server.start()
-    server.install()
-    try:
+    async with installed_fake(TokenCheckingDiscord()) as server:
         yield server
-    finally:
-        await server.stop()
-
-
-def _settings(tmp_path: Path, knowledge_root: Path, token: str) -> Settings:
-    return Settings(  # type: ignore[call-arg]
-        _env_file=None,
-        discord_token=token,
-        knowledge_dir=knowledge_root,
-        database_path=tmp_path / "db" / "fanbot.sqlite3",
-        watch_knowledge=False,
-    )
 
 
 async def test_rejected_token_prints_one_clear_line(
@@ -57,7 +41,7 @@ async def test_rejected_token_prints_one_clear_line(
     knowledge_root: Path,
     capsys: pytest.CaptureFixture[str],
 ) -> None:
-    code = await runner._run(_settings(tmp_path, knowledge_root, "wrong-token"))
+    code = await runner._run(runner_settings(tmp_path, knowledge_root, "wrong-token"))
     assert code == 2
     out, err = capsys.readouterr()
     assert out == ""
@@ -78,7 +62,7 @@ async def test_broken_knowledge_at_start_prints_the_problems(
 ) -> None:
     path = knowledge_root / "all-of-us-are-dead" / "claims" / "news-2025-2026-release.toml"
     path.write_text(path.read_text(encoding="utf-8") + "\n[[claim]\n", encoding="utf-8")
-    code = await runner._run(_settings(tmp_path, knowledge_root, GOOD_TOKEN))
+    code = await runner._run(runner_settings(tmp_path, knowledge_root, GOOD_TOKEN))
     assert code == 2
     _, err = capsys.readouterr()
     assert "news-2025-2026-release.toml:" in err and "Traceback" not in err

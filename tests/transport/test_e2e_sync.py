@@ -17,22 +17,8 @@ from bot.store import Database
 from bot.transport import runner
 from bot.transport.bot import FanBot
 
-from .conftest import launch_bot
+from .conftest import ALL_COMMAND_NAMES, installed_fake, launch_bot, runner_settings
 from .fake_discord import ApiError, FakeDiscord, running_bot
-
-COMMANDS = {
-    "ask",
-    "release",
-    "plot",
-    "recap",
-    "cast",
-    "sources",
-    "timeline",
-    "about",
-    "kb",
-    "settings",
-    "owner",
-}
 
 
 class RefusingDiscord(FakeDiscord):
@@ -44,24 +30,8 @@ class RefusingDiscord(FakeDiscord):
 
 @pytest.fixture
 async def installed() -> AsyncIterator[FakeDiscord]:
-    server = FakeDiscord()
-    await server.start()
-    server.install()
-    try:
+    async with installed_fake(FakeDiscord()) as server:
         yield server
-    finally:
-        await server.stop()
-
-
-def _settings(tmp_path: Path, knowledge_root: Path, token: str | None, **extra: Any) -> Settings:
-    return Settings(  # type: ignore[call-arg]
-        _env_file=None,
-        discord_token=token,
-        knowledge_dir=knowledge_root,
-        database_path=tmp_path / "db" / "fanbot.sqlite3",
-        watch_knowledge=False,
-        **extra,
-    )
 
 
 def _command_puts(fake: FakeDiscord) -> list[str]:
@@ -77,14 +47,14 @@ async def test_sync_globally(
     knowledge_root: Path,
     capsys: pytest.CaptureFixture[str],
 ) -> None:
-    code = await runner._sync(_settings(tmp_path, knowledge_root, "good-token"), None)
+    code = await runner._sync(runner_settings(tmp_path, knowledge_root, "good-token"), None)
     assert code == 0
     out, err = capsys.readouterr()
     assert "Traceback" not in err
     assert out.splitlines() == [
-        f"Synced {len(COMMANDS)} commands globally (may take up to an hour)."
+        f"Synced {len(ALL_COMMAND_NAMES)} commands globally (may take up to an hour)."
     ]
-    assert {c["name"] for c in installed.commands} == COMMANDS
+    assert {c["name"] for c in installed.commands} == ALL_COMMAND_NAMES
     assert _command_puts(installed) == [f"/applications/{installed.application_id}/commands"]
     assert installed.identifies == []  # a REST login only; never joined the gateway
 
@@ -96,11 +66,11 @@ async def test_sync_to_one_guild(
     capsys: pytest.CaptureFixture[str],
 ) -> None:
     guild_id = int(installed.guild.id)
-    code = await runner._sync(_settings(tmp_path, knowledge_root, "good-token"), guild_id)
+    code = await runner._sync(runner_settings(tmp_path, knowledge_root, "good-token"), guild_id)
     assert code == 0
     out, _ = capsys.readouterr()
-    assert out.splitlines() == [f"Synced {len(COMMANDS)} commands to guild {guild_id}."]
-    assert {c["name"] for c in installed.guild_commands[installed.guild.id]} == COMMANDS
+    assert out.splitlines() == [f"Synced {len(ALL_COMMAND_NAMES)} commands to guild {guild_id}."]
+    assert {c["name"] for c in installed.guild_commands[installed.guild.id]} == ALL_COMMAND_NAMES
     assert installed.commands == []  # nothing global
     assert _command_puts(installed) == [
         f"/applications/{installed.application_id}/guilds/{guild_id}/commands"
@@ -114,7 +84,7 @@ async def test_a_refused_sync_is_one_line(
     await server.start()
     server.install()
     try:
-        code = await runner._sync(_settings(tmp_path, knowledge_root, "good-token"), 123)
+        code = await runner._sync(runner_settings(tmp_path, knowledge_root, "good-token"), 123)
     finally:
         await server.stop()
     assert code == 2
@@ -128,7 +98,7 @@ async def test_a_refused_sync_is_one_line(
 async def test_sync_without_a_token_is_one_line(
     tmp_path: Path, knowledge_root: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    assert await runner._sync(_settings(tmp_path, knowledge_root, None), None) == 2
+    assert await runner._sync(runner_settings(tmp_path, knowledge_root, None), None) == 2
     assert capsys.readouterr().err.splitlines() == [runner.NO_TOKEN]
 
 
@@ -151,7 +121,7 @@ async def test_a_token_that_cannot_be_one_is_one_line(
     says: str,
     task: str,
 ) -> None:
-    settings = _settings(tmp_path, knowledge_root, token)
+    settings = runner_settings(tmp_path, knowledge_root, token)
     code = await (runner._run(settings) if task == "run" else runner._sync(settings, None))
     assert code == 2
     out, err = capsys.readouterr()
@@ -177,7 +147,7 @@ async def test_start_up_syncs_to_the_dev_guild(settings: Settings, fake: FakeDis
     async with launch_bot(dev, fake):
         guild_put = f"/applications/{fake.application_id}/guilds/{fake.guild.id}/commands"
         assert _command_puts(fake)[0] == guild_put  # during start-up, before the harness's
-        assert {c["name"] for c in fake.guild_commands[fake.guild.id]} == COMMANDS
+        assert {c["name"] for c in fake.guild_commands[fake.guild.id]} == ALL_COMMAND_NAMES
 
 
 async def test_a_wrong_dev_guild_is_logged_and_the_bot_runs_on(
