@@ -86,28 +86,22 @@ def compose(pack: Pack, intent: str, entity_ids: Sequence[str]) -> Composed | No
     return composed
 
 
-def says_something_about(pack: Pack, intent: str, entity_ids: Sequence[str]) -> bool:
-    """Whether the intent's answer about these characters or people says more than its
-    general one. A person who plays nobody has no cast answer of their own: the card naming
-    their role ("Kim Nam-su: director") belongs to the intents about their work."""
+def can_be_about(pack: Pack, intent: str, entity_ids: Sequence[str]) -> bool:
+    """Whether the intent can have an answer of its own about these characters or people.
+    A person who plays nobody has no cast answer: the card naming their role ("Kim Nam-su:
+    director") belongs to the intents about their work."""
     if not entity_ids:
         return False
-    if intent == CAST_INTENT and not any(
+    return intent != CAST_INTENT or any(
         e in pack.characters or any(e in c.played_by for c in pack.characters.values())
         for e in entity_ids
-    ):
-        return False
-    about = compose(pack, intent, entity_ids)
-    return about is not None and about != compose(pack, intent, [])
-
-
-def claims_name(pack: Pack, intent: str, entity_ids: Sequence[str]) -> bool:
-    """Whether an answerable claim on this intent names one of these characters or people."""
-    wanted = set(entity_ids)
-    return any(
-        claim.topic == intent and wanted & set(claim.entities) and answerable(pack, claim)
-        for claim in pack.claims.values()
     )
+
+
+def claims_naming(pack: Pack, intent: str, entity_ids: Sequence[str]) -> list[Claim]:
+    """The claims on a topic that name one of these characters or people."""
+    wanted = set(entity_ids)
+    return [c for c in pack.claims.values() if c.topic == intent and wanted & set(c.entities)]
 
 
 # -- claims ------------------------------------------------------------------------------
@@ -117,7 +111,7 @@ def claims_for(pack: Pack, intent: str, entity_ids: Sequence[str]) -> list[Claim
     """Claims on a topic about the named entities, or the general ones when none name them."""
     on_topic = [c for c in pack.claims.values() if c.topic == intent]
     if entity_ids:
-        about = [c for c in on_topic if set(c.entities) & set(entity_ids)]
+        about = claims_naming(pack, intent, entity_ids)
         if any(answerable(pack, c) for c in about):
             return about
     return [c for c in on_topic if not c.entities] or on_topic
@@ -255,7 +249,7 @@ def _compose_characters(pack: Pack, characters: list[Character]) -> Composed:
             if (date := claim_date(pack, status)) is not None:
                 dates.append(date)
         else:
-            line += f"; nothing sourced yet on season {pack.info.upcoming_season}."
+            line += f"; nothing sourced yet on season {season}."
             # Without a status, the people's own sources are what says who plays whom.
             source_ids += [s for p in character.played_by for s in pack.people[p].sources]
         extra = latest(pack, _claims_about(pack, character))

@@ -8,16 +8,17 @@ and composes the answer. The decision thresholds are named constants, tuned on t
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import TypeVar
 
 from bot.core.answer import Answer, Outcome, Reason, SourceRef, Suggestion
 from bot.core.compose import (
     Composed,
-    claims_name,
+    can_be_about,
+    claims_naming,
     compose,
     entity_name,
-    says_something_about,
     source_refs,
 )
 from bot.core.loader import Knowledge, Pack
@@ -41,6 +42,8 @@ ASK_BACK_MARGIN = 0.1
 ENTITY_BONUS = 0.06
 """Added to intents that can be about the character or person the question names."""
 MAX_SUGGESTIONS = 3
+K = TypeVar("K")
+V = TypeVar("V")
 MAX_COMPOSED_CACHE = 4096
 """Composed answers kept per engine; each depends only on (pack, intent, entities)."""
 
@@ -93,30 +96,28 @@ class Engine:
     def _compose(self, pack: Pack, intent: str, entity_ids: Sequence[str]) -> Composed | None:
         """``compose`` memoised: the knowledge never changes under one engine."""
         key = (pack.info.id, intent, tuple(entity_ids))
-        if key not in self._composed:
-            if len(self._composed) >= MAX_COMPOSED_CACHE:
-                self._composed.clear()
-            self._composed[key] = compose(pack, intent, entity_ids)
-        return self._composed[key]
+        return _remember(self._composed, key, lambda: compose(pack, intent, entity_ids))
 
     def _specific(self, pack: Pack, intent: str, entity_ids: Sequence[str]) -> bool:
         """Whether the answer about them says more than the general one (a label may name
-        them): :func:`says_something_about`, memoised."""
+        them)."""
         return self._about(pack, intent, entity_ids)[0]
 
     def _relevant(self, pack: Pack, intent: str, entity_ids: Sequence[str]) -> bool:
-        """Whether the intent has something on them: a specific answer, or a claim naming
-        them (the crew answer names the directors)."""
+        """Whether the intent has something on them: a specific answer, or an answerable
+        claim naming them (the crew answer names the directors)."""
         return self._about(pack, intent, entity_ids)[1]
 
     def _about(self, pack: Pack, intent: str, entity_ids: Sequence[str]) -> tuple[bool, bool]:
-        key = (pack.info.id, intent, tuple(entity_ids))
-        if key not in self._abouts:
-            if len(self._abouts) >= MAX_COMPOSED_CACHE:
-                self._abouts.clear()
-            specific = says_something_about(pack, intent, entity_ids)
-            self._abouts[key] = (specific, specific or claims_name(pack, intent, entity_ids))
-        return self._abouts[key]
+        def decide() -> tuple[bool, bool]:
+            specific = False
+            if can_be_about(pack, intent, entity_ids):
+                about = self._compose(pack, intent, entity_ids)
+                specific = about is not None and about != self._compose(pack, intent, [])
+            named = any(answerable(pack, c) for c in claims_naming(pack, intent, entity_ids))
+            return specific, specific or named
+
+        return _remember(self._abouts, (pack.info.id, intent, tuple(entity_ids)), decide)
 
     # -- questions ------------------------------------------------------------------------
 
@@ -411,6 +412,16 @@ class Engine:
             truncated=truncated,
             extra={"declined_intent": intent} if intent else {},
         )
+
+
+def _remember(cache: dict[K, V], key: K, make: Callable[[], V]) -> V:
+    """``cache[key]``, made on first use; the cache is emptied when it reaches
+    :data:`MAX_COMPOSED_CACHE` entries."""
+    if key not in cache:
+        if len(cache) >= MAX_COMPOSED_CACHE:
+            cache.clear()
+        cache[key] = make()
+    return cache[key]
 
 
 def _about_other_seasons(intent: Intent, match: Match) -> bool:
