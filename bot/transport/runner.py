@@ -67,7 +67,10 @@ async def open_database(settings: Settings) -> Database | None:
 
 
 async def build_bot(settings: Settings, **options: object) -> FanBot:
-    library = Library.open(settings.knowledge_dir)
+    from bot.learning import builder_for
+
+    # Loading the encoder and the saved model (or training it) is CPU work: off the loop.
+    library = await asyncio.to_thread(Library.open, settings.knowledge_dir, builder_for(settings))
     database = await open_database(settings)
     return FanBot(settings, library, database, **options)
 

@@ -176,7 +176,10 @@ def test_did_you_mean_never_promises_what_it_cannot_say_about_a_name(
     real_engine: Engine, name: str
 ) -> None:
     answer = real_engine.ask(f"{name}??")
-    assert answer.outcome is Outcome.ASK_BACK
+    assert answer.outcome is not Outcome.DECLINE
+    if answer.answered:  # the learned decision may be sure enough to answer about them
+        assert answer.entities
+        return
     for choice in answer.suggestions:
         given = real_engine.answer_intent(choice.intent, choice.entities, pack_id=choice.pack)
         assert given.answered
@@ -187,6 +190,9 @@ def test_did_you_mean_never_promises_what_it_cannot_say_about_a_name(
 
 def test_a_director_is_offered_the_crew_answer_before_the_cast_list(real_engine: Engine) -> None:
     answer = real_engine.ask("who is kim nam-su")
+    if answer.answered:
+        assert answer.intent == "crew" and "Kim Nam-su" in answer.body
+        return
     assert answer.outcome is Outcome.ASK_BACK
     assert [s.intent for s in answer.suggestions][:1] == ["crew"]
     assert all("Kim Nam-su" not in s.label for s in answer.suggestions if s.intent == "cast")

@@ -23,9 +23,11 @@ import discord
 import pytest
 
 from bot.core.library import Library
+from bot.learning import builder_for
 from bot.settings import Settings
 from bot.store import Database
 from bot.transport.bot import FanBot
+from tests.conftest import CACHE, DEVSET
 
 from .fake_discord import (
     CALLBACK_MODAL,
@@ -84,7 +86,7 @@ def runner_settings(
         knowledge_dir=knowledge_root,
         database_path=tmp_path / "db" / "fanbot.sqlite3",
         watch_knowledge=False,
-        **extra,
+        **{"cache_dir": CACHE, "training_files": [DEVSET], **extra},
     )
 
 
@@ -182,6 +184,8 @@ def settings(
         "cooldown_rate": 1000,
         "cooldown_seconds": 60.0,
         "watch_knowledge": False,
+        "cache_dir": CACHE,
+        "training_files": [DEVSET],
     }
     marker = request.node.get_closest_marker("bot_settings")
     if marker is not None:
@@ -199,7 +203,7 @@ async def launch_bot(
     """Build the real FanBot (library from ``settings.knowledge_dir``, a real database at
     ``settings.database_path`` unless one is given), log it in against ``fake``, wait for
     ready, sync the global commands, yield it and close it (which closes the database)."""
-    library = Library.open(settings.knowledge_dir)
+    library = Library.open(settings.knowledge_dir, builder_for(settings))
     db = database if database is not None else await Database.open(settings.database_path)
     try:
         bot = FanBot(settings, library, db, guild_ready_timeout=0.01)

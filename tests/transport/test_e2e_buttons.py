@@ -36,6 +36,14 @@ def ask_back_question(engine: Engine) -> str:
     raise AssertionError(f"none of {ASK_BACK_CANDIDATES} is an ask-back any more")
 
 
+def _unwrapped(description: str, spoiler: bool) -> str:
+    """An embed's description without the spoiler warning and tags a spoiler answer gets."""
+    if not spoiler:
+        return description
+    assert "||" in description
+    return description.split("||", 1)[1]
+
+
 async def _ask(running: Running, question: str, user: Json | None = None) -> Json:
     """Ask with /ask and return the answer message as Discord stores it."""
     bot, fake = running
@@ -69,7 +77,7 @@ async def test_ask_back_buttons_answer_in_place(running: Running) -> None:
     answer = engine.answer_intent(chosen.intent, chosen.entities, pack_id=chosen.pack)
     assert answer.answered
     (new_embed,) = data["embeds"]
-    assert new_embed["description"].startswith(answer.body)
+    assert _unwrapped(new_embed["description"], answer.spoiler).startswith(answer.body)
     assert "True as of" in field_map(new_embed)
     assert new_embed["footer"]["text"].startswith("Confidence ")
     # The message itself was edited: the choices became feedback buttons.
@@ -111,7 +119,8 @@ async def test_ask_back_buttons_survive_a_restart(settings: Settings, fake: Fake
         answer = bot.library.engine.answer_intent(
             chosen.intent, chosen.entities, pack_id=chosen.pack
         )
-        assert request.json["data"]["embeds"][0]["description"].startswith(answer.body)
+        description = request.json["data"]["embeds"][0]["description"]
+        assert _unwrapped(description, answer.spoiler).startswith(answer.body)
 
 
 async def test_feedback_buttons_survive_a_restart(settings: Settings, fake: FakeDiscord) -> None:

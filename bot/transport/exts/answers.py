@@ -56,7 +56,7 @@ class Answers(commands.Cog):
         interaction: discord.Interaction[Any],
         question: app_commands.Range[str, 1, QUESTION_LIMIT],
     ) -> None:
-        await respond(interaction, self.bot.library.engine.ask(question))
+        await respond(interaction, await self.bot.answer(question))
 
     @app_commands.command(name="release", description="When is the new season coming out?")
     @user_cooldown()

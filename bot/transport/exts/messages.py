@@ -56,7 +56,7 @@ class Messages(commands.Cog):
         question = self._strip_my_mention(message.content) if mentioned else message.content
         if not mentioned and not self.bot.settings.answer_plain_messages:
             return
-        answer = self.bot.library.engine.ask(question)
+        answer = await self.bot.answer(question)
         if not mentioned and (not answer.answered or answer.confidence < AUTO_ANSWER_CONFIDENCE):
             return
         bucket = self.cooldowns.get_bucket(message)

