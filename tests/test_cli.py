@@ -148,9 +148,29 @@ def test_console_picks_a_did_you_mean_choice_by_number(mini_root: Path) -> None:
     result = run("--knowledge", str(mini_root), "chat", stdin="mina??\n2\n2\n")
     assert result.returncode == 0, result.stderr
     first, second, third = result.stdout.strip().split("\n\n")
-    assert "• Who plays Mina Cho?" in first and "(Type 1–2 to choose.)" in first
-    assert second.startswith("**Mina Cho** is played by **Jo Bright**")
+    assert first.startswith("> mina??\n") and "• Who plays Mina Cho?" in first
+    assert "Type 1" not in result.stdout  # piped: nobody can type, so nothing invites it
+    assert second.startswith("> 2\n**Mina Cho** is played by **Jo Bright**")
+    assert third.startswith("> 2\n")
     assert "Did you mean" not in third and "Mina Cho" not in third  # "2" is a question again
+
+
+def test_piped_console_echoes_each_question_before_its_answer(mini_root: Path) -> None:
+    questions = ["who plays pete", "when is season 2 out", "/topics"]
+    result = run("--knowledge", str(mini_root), "chat", stdin="\n".join(questions) + "\n")
+    assert result.returncode == 0, result.stderr
+    blocks = result.stdout.strip().split("\n\n")
+    assert [b.splitlines()[0] for b in blocks] == [f"> {q}" for q in questions]
+    assert "Sam Kettle" in blocks[0] and "spring 2025" in blocks[1]
+
+
+def test_interactive_console_invites_typing_a_number(mini_root: Path) -> None:
+    from bot.console import Console
+    from bot.core.library import Library
+
+    library = Library.open(mini_root)
+    assert "(Type 1–2 to choose.)" in (Console(library, interactive=True).reply("mina??") or "")
+    assert "Type 1" not in (Console(library, interactive=False).reply("mina??") or "")
 
 
 def test_run_without_a_token_is_the_console(mini_root: Path, tmp_path: Path) -> None:
@@ -167,3 +187,4 @@ def test_run_without_a_token_is_the_console(mini_root: Path, tmp_path: Path) -> 
     assert result.returncode == 0, result.stderr
     assert "No DISCORD_TOKEN set" in result.stdout
     assert "spring 2025" in result.stdout
+
