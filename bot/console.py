@@ -2,7 +2,8 @@
 
 Like errbot's text mode, it runs the whole answering pipeline with no chat server. Besides
 questions it knows a few commands: ``/sources``, ``/timeline TOPIC``, ``/reload``, ``/help``.
-Works interactively and with input piped in.
+Works interactively and with input piped in: piped, each answer follows its question (echoed
+as ``> question``) so that answers can be matched to questions, and nothing invites typing.
 """
 
 from __future__ import annotations
@@ -14,8 +15,25 @@ from bot.core.compose import format_date
 from bot.core.library import Library
 from bot.core.render import render_text, source_line
 
-HELP = """Ask anything, e.g. "when is season 2 out?" or "who plays cheong-san?".
-Commands: /sources, /timeline TOPIC, /topics, /reload, /help, /quit"""
+COMMANDS: dict[str, str] = {
+    "/sources": "every source the knowledge store cites",
+    "/timeline TOPIC": "how the answer on a topic changed over time",
+    "/topics": "the topics /timeline knows",
+    "/reload": "read the knowledge files again",
+    "/help": "this list",
+    "/quit": "leave (Ctrl-D too)",
+}
+
+
+def commands_help() -> str:
+    """The console's commands, one a line, for ``/help`` and ``chat --help``."""
+    width = max(len(name) for name in COMMANDS)
+    return "\n".join(f"  {name:<{width}}  {what}" for name, what in COMMANDS.items())
+
+
+HELP = f"""Ask anything, e.g. "when is season 2 out?" or "who plays cheong-san?".
+Commands:
+{commands_help()}"""
 
 
 def _timeline_text(library: Library, topic: str) -> str:
@@ -37,8 +55,9 @@ class Console:
     """One console session: answers lines, and remembers the last "Did you mean" choices so
     that typing a number picks one, as pressing its button does in Discord."""
 
-    def __init__(self, library: Library) -> None:
+    def __init__(self, library: Library, *, interactive: bool = True) -> None:
         self.library = library
+        self.interactive = interactive
         self.choices: tuple[Suggestion, ...] = ()
 
     def reply(self, line: str) -> str | None:
@@ -67,7 +86,7 @@ class Console:
         answer = self.library.engine.ask(line)
         self.choices = answer.suggestions
         shown = render_text(answer)
-        if answer.suggestions:
+        if answer.suggestions and self.interactive:
             count = len(answer.suggestions)
             shown += "\n(Type 1 to choose.)" if count == 1 else f"\n(Type 1–{count} to choose.)"
         return shown
@@ -75,7 +94,7 @@ class Console:
 
 def run_console(library: Library, stdin: TextIO, stdout: TextIO) -> int:
     interactive = stdin.isatty()
-    console = Console(library)
+    console = Console(library, interactive=interactive)
     if interactive:
         stdout.write(f"{HELP}\n")
     while True:
@@ -87,7 +106,10 @@ def run_console(library: Library, stdin: TextIO, stdout: TextIO) -> int:
             return 0
         if not line.strip():
             continue
-        answer = console.reply(line.rstrip("\n"))
+        question = line.rstrip("\n")
+        if not interactive:
+            stdout.write(f"> {question.strip()}\n")
+        answer = console.reply(question)
         if answer is None:
             return 0
         stdout.write(answer + "\n")

@@ -74,6 +74,13 @@ def gateway_intents(settings: Settings) -> discord.Intents:
     return intents
 
 
+def _no_voice_warnings() -> None:
+    """A text bot never joins voice: discord.py's start-up warnings that voice needs PyNaCl
+    and davey (logged once per process when the first client is built) are not for it."""
+    discord.VoiceClient.warn_nacl = False
+    discord.VoiceClient.warn_dave = False
+
+
 class FanBot(commands.AutoShardedBot):
     def __init__(
         self,
@@ -82,6 +89,7 @@ class FanBot(commands.AutoShardedBot):
         database: Database | None,
         **options: object,
     ) -> None:
+        _no_voice_warnings()
         shard_count, shard_ids = settings.shards
         super().__init__(
             command_prefix=commands.when_mentioned,
