@@ -2,7 +2,8 @@
 
 Like errbot's text mode, it runs the whole answering pipeline with no chat server. Besides
 questions it knows a few commands: ``/sources``, ``/timeline TOPIC``, ``/reload``, ``/help``.
-Works interactively and with input piped in.
+Works interactively and with input piped in: piped, each answer follows its question (echoed
+as ``> question``) so that answers can be matched to questions, and nothing invites typing.
 """
 
 from __future__ import annotations
@@ -12,10 +13,27 @@ from typing import TextIO
 from bot.core.answer import Suggestion
 from bot.core.compose import format_date
 from bot.core.library import Library
-from bot.core.render import render_text, source_line
+from bot.core.render import render_text, sources_text
 
-HELP = """Ask anything, e.g. "when is season 2 out?" or "who plays cheong-san?".
-Commands: /sources, /timeline TOPIC, /topics, /reload, /help, /quit"""
+COMMANDS: dict[str, str] = {
+    "/sources": "every source the knowledge store cites",
+    "/timeline TOPIC": "how the answer on a topic changed over time",
+    "/topics": "the topics /timeline knows",
+    "/reload": "read the knowledge files again",
+    "/help": "this list",
+    "/quit": "leave (Ctrl-D too)",
+}
+
+
+def commands_help() -> str:
+    """The console's commands, one a line, for ``/help`` and ``chat --help``."""
+    width = max(len(name) for name in COMMANDS)
+    return "\n".join(f"  {name:<{width}}  {what}" for name, what in COMMANDS.items())
+
+
+HELP = f"""Ask anything, e.g. "when is season 2 out?" or "who plays cheong-san?".
+Commands:
+{commands_help()}"""
 
 
 def _timeline_text(library: Library, topic: str) -> str:
@@ -28,8 +46,7 @@ def _timeline_text(library: Library, topic: str) -> str:
     lines = [f"Timeline: {topic}"]
     for step in timeline.steps:
         suffix = f" [{', '.join(step.marks)}]" if step.marks else ""
-        outlets = ", ".join(s.outlet for s in step.sources)
-        lines.append(f"- {format_date(step.date)}: {step.text} ({step.status}; {outlets}){suffix}")
+        lines.append(f"- {format_date(step.date)}: {step.text} ({step.attribution}){suffix}")
     return "\n".join(lines)
 
 
@@ -37,8 +54,9 @@ class Console:
     """One console session: answers lines, and remembers the last "Did you mean" choices so
     that typing a number picks one, as pressing its button does in Discord."""
 
-    def __init__(self, library: Library) -> None:
+    def __init__(self, library: Library, *, interactive: bool = True) -> None:
         self.library = library
+        self.interactive = interactive
         self.choices: tuple[Suggestion, ...] = ()
 
     def reply(self, line: str) -> str | None:
@@ -58,7 +76,7 @@ class Console:
         if text == "/topics":
             return ", ".join(self.library.engine.topics())
         if text == "/sources":
-            return "\n".join(f"- {source_line(s)}" for s in self.library.engine.sources())
+            return sources_text(self.library.engine.source_groups())
         if text.startswith("/timeline"):
             return _timeline_text(self.library, text.removeprefix("/timeline").strip())
         if text == "/reload":
@@ -67,7 +85,7 @@ class Console:
         answer = self.library.engine.ask(line)
         self.choices = answer.suggestions
         shown = render_text(answer)
-        if answer.suggestions:
+        if answer.suggestions and self.interactive:
             count = len(answer.suggestions)
             shown += "\n(Type 1 to choose.)" if count == 1 else f"\n(Type 1–{count} to choose.)"
         return shown
@@ -75,7 +93,7 @@ class Console:
 
 def run_console(library: Library, stdin: TextIO, stdout: TextIO) -> int:
     interactive = stdin.isatty()
-    console = Console(library)
+    console = Console(library, interactive=interactive)
     if interactive:
         stdout.write(f"{HELP}\n")
     while True:
@@ -87,7 +105,10 @@ def run_console(library: Library, stdin: TextIO, stdout: TextIO) -> int:
             return 0
         if not line.strip():
             continue
-        answer = console.reply(line.rstrip("\n"))
+        question = line.rstrip("\n")
+        if not interactive:
+            stdout.write(f"> {question.strip()}\n")
+        answer = console.reply(question)
         if answer is None:
             return 0
         stdout.write(answer + "\n")

@@ -42,6 +42,13 @@ def gateway_intents(settings: Settings) -> discord.Intents:
     return intents
 
 
+def _no_voice_warnings() -> None:
+    """A text bot never joins voice: discord.py's start-up warnings that voice needs PyNaCl
+    and davey (logged once per process when the first client is built) are not for it."""
+    discord.VoiceClient.warn_nacl = False
+    discord.VoiceClient.warn_dave = False
+
+
 class FanBot(commands.Bot):
     def __init__(
         self,
@@ -50,6 +57,7 @@ class FanBot(commands.Bot):
         database: Database | None,
         **options: object,
     ) -> None:
+        _no_voice_warnings()
         super().__init__(
             command_prefix=commands.when_mentioned,
             intents=gateway_intents(settings),
