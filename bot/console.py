@@ -14,7 +14,7 @@ from typing import TextIO
 from bot.core.answer import Suggestion
 from bot.core.compose import format_date
 from bot.core.library import Library
-from bot.core.render import render_text, source_line
+from bot.core.render import render_text, sources_text
 
 COMMANDS: dict[str, str] = {
     "/sources": "every source the knowledge store cites",
@@ -48,8 +48,7 @@ def _timeline_text(library: Library, topic: str) -> str:
     lines = [f"Timeline: {topic}"]
     for step in timeline.steps:
         suffix = f" [{', '.join(step.marks)}]" if step.marks else ""
-        outlets = ", ".join(s.outlet for s in step.sources)
-        lines.append(f"- {format_date(step.date)}: {step.text} ({step.status}; {outlets}){suffix}")
+        lines.append(f"- {format_date(step.date)}: {step.text} ({step.attribution}){suffix}")
     return "\n".join(lines)
 
 
@@ -97,7 +96,7 @@ class Console:
         if text == "/topics":
             return ", ".join(self.library.engine.topics())
         if text == "/sources":
-            return "\n".join(f"- {source_line(s)}" for s in self.library.engine.sources())
+            return sources_text(self.library.engine.source_groups())
         if text.startswith("/timeline"):
             return self._timeline(text.removeprefix("/timeline").strip())
         if text == "/reload":

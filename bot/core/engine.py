@@ -30,6 +30,7 @@ from bot.core.ranking import (
     claim_date,
     placement_dates,
 )
+from bot.core.render import SourceGroup, fan_sources, group_by_outlet
 
 MAX_QUESTION_CHARS = 500
 """Longer questions are answered from their start."""
@@ -59,6 +60,16 @@ class TimelineStep:
     summarised: bool
     answerable: bool
     claim_id: str
+
+    @property
+    def outlets(self) -> tuple[str, ...]:
+        """The outlets fans are shown for this step (unreliable sources are not named)."""
+        return tuple(dict.fromkeys(s.outlet for s in fan_sources(self.sources)))
+
+    @property
+    def attribution(self) -> str:
+        """E.g. "expected; India TV News, NewsX", or just the status with no outlet shown."""
+        return "; ".join([self.status, ", ".join(self.outlets)] if self.outlets else [self.status])
 
     @property
     def marks(self) -> tuple[str, ...]:
@@ -208,13 +219,16 @@ class Engine:
 
     # -- listings -------------------------------------------------------------------------
 
-    def sources(self, pack_id: str | None = None) -> list[SourceRef]:
+    def source_groups(self, pack_id: str | None = None) -> list[SourceGroup]:
+        """``/sources``: the sources fans may see, by outlet, newest first."""
         pack = self._pack(pack_id)
         if pack is None:
             return []
-        refs = list(source_refs(pack, pack.sources))
-        refs.sort(key=lambda r: (r.published is None, r.published or dt.date.min), reverse=False)
-        return refs
+        return group_by_outlet(fan_sources(source_refs(pack, pack.sources)))
+
+    def sources(self, pack_id: str | None = None) -> list[SourceRef]:
+        """The sources of :meth:`source_groups`, in the order they are listed."""
+        return [s for group in self.source_groups(pack_id) for s in group.sources]
 
     def timeline(
         self, topic: str, entity_ids: Sequence[str] = (), pack_id: str | None = None

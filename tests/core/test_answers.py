@@ -9,7 +9,7 @@ from pathlib import Path
 from bot.core.answer import Outcome, Reason
 from bot.core.engine import Engine
 from bot.core.loader import load_knowledge
-from bot.core.render import render_text, source_line
+from bot.core.render import render_text, source_line, sources_text
 
 Edit = Callable[[str, str], Path]
 
@@ -151,10 +151,33 @@ def test_timeline_runs_oldest_to_newest_with_undated_after_what_it_replaced(
     assert steps[0].superseded and steps[1].superseded
 
 
-def test_sources_listing_is_sorted_by_date_with_undated_last(mini_engine: Engine) -> None:
-    sources = mini_engine.sources()
-    assert sources[0].outlet == "Fan Blog"
-    assert sources[-1].published is None
+def test_sources_are_listed_by_outlet_newest_first_without_unreliable_ones(
+    mini_root: Path, edit: Edit
+) -> None:
+    edit(
+        "more-sources.toml",
+        '[[source]]\nid = "blog-2024"\ntitle = "Season 2 news"\noutlet = "Fan Blog"\n'
+        'published = 2024-06-01\ntier = "blog"\n',
+    )
+    groups = Engine(load_knowledge(mini_root)).source_groups()
+    outlets = [g.outlet for g in groups]
+    # Each outlet once, ordered by its newest source; undated outlets last.
+    assert outlets == [
+        "Paper A",
+        "Paper B",
+        "Fan Blog",
+        "Studio Newsroom",
+        "Daily Paper",
+        "Undated Blog",
+    ]
+    assert len(outlets) == len(set(outlets))
+    newest = [g.sources[0].published for g in groups if g.sources[0].published]
+    assert newest == sorted(newest, reverse=True)
+    fan_blog = next(g for g in groups if g.outlet == "Fan Blog")
+    assert [s.id for s in fan_blog.sources] == ["blog-2024", "blog-2023"]
+    assert groups[-1].sources[-1].published is None
+    # The clickbait page backs only a debunked claim: fans never see it listed.
+    assert "Clickbait Site" not in outlets
 
 
 def test_declines_questions_about_other_shows(mini_engine: Engine) -> None:
@@ -253,10 +276,17 @@ def test_an_intent_about_one_season_is_not_the_answer_for_another(mini_engine: E
     assert mini_engine.ask("when does the new season come out").intent == "release"
 
 
-def test_a_descriptive_title_is_marked_and_a_headline_is_quoted(mini_engine: Engine) -> None:
-    listing = "\n".join(source_line(s) for s in mini_engine.sources())
-    assert "Daily Paper: Season 2 is coming, paper says [headline not recorded]" in listing
-    assert "Studio Newsroom: “Studio announces season 2”" in listing
+def test_a_descriptive_title_is_left_out_and_a_headline_is_quoted(mini_engine: Engine) -> None:
+    lines = {s.outlet: source_line(s) for s in mini_engine.sources()}
+    # No headline known: the outlet and date say which page it is, with no placeholder.
+    assert lines["Daily Paper"] == "Daily Paper (1 March 2024)"
+    assert lines["Studio Newsroom"] == (
+        "Studio Newsroom: “Studio announces season 2” (1 March 2024) "
+        "<https://example.org/studio-2024>"
+    )
+    listing = sources_text(mini_engine.source_groups())
+    assert "Season 2 is coming, paper says" not in listing and "not recorded" not in listing
+    assert "Daily Paper:\n  - 1 March 2024" in listing
 
 
 def test_a_character_nobody_plays_is_introduced_by_its_claim_first(

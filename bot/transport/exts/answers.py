@@ -129,7 +129,7 @@ class Answers(commands.Cog):
     async def sources(self, interaction: discord.Interaction[Any]) -> None:
         engine = self.bot.library.engine
         pack = next(iter(engine.packs.values()))
-        embed = sources_embed(engine.sources(), f"Sources for {pack.info.title}")
+        embed = sources_embed(engine.source_groups(), f"Sources for {pack.info.title}")
         await interaction.response.send_message(embed=embed, ephemeral=True)
 
     @app_commands.command(name="timeline", description="How an answer changed over time")
