@@ -69,6 +69,8 @@ def cmd_validate(args: argparse.Namespace) -> int:
         return 1
     totals = ", ".join(f"{v} {k}" for k, v in knowledge.totals().items())
     print(f"OK: {root} validates ({totals}; hash {knowledge.content_hash})")
+    for warning in knowledge.warnings:
+        print(f"  {warning}")
     return 0
 
 
