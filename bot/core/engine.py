@@ -32,6 +32,7 @@ from bot.core.ranking import (
     claim_date,
     placement_dates,
 )
+from bot.core.render import SourceGroup, fan_sources, group_by_outlet
 
 MAX_QUESTION_CHARS = 500
 """Longer questions are answered from their start."""
@@ -55,6 +56,16 @@ class TimelineStep:
     summarised: bool
     answerable: bool
     claim_id: str
+
+    @property
+    def outlets(self) -> tuple[str, ...]:
+        """The outlets fans are shown for this step (unreliable sources are not named)."""
+        return tuple(dict.fromkeys(s.outlet for s in fan_sources(self.sources)))
+
+    @property
+    def attribution(self) -> str:
+        """E.g. "expected; India TV News, NewsX", or just the status with no outlet shown."""
+        return "; ".join([self.status, ", ".join(self.outlets)] if self.outlets else [self.status])
 
     @property
     def marks(self) -> tuple[str, ...]:
@@ -230,13 +241,16 @@ class Engine:
 
     # -- listings -------------------------------------------------------------------------
 
-    def sources(self, pack_id: str | None = None) -> list[SourceRef]:
+    def source_groups(self, pack_id: str | None = None) -> list[SourceGroup]:
+        """``/sources``: the sources fans may see, by outlet, newest first."""
         pack = self._pack(pack_id)
         if pack is None:
             return []
-        refs = list(source_refs(pack, pack.sources))
-        refs.sort(key=lambda r: (r.published is None, r.published or dt.date.min), reverse=False)
-        return refs
+        return group_by_outlet(fan_sources(source_refs(pack, pack.sources)))
+
+    def sources(self, pack_id: str | None = None) -> list[SourceRef]:
+        """The sources of :meth:`source_groups`, in the order they are listed."""
+        return [s for group in self.source_groups(pack_id) for s in group.sources]
 
     def timeline(
         self, topic: str, entity_ids: Sequence[str] = (), pack_id: str | None = None
@@ -250,7 +264,7 @@ class Engine:
             claims = [c for c in claims if set(c.entities) & set(entity_ids)] or claims
         current = self._compose(pack, topic, list(entity_ids))
         superseded = {old for c in claims if answerable(pack, c) for old in c.supersedes}
-        summarised = {old for c in claims if answerable(pack, c) for old in c.summarises}
+        summarised = _part_of_current(pack, current)
         placed = placement_dates(pack, claims)
         ordered = sorted(claims, key=lambda c: chronological_key(pack, c, placed))
         steps = tuple(
@@ -260,8 +274,8 @@ class Engine:
                 status=c.status.value,
                 sources=source_refs(pack, c.sources),
                 current=current is not None and current.claim_id == c.id,
-                superseded=c.id in superseded,
-                summarised=c.id in summarised and c.id not in superseded,
+                superseded=c.id in superseded and c.id not in summarised,
+                summarised=c.id in summarised,
                 answerable=answerable(pack, c),
                 claim_id=c.id,
             )
@@ -444,6 +458,20 @@ def _remember(cache: dict[K, V], key: K, make: Callable[[], V]) -> V:
             cache.clear()
         cache[key] = make()
     return cache[key]
+
+
+def _part_of_current(pack: Pack, current: Composed | None) -> set[str]:
+    """The claims really in the current answer: those its claim sums up whose source the
+    answer cites (a round-up that merely retires an older page does not show that page)."""
+    claim = pack.claims.get(current.claim_id) if current and current.claim_id else None
+    if current is None or claim is None:
+        return set()
+    cited = {source.id for source in current.sources}
+    return {
+        old
+        for old in claim.summarises
+        if old in pack.claims and cited & set(pack.claims[old].sources)
+    }
 
 
 def _about_other_seasons(intent: Intent, match: Match) -> bool:

@@ -6,10 +6,14 @@ the "as of" and source lines lives here so every front end says the same thing.
 
 from __future__ import annotations
 
+import datetime as dt
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from bot.core.answer import Answer, Outcome, SourceRef
 from bot.core.compose import format_date
+from bot.core.models import Tier
 
 JSON_KEYS = (
     "question",
@@ -30,16 +34,61 @@ def as_of_line(answer: Answer) -> str | None:
     return f"As of {format_date(answer.as_of)}" if answer.as_of else "Date unknown"
 
 
-NO_HEADLINE = "headline not recorded"
-"""Shown beside a source title that only describes the page."""
-
-
 def source_line(source: SourceRef) -> str:
-    """E.g. "UPI: “Netflix's 'All of Us Are Dead' …” (23 July 2025) <https://…>"."""
+    """E.g. "UPI: “Netflix's 'All of Us Are Dead' …” (23 July 2025) <https://…>".
+
+    A title that only describes the page is not shown: the outlet and date say which page
+    it is, and the link opens it ("UPI (23 July 2025) <https://…>").
+    """
     date = format_date(source.published) if source.published else "undated"
-    title = f"“{source.title}”" if source.headline else f"{source.title} [{NO_HEADLINE}]"
-    text = f"{source.outlet}: {title} ({date})"
+    text = (
+        f"{source.outlet}: “{source.title}” ({date})"
+        if source.headline
+        else (f"{source.outlet} ({date})")
+    )
     return f"{text} <{source.url}>" if source.url else text
+
+
+def fan_sources(sources: Iterable[SourceRef]) -> list[SourceRef]:
+    """The sources a fan is shown: unreliable ones are never given as an answer's source, so
+    they are not listed either (they back only claims the pack marks as false)."""
+    return [s for s in sources if s.tier != Tier.UNRELIABLE.value]
+
+
+@dataclass(frozen=True)
+class SourceGroup:
+    """One outlet's sources, newest first, as ``/sources`` lists them."""
+
+    outlet: str
+    sources: tuple[SourceRef, ...]
+
+
+def group_by_outlet(sources: Iterable[SourceRef]) -> list[SourceGroup]:
+    """Sources grouped by outlet; outlets and the sources in each newest first, undated last."""
+
+    def newest_first(source: SourceRef) -> tuple[bool, dt.date]:
+        return (source.published is not None, source.published or dt.date.min)
+
+    groups: dict[str, list[SourceRef]] = {}
+    for source in sorted(sources, key=newest_first, reverse=True):
+        groups.setdefault(source.outlet, []).append(source)
+    return [SourceGroup(outlet, tuple(refs)) for outlet, refs in groups.items()]
+
+
+def listing_entry(source: SourceRef) -> str:
+    """A source under its outlet's heading: the headline if known, the date, the address."""
+    date = format_date(source.published) if source.published else "undated"
+    text = f"“{source.title}” ({date})" if source.headline else date
+    return f"{text} <{source.url}>" if source.url else text
+
+
+def sources_text(groups: Sequence[SourceGroup]) -> str:
+    """``/sources`` in the console: each outlet, then its sources."""
+    lines: list[str] = []
+    for group in groups:
+        lines.append(f"{group.outlet}:")
+        lines.extend(f"  - {listing_entry(s)}" for s in group.sources)
+    return "\n".join(lines) or "No sources yet."
 
 
 def truncation_note(answer: Answer) -> str | None:

@@ -15,13 +15,14 @@ from bot.core.compose import format_date
 from bot.core.engine import Timeline
 from bot.core.limits import EMBED_DESCRIPTION_LIMIT, EMBED_FIELD_LIMIT, EMBED_TITLE_LIMIT
 from bot.core.problems import Problem
-from bot.core.render import NO_HEADLINE, as_of_line, truncation_note
+from bot.core.render import SourceGroup, as_of_line, truncation_note
 
 ANSWER_COLOUR = discord.Colour.blurple()
 UNSURE_COLOUR = discord.Colour.gold()
 DECLINE_COLOUR = discord.Colour.light_grey()
 PROBLEM_COLOUR = discord.Colour.red()
 OK_COLOUR = discord.Colour.green()
+WARNING_COLOUR = discord.Colour.orange()
 SPOILER_INTRO = "**Spoiler warning** (click to reveal)\n"
 
 
@@ -36,22 +37,32 @@ def quote_user_text(text: str, limit: int = EMBED_TITLE_LIMIT) -> str:
     return clip(escaped, limit)
 
 
-def source_lines(sources: Sequence[SourceRef], *, with_tier: bool = False) -> list[str]:
-    lines = []
-    for source in sources:
-        date = format_date(source.published) if source.published else "undated"
-        title = discord.utils.escape_markdown(source.title).replace("]", "\\]")
+def _escape(text: str) -> str:
+    return discord.utils.escape_markdown(text).replace("]", "\\]")
+
+
+def _source_markdown(source: SourceRef, *, outlet: bool) -> str:
+    """One source: "Outlet: [Headline](url) (date)" (``outlet``) or "[Headline](url) (date)";
+    with no headline known, the outlet (or, under its heading, the date) is the link."""
+    date = format_date(source.published) if source.published else "undated"
+    if source.headline:
+        title = _escape(source.title)
         label = f"[{title}]({source.url})" if source.url else f"*{title}*"
-        described = "" if source.headline else f" · {NO_HEADLINE}"
-        tier = f" · {source.tier}" if with_tier else ""
-        lines.append(f"{source.outlet}: {label} ({date}){described}{tier}")
-    return lines
+        return f"{source.outlet}: {label} ({date})" if outlet else f"{label} ({date})"
+    if outlet:
+        name = _escape(source.outlet)
+        return f"[{name}]({source.url}) ({date})" if source.url else f"{name} ({date})"
+    return f"[{date}]({source.url})" if source.url else date
 
 
-def fit_source_lines(sources: Sequence[SourceRef], limit: int, *, with_tier: bool = False) -> str:
-    """Source lines within ``limit`` characters, whole lines only: a link cut in half shows
-    as raw markdown. Lines left out are counted ("…and 2 more")."""
-    lines = source_lines(sources, with_tier=with_tier)
+def source_lines(sources: Sequence[SourceRef]) -> list[str]:
+    """An answer's sources, one line each."""
+    return [_source_markdown(source, outlet=True) for source in sources]
+
+
+def _fit_lines(lines: Sequence[str], limit: int) -> str:
+    """Lines within ``limit`` characters, whole lines only: a link cut in half shows as raw
+    markdown. Lines left out are counted ("…and 2 more")."""
     shown: list[str] = []
     used = 0
     for index, line in enumerate(lines):
@@ -68,14 +79,27 @@ def fit_source_lines(sources: Sequence[SourceRef], limit: int, *, with_tier: boo
     return "\n".join(shown)
 
 
-def sources_embed(sources: Sequence[SourceRef], title: str) -> discord.Embed:
+def fit_source_lines(sources: Sequence[SourceRef], limit: int) -> str:
+    return _fit_lines(source_lines(sources), limit)
+
+
+def listing_lines(groups: Sequence[SourceGroup]) -> list[str]:
+    """``/sources``: a bold outlet line, then one line per source, newest first."""
+    lines = []
+    for group in groups:
+        lines.append(f"**{discord.utils.escape_markdown(group.outlet)}**")
+        lines += [f"• {_source_markdown(s, outlet=False)}" for s in group.sources]
+    return lines
+
+
+def sources_embed(groups: Sequence[SourceGroup], title: str) -> discord.Embed:
+    count = sum(len(group.sources) for group in groups)
     embed = discord.Embed(
         title=clip(title, EMBED_TITLE_LIMIT),
-        description=fit_source_lines(sources, EMBED_DESCRIPTION_LIMIT, with_tier=True)
-        or "No sources yet.",
+        description=_fit_lines(listing_lines(groups), EMBED_DESCRIPTION_LIMIT) or "No sources yet.",
         colour=ANSWER_COLOUR,
     )
-    embed.set_footer(text=f"{len(sources)} sources")
+    embed.set_footer(text=f"{count} sources from {len(groups)} outlets")
     return embed
 
 
@@ -125,15 +149,22 @@ def _answer_description(answer: Answer, *, spoiler_wrap: bool) -> str:
     return before + body + close + after
 
 
-def problems_embed(title: str, problems: Sequence[Problem], *, intro: str = "") -> discord.Embed:
-    lines = [f"`{clip(str(p), 300)}`" for p in problems[:15]]
+def problems_embed(
+    title: str,
+    problems: Sequence[Problem],
+    *,
+    intro: str = "",
+    colour: discord.Colour = PROBLEM_COLOUR,
+) -> discord.Embed:
+    # Double backticks: a problem quotes the offending line in single ones.
+    lines = [f"`` {clip(str(p), 300)} ``" for p in problems[:15]]
     if len(problems) > 15:
         lines.append(f"…and {len(problems) - 15} more (run `python -m bot validate`).")
     description = "\n".join([intro, *lines]) if intro else "\n".join(lines)
     return discord.Embed(
         title=title,
         description=clip(description, EMBED_DESCRIPTION_LIMIT),
-        colour=PROBLEM_COLOUR,
+        colour=colour,
     )
 
 
@@ -141,10 +172,9 @@ def timeline_embed(timeline: Timeline, title: str) -> discord.Embed:
     lines = []
     for step in timeline.steps:
         marks = [f"**{mark}**" if mark == "current answer" else mark for mark in step.marks]
-        outlets = ", ".join(dict.fromkeys(s.outlet for s in step.sources))
         text = step.text if step.current else f"~~{step.text}~~" if step.superseded else step.text
         suffix = f" · {', '.join(marks)}" if marks else ""
-        lines.append(f"**{format_date(step.date)}**: {text} ({outlets}; {step.status}){suffix}")
+        lines.append(f"**{format_date(step.date)}**: {text} ({step.attribution}){suffix}")
     return discord.Embed(
         title=clip(title, EMBED_TITLE_LIMIT),
         description=clip("\n".join(lines) or "Nothing recorded yet.", EMBED_DESCRIPTION_LIMIT),
