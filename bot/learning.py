@@ -129,7 +129,7 @@ def training_rows(
         if not {i.intent for i in items if i.intent} <= set(pack.intents):
             continue  # written for another pack: its declines would teach this one nothing
         for item in items:
-            labels = (item.intent,) if item.intent else ()
+            labels = (item.intent, *item.also) if item.intent else ()
             rows.append(TrainingRow(item.question, labels, "devset"))
     corpus = knowledge_root / pack.folder / CORPUS_TRAIN
     if corpus.is_file():
@@ -145,10 +145,16 @@ def training_rows(
 
 
 def model_key(pack: Pack, rows: Sequence[TrainingRow], encoder_name: str | None) -> str:
+    """What the model depends on: the pack's title, aliases, other shows and seasons, its
+    intents, the names of its characters and people, and the training rows. A claim edit
+    changes none of these, so it does not retrain (a new example or alias does)."""
     digest = hashlib.sha256()
     digest.update(f"{FEATURE_VERSION}\0{encoder_name or 'none'}\0".encode())
-    for name in sorted(pack.files):
-        digest.update(f"{name}\0{pack.files[name]}\0".encode())
+    digest.update(pack.info.model_dump_json().encode())
+    for intent in pack.intents.values():
+        digest.update(intent.model_dump_json().encode())
+    for item in [*pack.characters.values(), *pack.people.values()]:
+        digest.update(f"{item.id}\0{item.name}\0{'|'.join(item.aliases)}\0".encode())
     for row in rows:
         digest.update(f"{row.text}\0{','.join(row.intents)}\0{row.origin}\0".encode())
     return digest.hexdigest()[:16]
@@ -230,6 +236,7 @@ def load_or_train(
     force: bool = False,
 ) -> Trained | None:
     """The saved model for this pack, data and encoder, or a freshly trained (and saved) one."""
+    single_threaded_maths()
     started = time.perf_counter()
     rows = training_rows(pack, knowledge_root, extra_files)
     key = model_key(pack, rows, encoder.name if encoder else None)
@@ -295,12 +302,22 @@ class EngineBuilder:
         return lines
 
 
+def single_threaded_maths() -> None:
+    """Keep numpy's BLAS to one thread in this process. The matrices here are small; with
+    several BLAS threads on a busy 2-core machine, each product waits for spinning threads
+    (a training run measured 353 s instead of 19 s, and a question's similarity step too)."""
+    from threadpoolctl import threadpool_limits
+
+    threadpool_limits(1)
+
+
 def engine_builder(
     knowledge_root: Path,
     cache_dir: Path,
     extra_files: Sequence[Path],
     encoder_status: EncoderStatus,
 ) -> EngineBuilder:
+    single_threaded_maths()
     return EngineBuilder(knowledge_root, cache_dir, tuple(extra_files), encoder_status)
 
 

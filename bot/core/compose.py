@@ -27,6 +27,8 @@ from bot.core.ranking import (
 
 CAST_INTENT = "cast"
 RECAP_INTENT = "recap"
+CHARACTER_INTENT = "character"
+"""A question about one named character: where they stand, then (a spoiler) their fate."""
 
 
 @dataclass(frozen=True)
@@ -77,6 +79,8 @@ def compose(pack: Pack, intent: str, entity_ids: Sequence[str]) -> Composed | No
         composed = _compose_cast(pack, entity_ids)
     elif intent == RECAP_INTENT and entity_ids:
         composed = _compose_fates(pack, entity_ids)
+    elif intent == CHARACTER_INTENT:
+        composed = _compose_character(pack, entity_ids)
     if composed is None:
         composed = _compose_claim(pack, intent, entity_ids)
     if composed is None:
@@ -370,3 +374,31 @@ def _compose_fates(pack: Pack, entity_ids: Sequence[str]) -> Composed | None:
 def _source_date(pack: Pack, source_id: str) -> dt.date | None:
     source = pack.sources.get(source_id)
     return source.latest_date if source else None
+
+
+def _compose_character(pack: Pack, entity_ids: Sequence[str]) -> Composed | None:
+    """Each named character (or the one a named actor plays): who plays them and their
+    season status (:func:`_compose_characters`), then how the last season left them
+    (:func:`_compose_fates`' lines, a spoiler). None when no character is named."""
+    characters = [pack.characters[e] for e in entity_ids if e in pack.characters]
+    for person in (e for e in entity_ids if e in pack.people):
+        characters += [
+            c for c in pack.characters.values() if person in c.played_by and c not in characters
+        ]
+    if not characters:
+        return None
+    status = _compose_characters(pack, characters)
+    with_fate = [c.id for c in characters if c.previous_fate is not None]
+    fates = _compose_fates(pack, with_fate) if with_fate else None
+    if fates is None:
+        return status
+    fate_lines = [line for line in fates.body.split("\n") if line.startswith("**")]
+    season = max(pack.info.upcoming_season - 1, 1)  # the fates are the previous season's
+    body = status.body + f"\n**Season {season}:**\n" + "\n".join(fate_lines)
+    dates = [d for d in (status.as_of, fates.as_of) if d is not None]
+    return Composed(
+        body=body,
+        sources=tuple(dict.fromkeys((*status.sources, *fates.sources))),
+        as_of=max(dates) if dates else None,
+        spoiler=fates.spoiler,
+    )

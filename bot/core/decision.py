@@ -432,38 +432,58 @@ class TrainingSet:
     lexical_inputs: list[Lexical]
 
 
-def utility(
-    outcome: str, predicted: str | None, row: TrainingRow, suggested: Sequence[str]
-) -> float:
-    if not row.intents:
-        return {"decline": 1.0, "no_claim": 1.0, "ask": ASK_BACK_WASTED}.get(
-            outcome, -WRONG_ANSWER_COST
-        )
-    if outcome == "answer":
-        return 1.0 if predicted in row.intents else -WRONG_ANSWER_COST
-    if outcome == "ask":
-        return ASK_BACK_RIGHT if set(suggested) & set(row.intents) else ASK_BACK_WASTED
-    return 0.0
-
-
 def _choose_thresholds(
     p: np.ndarray, classes: Sequence[str], rows: Sequence[TrainingRow], inputs: Sequence[Lexical]
 ) -> tuple[Thresholds, float]:
+    """The (answer, ask) pair with the best total :func:`utility`, by grid search.
+
+    Each row's outcome under :func:`decide_outcome` depends on a few numbers only, so they
+    are computed once and every pair of thresholds is scored with numpy at once.
+    """
     decline_index = list(classes).index(DECLINE)
+    n = len(rows)
+    raw_p = np.zeros(n)  # the best class before masking, when it is a blocked intent
+    best_p = np.zeros(n)  # the best allowed intent
+    decline_p = np.zeros(n)
+    best_right = np.zeros(n, dtype=bool)
+    ask_right = np.full(n, -1.0)  # highest probability of a right intent among the top three
+    named = np.zeros(n, dtype=bool)
+    must = np.asarray([not row.intents for row in rows])
+    weight = np.asarray([row.weight for row in rows])
+    for i, row in enumerate(rows):
+        raw = int(np.argmax(p[i]))
+        if raw != decline_index and classes[raw] in inputs[i].blocked:
+            raw_p[i] = p[i, raw]
+        masked = _mask(p[i], classes, inputs[i].blocked).copy()
+        decline_p[i] = masked[decline_index]
+        masked[decline_index] = -1.0
+        order = np.argsort(-masked)[:MAX_SUGGESTED]
+        best_p[i] = masked[order[0]]
+        best_right[i] = classes[int(order[0])] in row.intents
+        right = [masked[j] for j in order if classes[int(j)] in row.intents]
+        ask_right[i] = max(right) if right else -1.0
+        named[i] = bool(inputs[i].match.entities)
     best = (Thresholds(0.5, 0.3), -math.inf)
-    grid = [round(v, 3) for v in np.arange(0.2, 0.96, 0.025)]
+    grid = [round(float(v), 3) for v in np.arange(0.2, 0.96, 0.025)]
     for answer in grid:
-        for ask in [a for a in grid if a <= answer] + [1.01]:
-            thresholds = Thresholds(answer, min(ask, answer))
-            total = 0.0
-            for i, row in enumerate(rows):
-                outcome, index = decide_outcome(p[i], decline_index, thresholds, classes, inputs[i])
-                masked = _mask(p[i], classes, inputs[i].blocked)
-                order = [j for j in np.argsort(-masked) if j != decline_index][:MAX_SUGGESTED]
-                suggested = [classes[j] for j in order if masked[j] >= thresholds.ask / 2]
-                total += row.weight * utility(outcome, classes[index], row, suggested)
+        for ask in [*(a for a in grid if a <= answer), 1.01]:
+            ask = min(ask, answer)
+            no_claim = raw_p >= answer
+            answered = ~no_claim & (best_p >= answer) & (best_p >= decline_p)
+            asked = ~no_claim & ~answered & ((best_p >= ask) | (named & (decline_p < answer)))
+            declined = ~(no_claim | answered | asked)
+            value = np.where(
+                must,
+                np.select([declined | no_claim, asked], [1.0, ASK_BACK_WASTED], -WRONG_ANSWER_COST),
+                np.select(
+                    [answered & best_right, answered, asked & (ask_right >= ask / 2), asked],
+                    [1.0, -WRONG_ANSWER_COST, ASK_BACK_RIGHT, ASK_BACK_WASTED],
+                    0.0,
+                ),
+            )
+            total = float((value * weight).sum())
             if total > best[1]:
-                best = (thresholds, total)
+                best = (Thresholds(answer, ask), total)
     return best
 
 
@@ -503,7 +523,7 @@ def _fit(x: np.ndarray, y: np.ndarray, w: np.ndarray, n_classes: int, c: float) 
     mean = x.mean(axis=0)
     scale = x.std(axis=0)
     scale[scale < 1e-6] = 1.0
-    model = LogisticRegression(C=c, max_iter=3000, tol=1e-5)
+    model = LogisticRegression(C=c, max_iter=1000, tol=1e-4)
     model.fit((x - mean) / scale, y, sample_weight=w)
     coef = np.zeros((n_classes, x.shape[1]))
     intercept = np.full(n_classes, -30.0)

@@ -1,8 +1,17 @@
 """Score the engine on a labelled question file: accuracy, per-intent precision and recall,
 the decline rate on questions it must not answer, and a confusion matrix.
 
-The file is JSON lines: ``{"question": ..., "intent": "<id>" or null, "tags": [...]}``.
-A null intent means the bot must not answer (decline or ask back both count as correct).
+Two JSON-lines formats are read:
+
+- dev / held-out sets: ``{"question": ..., "intent": "<id>" or null, "also": [...],
+  "tags": [...]}``; ``also`` lists other intents that answer it as well (the ``character``
+  answer holds a character's cast line and fate, so it is right for "is X coming back");
+- the real-fan corpus (:mod:`bot.core.corpus`): ``{"text": ..., "intents": [...], "lang":
+  ..., "kind": ...}``, any listed intent right, ``[]`` = must be declined; figures are also
+  given per language and per kind.
+
+A null intent (or ``[]``) means the bot must not answer (decline or ask back both count as
+correct).
 """
 
 from __future__ import annotations
@@ -23,6 +32,10 @@ class Labelled:
     intent: str | None
     entities: tuple[str, ...] = ()
     tags: tuple[str, ...] = ()
+    also: tuple[str, ...] = ()
+    """Other intents whose answer is right as well."""
+    lang: str | None = None
+    kind: str | None = None
 
 
 @dataclass
@@ -32,6 +45,8 @@ class Report:
     confusion: dict[str, Counter[str]] = field(default_factory=lambda: defaultdict(Counter))
     misses: list[tuple[Labelled, str]] = field(default_factory=list)
     by_tag: dict[str, list[int]] = field(default_factory=lambda: defaultdict(lambda: [0, 0]))
+    by_lang: dict[str, list[int]] = field(default_factory=lambda: defaultdict(lambda: [0, 0]))
+    by_kind: dict[str, list[int]] = field(default_factory=lambda: defaultdict(lambda: [0, 0]))
     ask_backs: int = 0
 
     @property
@@ -77,12 +92,28 @@ def read_labelled(path: Path) -> list[Labelled]:
             continue
         try:
             data = json.loads(line)
+            if "text" in data:  # a corpus row
+                intents = list(data["intents"])
+                items.append(
+                    Labelled(
+                        data["text"],
+                        intents[0] if intents else None,
+                        tuple(data.get("entities", ())),
+                        (data["kind"],),
+                        tuple(intents[1:]),
+                        data["lang"],
+                        data["kind"],
+                    )
+                )
+                continue
             items.append(
                 Labelled(
                     data["question"],
                     data["intent"],
                     tuple(data.get("entities", ())),
                     tuple(data.get("tags", ())),
+                    tuple(data.get("also", ())),
+                    data.get("lang"),
                 )
             )
         except (json.JSONDecodeError, KeyError, TypeError) as exc:
@@ -99,12 +130,16 @@ def evaluate(engine: Engine, items: list[Labelled]) -> Report:
         if answer.suggestions:
             report.ask_backs += 1
         report.total += 1
-        report.confusion[actual][predicted] += 1
-        ok = predicted == actual
+        ok = predicted == actual or predicted in item.also
+        report.confusion[actual][actual if ok else predicted] += 1
         report.correct += ok
         for tag in item.tags or ("untagged",):
             report.by_tag[tag][0] += ok
             report.by_tag[tag][1] += 1
+        for table, key in ((report.by_lang, item.lang), (report.by_kind, item.kind)):
+            if key is not None:
+                table[key][0] += ok
+                table[key][1] += 1
         if not ok:
             report.misses.append((item, predicted))
     return report
@@ -122,9 +157,15 @@ def format_report(report: Report, *, show_misses: bool = False) -> str:
     ]
     for label, (precision, recall, n) in report.precision_recall().items():
         lines.append(f"{label:<18}{precision:>10.1%}{recall:>8.1%}{n:>5}")
-    lines += ["", "by tag:"]
-    for tag, (ok, n) in sorted(report.by_tag.items()):
-        lines.append(f"  {tag:<16}{ok / n:>7.1%} of {n}")
+    for title, table in (
+        ("by tag:", report.by_tag),
+        ("by language:", report.by_lang),
+        ("by kind:", report.by_kind),
+    ):
+        if table and (table is not report.by_tag or not report.by_kind):
+            lines += ["", title]
+            for key, (ok, n) in sorted(table.items()):
+                lines.append(f"  {key:<20}{ok / n:>7.1%} of {n}")
     labels = sorted({*report.confusion, *(p for r in report.confusion.values() for p in r)})
     short = {label: label[:6] for label in labels}
     lines += ["", "confusion (rows: label, columns: answered as):"]

@@ -39,7 +39,7 @@ def test_the_dev_set_is_big_and_covers_every_intent(real_engine: Engine) -> None
     items = read_labelled(DEVSET)
     assert len(items) >= 200
     intents = {i for pack in real_engine.packs.values() for i in pack.intents}
-    assert intents <= {item.intent for item in items}
+    assert intents <= {item.intent for item in items} | {i for item in items for i in item.also}
     tags = {tag for item in items for tag in item.tags}
     assert set(TAG_FLOORS) <= tags
 

@@ -21,9 +21,19 @@ from .fake_discord import (
 )
 
 Running = tuple[FanBot, FakeDiscord]
-ASK_BACK_CANDIDATES = ("nam-ra??", "cheong-san", "su-hyeok?", "on-jo")
-"""Bare character names: the core asks back (cast or recap?). The first one that is an
-ask-back with a recap choice is used, so matcher tuning does not break these tests."""
+ASK_BACK_CANDIDATES = (
+    "nam-ra??",
+    "cheong-san",
+    "su-hyeok?",
+    "on-jo",
+    "nam-ra ending",
+    "cheong-san ending",
+    "is lee cheong san coming back",
+    "nam-ra?? season 1",
+)
+"""Character names with little else: the core may ask back (cast, character or recap?).
+The first one that is an ask-back with a recap choice is used, so matcher tuning does not
+break these tests."""
 
 
 def ask_back_question(engine: Engine) -> str:

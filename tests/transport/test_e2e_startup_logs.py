@@ -12,6 +12,8 @@ import os
 import sys
 from pathlib import Path
 
+from tests.conftest import CACHE, DEVSET
+
 from .conftest import KNOWLEDGE
 from .fake_discord import FakeDiscord
 
@@ -35,6 +37,9 @@ async def test_start_up_with_a_token_logs_no_voice_warning(tmp_path: Path) -> No
         "DATABASE_PATH": str(tmp_path / "fanbot.sqlite3"),
         "WATCH_KNOWLEDGE": "false",
         "LOG_LEVEL": "INFO",
+        # The saved decision model and embeddings: trained once for the whole suite.
+        "CACHE_DIR": str(CACHE),
+        "TRAINING_FILES": str(DEVSET),
     }
     process = await asyncio.create_subprocess_exec(
         sys.executable,
