@@ -330,7 +330,7 @@ async def test_settings_changes_are_saved(running: Running) -> None:
         "Spoiler tags": "off",
         "Answer channels": f"<#{questions}>",
     }
-    assert "footer" not in body["data"]["embeds"][0]  # saved, no warning
+    assert body["data"]["embeds"][0]["footer"]["text"] == "Saved."
 
     stored = await bot.records.guild(int(fake.guild.id))
     assert stored.answer_channels == {int(questions)}
