@@ -143,7 +143,23 @@ class Claim(Strict):
         "when they are as reliable as this one.",
     )
 
+    answer_es: AnswerText | None = Field(
+        default=None, description="The answer in Spanish, shown to Spanish-speaking fans."
+    )
+    answer_id: AnswerText | None = Field(
+        default=None, description="The answer in Indonesian, shown to Indonesian-speaking fans."
+    )
+    answer_ko: AnswerText | None = Field(
+        default=None, description="The answer in Korean, shown to Korean-speaking fans."
+    )
+
     _check_as_of = field_validator("as_of")(_not_future)
+
+    @property
+    def translations(self) -> dict[str, str]:
+        """The answer's translations by language code (only those written)."""
+        found = {"es": self.answer_es, "id": self.answer_id, "ko": self.answer_ko}
+        return {language: text for language, text in found.items() if text}
 
     @property
     def retires(self) -> frozenset[str]:

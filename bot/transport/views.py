@@ -134,7 +134,9 @@ class SuggestionButton(
         answer = bot.library.engine.answer_intent(self.intent, self.entities, pack_id=self.pack)
         settings = await bot.records.guild(interaction.guild_id)
         await interaction.response.edit_message(
-            embed=answer_embed(answer, spoiler_wrap=settings.spoiler_wrap),
+            embed=answer_embed(
+                answer, spoiler_wrap=settings.spoiler_wrap, language=settings.language
+            ),
             view=answer_view(answer),
         )
         await bot.records.question(
