@@ -72,6 +72,8 @@ def cmd_validate(args: argparse.Namespace) -> int:
     else:
         totals = ", ".join(f"{v} {k}" for k, v in knowledge.totals().items())
         print(f"OK: {root} validates ({totals}; hash {knowledge.content_hash})")
+        for warning in knowledge.warnings:
+            print(f"  {warning}")
     problems = catalog_problems()
     for problem in problems:
         print(problem)

@@ -101,7 +101,8 @@ class Console:
             return self._timeline(text.removeprefix("/timeline").strip())
         if text == "/reload":
             result = self.library.reload()
-            return "\n".join([result.summary(), *(f"  {p}" for p in result.problems)])
+            shown = (*result.problems, *result.warnings)
+            return "\n".join([result.summary(), *(f"  {p}" for p in shown)])
         answer = self.library.engine.ask(line)
         self.choices = answer.suggestions
         shown = render_text(answer)

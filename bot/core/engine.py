@@ -251,7 +251,7 @@ class Engine:
             claims = [c for c in claims if set(c.entities) & set(entity_ids)] or claims
         current = self._compose(pack, topic, list(entity_ids))
         superseded = {old for c in claims if answerable(pack, c) for old in c.supersedes}
-        summarised = {old for c in claims if answerable(pack, c) for old in c.summarises}
+        summarised = _part_of_current(pack, current)
         placed = placement_dates(pack, claims)
         ordered = sorted(claims, key=lambda c: chronological_key(pack, c, placed))
         steps = tuple(
@@ -261,8 +261,8 @@ class Engine:
                 status=c.status.value,
                 sources=source_refs(pack, c.sources),
                 current=current is not None and current.claim_id == c.id,
-                superseded=c.id in superseded,
-                summarised=c.id in summarised and c.id not in superseded,
+                superseded=c.id in superseded and c.id not in summarised,
+                summarised=c.id in summarised,
                 answerable=answerable(pack, c),
                 claim_id=c.id,
             )
@@ -465,6 +465,20 @@ def _remember(cache: dict[K, V], key: K, make: Callable[[], V]) -> V:
             cache.clear()
         cache[key] = make()
     return cache[key]
+
+
+def _part_of_current(pack: Pack, current: Composed | None) -> set[str]:
+    """The claims really in the current answer: those its claim sums up whose source the
+    answer cites (a round-up that merely retires an older page does not show that page)."""
+    claim = pack.claims.get(current.claim_id) if current and current.claim_id else None
+    if current is None or claim is None:
+        return set()
+    cited = {source.id for source in current.sources}
+    return {
+        old
+        for old in claim.summarises
+        if old in pack.claims and cited & set(pack.claims[old].sources)
+    }
 
 
 def _about_other_seasons(intent: Intent, match: Match) -> bool:

@@ -30,6 +30,7 @@ UNSURE_COLOUR = discord.Colour.gold()
 DECLINE_COLOUR = discord.Colour.light_grey()
 PROBLEM_COLOUR = discord.Colour.red()
 OK_COLOUR = discord.Colour.green()
+WARNING_COLOUR = discord.Colour.orange()
 SPOILER_INTRO = "**Spoiler warning** (click to reveal)\n"
 """The English words; :func:`spoiler_intro` gives them in a reply's language."""
 
@@ -167,15 +168,22 @@ def _answer_description(answer: Answer, *, spoiler_wrap: bool, language: str | N
     return before + body + close + after
 
 
-def problems_embed(title: str, problems: Sequence[Problem], *, intro: str = "") -> discord.Embed:
-    lines = [f"`{clip(str(p), 300)}`" for p in problems[:15]]
+def problems_embed(
+    title: str,
+    problems: Sequence[Problem],
+    *,
+    intro: str = "",
+    colour: discord.Colour = PROBLEM_COLOUR,
+) -> discord.Embed:
+    # Double backticks: a problem quotes the offending line in single ones.
+    lines = [f"`` {clip(str(p), 300)} ``" for p in problems[:15]]
     if len(problems) > 15:
         lines.append(f"…and {len(problems) - 15} more (run `python -m bot validate`).")
     description = "\n".join([intro, *lines]) if intro else "\n".join(lines)
     return discord.Embed(
         title=title,
         description=clip(description, EMBED_DESCRIPTION_LIMIT),
-        colour=PROBLEM_COLOUR,
+        colour=colour,
     )
 
 

@@ -23,6 +23,7 @@ from bot.transport.checks import moderator_only
 from bot.transport.embeds import (
     ANSWER_COLOUR,
     OK_COLOUR,
+    WARNING_COLOUR,
     answer_embed,
     clip,
     problems_embed,
@@ -41,6 +42,13 @@ PREVIEW_LIMIT = 4000
 
 
 def reload_embed(result: ReloadResult, trigger: str) -> discord.Embed:
+    if result.ok and result.warnings:
+        return problems_embed(
+            f"Knowledge reload ({trigger})",
+            result.warnings,
+            intro=f"{result.summary()}\nWarnings:",
+            colour=WARNING_COLOUR,
+        )
     if result.ok:
         return discord.Embed(
             title=f"Knowledge reload ({trigger})", description=result.summary(), colour=OK_COLOUR
