@@ -61,6 +61,11 @@ class Suggestion:
     intent: str
     entities: tuple[str, ...] = ()
     pack: str = ""
+    translations: tuple[tuple[str, str], ...] = field(default=(), compare=False)
+    """The label in other languages, (code, text), when the pack translates the question."""
+
+    def label_in(self, language: str | None) -> str:
+        return dict(self.translations).get(language or "", self.label)
 
 
 @dataclass(frozen=True)

@@ -22,7 +22,7 @@ from bot.core.compose import (
     entity_name,
     source_refs,
 )
-from bot.core.i18n import N_, Phrase
+from bot.core.i18n import LANGUAGES, N_, TRANSLATED, Phrase
 from bot.core.language import detect_language
 from bot.core.loader import Knowledge, Pack
 from bot.core.matcher import Match, PackIndex, Prepared, prepare
@@ -366,7 +366,21 @@ class Engine:
             if about and not self._specific(pack, intent, about):
                 about = ()  # nothing specific on them here: do not promise it in the label
             label = self._intent_question(pack, intent, about)
-            result.append(Suggestion(label=label, intent=intent, entities=about, pack=pack.info.id))
+            names = [entity_name(pack, e) for e in about]
+            translated = tuple(
+                (language, text)
+                for language in TRANSLATED
+                if (text := pack.intents[intent].question_in(language, names))
+            )
+            result.append(
+                Suggestion(
+                    label=label,
+                    intent=intent,
+                    entities=about,
+                    pack=pack.info.id,
+                    translations=translated,
+                )
+            )
         return tuple(result)
 
     def _ask_back(
@@ -383,7 +397,10 @@ class Engine:
             return self._decline(question, Reason.OFF_TOPIC, pack, truncated=truncated)
         ask_back = Phrase.of(
             N_("I'm not sure what you're asking. Did you mean:\n{choices}"),
-            choices="\n".join(f"• {s.label}" for s in suggestions),
+            choices={
+                language: "\n".join(f"• {s.label_in(language)}" for s in suggestions)
+                for language in LANGUAGES
+            },
         )
         return Answer(
             question=question,

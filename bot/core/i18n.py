@@ -51,18 +51,29 @@ class Phrase:
     ``text(language)``."""
 
     msgid: str
-    args: tuple[tuple[str, str], ...] = ()
+    args: tuple[tuple[str, str | tuple[tuple[str, str], ...]], ...] = ()
+    """Placeholder values: a text, or texts by language (``(("en", …), ("ko", …))``) for a
+    value that is itself translated, such as the "Did you mean" choices."""
 
     @classmethod
     def of(cls, msgid: str, **args: object) -> Phrase:
-        return cls(msgid, tuple((k, str(v)) for k, v in args.items()))
+        def value(v: object) -> str | tuple[tuple[str, str], ...]:
+            return tuple((k, str(t)) for k, t in v.items()) if isinstance(v, dict) else str(v)
+
+        return cls(msgid, tuple((k, value(v)) for k, v in args.items()))
+
+    def _values(self, language: str) -> dict[str, str]:
+        return {
+            k: v if isinstance(v, str) else dict(v).get(language) or dict(v)[SOURCE_LANGUAGE]
+            for k, v in self.args
+        }
 
     def text(self, language: str | None = SOURCE_LANGUAGE) -> str:
-        return tr(language, self.msgid).format(**dict(self.args))
+        return tr(language, self.msgid).format(**self._values(supported(language)))
 
     @property
     def english(self) -> str:
-        return self.msgid.format(**dict(self.args))
+        return self.msgid.format(**self._values(SOURCE_LANGUAGE))
 
 
 def supported(language: str | None) -> str:

@@ -50,11 +50,11 @@ def detect_language(text: str) -> str | None:
     """``en``, ``es``, ``id`` or ``ko``, or None when the text does not say clearly."""
     text = text[:SAMPLE_CHARS]
     letters = LETTER.findall(text)
-    if len(letters) < MIN_LETTERS:
-        return None
     hangul = len(HANGUL.findall(text))
     if hangul >= 2 and hangul >= HANGUL_SHARE * len(letters):
-        return "ko"
+        return "ko"  # two syllables say more than four Latin letters
+    if len(letters) < MIN_LETTERS:
+        return None
     latin = HANGUL.sub(" ", text)
     if len(LETTER.findall(latin)) < MIN_LETTERS:
         return None

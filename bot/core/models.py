@@ -250,20 +250,37 @@ class Intent(Strict):
         "only other seasons is not answered with this intent.",
     )
     spoiler: bool = False
+    question_es: ShortText | None = Field(default=None, description="`question` in Spanish.")
+    question_id: ShortText | None = Field(default=None, description="`question` in Indonesian.")
+    question_ko: ShortText | None = Field(default=None, description="`question` in Korean.")
+    question_about_es: ShortText | None = None
+    question_about_id: ShortText | None = None
+    question_about_ko: ShortText | None = None
 
-    @field_validator("question")
+    @field_validator("question", "question_es", "question_id", "question_ko")
     @classmethod
-    def _no_name_in_question(cls, value: str) -> str:
-        if "{name}" in value:
+    def _no_name_in_question(cls, value: str | None) -> str | None:
+        if value is not None and "{name}" in value:
             raise ValueError("{name} goes in question_about; question is asked with no name")
         return value
 
-    @field_validator("question_about")
+    @field_validator(
+        "question_about", "question_about_es", "question_about_id", "question_about_ko"
+    )
     @classmethod
     def _name_in_question_about(cls, value: str | None) -> str | None:
         if value is not None and "{name}" not in value:
             raise ValueError('question_about needs {name}, e.g. "Who plays {name}?"')
         return value
+
+    def question_in(self, language: str, names: list[str]) -> str | None:
+        """The question offered in ``language`` (about ``names`` if any), None when the
+        moderators wrote no translation."""
+        if names and self.question_about:
+            about = getattr(self, f"question_about_{language}", None)
+            return about.replace("{name}", " & ".join(names)) if about else None
+        question = getattr(self, f"question_{language}", None)
+        return str(question) if question else None
 
     @field_validator("entity_kinds")
     @classmethod

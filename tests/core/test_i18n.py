@@ -209,3 +209,30 @@ def test_claim_translations_are_validated(tmp_path: Path, line: str, message: st
 def test_every_language_has_a_name_for_settings() -> None:
     assert set(LANGUAGES) == {"en", *TRANSLATED}
     assert all(LANGUAGES.values())
+
+
+def test_did_you_mean_choices_use_the_pack_translated_questions(engine: Engine) -> None:
+    pack = engine.packs[PACK]
+    answer = engine.ask("온조는?")
+    assert answer.outcome is Outcome.ASK_BACK and answer.language == "ko"
+    text = render_text(answer)
+    assert text.startswith(
+        tr("ko", "I'm not sure what you're asking. Did you mean:\n{choices}")[:8]
+    )
+    for suggestion in answer.suggestions:
+        names = [pack.characters[e].name for e in suggestion.entities if e in pack.characters]
+        translated = pack.intents[suggestion.intent].question_in("ko", names)
+        assert translated is not None and suggestion.label_in("ko") == translated
+        assert f"• {translated}" in text.splitlines()
+        assert f"• {suggestion.label}" not in text.splitlines()
+    assert answer.body.startswith("I'm not sure what you're asking.")  # English kept as body
+
+
+def test_intent_translations_are_validated(tmp_path: Path) -> None:
+    root = _pack_copy(tmp_path)
+    path = root / PACK / "intents.toml"
+    text = path.read_text(encoding="utf-8")
+    old = next(line for line in text.splitlines() if line.startswith("question_about_ko = "))
+    path.write_text(text.replace(old, 'question_about_ko = "누가 나오나요?"', 1), encoding="utf-8")
+    with pytest.raises(KnowledgeError, match=r"question_about_ko.*\{name\}"):
+        load_knowledge(root)

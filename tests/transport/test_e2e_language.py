@@ -87,3 +87,15 @@ async def test_settings_language_frames_slash_commands_and_survives_a_restart(
         assert stored.language == "id"
         again = await _command((restarted, fake), "release")
         assert tr("id", "True as of") in field_map(again)
+
+
+async def test_did_you_mean_buttons_are_labelled_in_the_fan_language(running: Running) -> None:
+    bot, fake = running
+    question = "온조는?"
+    answer = bot.library.engine.ask(question)
+    assert answer.language == "ko" and answer.suggestions
+    payload = fake.command_interaction("ask", option("question", question))
+    request = await fake.interact(payload, settle=bot)
+    buttons = [c for row in request.json["data"]["components"] for c in row["components"]]
+    assert [b["label"] for b in buttons] == [s.label_in("ko") for s in answer.suggestions]
+    assert all(b["label"] != s.label for b, s in zip(buttons, answer.suggestions, strict=True))
