@@ -138,6 +138,8 @@ class Engine:
     def ask(self, question: str) -> Answer:
         """The answer to a fan's question, with the language the fan wrote in."""
         answer = self._ask(question)
+        if answer.language is not None:  # already known (e.g. from the phrasing matched)
+            return answer
         return dataclasses.replace(answer, language=detect_language(question[:MAX_QUESTION_CHARS]))
 
     def _ask(self, question: str) -> Answer:
