@@ -68,8 +68,31 @@ def test(extra: list[str]) -> int:
     return 0
 
 
+TASKS = {
+    "run": "the bot with DISCORD_TOKEN set, otherwise the console",
+    "test": "ruff (lint + format check), validate knowledge, all tests",
+    "bench": "the benchmark (python -m bot bench)",
+    "bot": 'any python -m bot command, e.g. bot ask "when is s2 out"',
+}
+
+
+def unknown_task(task: str) -> str:
+    """The message for a task dev.py does not have: what was wrong, and what there is."""
+    lines = [f"Unknown task {task!r}. The tasks are:"]
+    lines += [f"  python3 dev.py {name:<6} {what}" for name, what in TASKS.items()]
+    if not task.startswith("-"):
+        lines.append(f"Did you mean: python3 dev.py bot {task} ...?")
+    return "\n".join(lines)
+
+
 def main(argv: list[str]) -> int:
     task, rest = (argv[0], argv[1:]) if argv else ("run", [])
+    if task in {"-h", "--help", "help"}:
+        print(__doc__)
+        return 0
+    if task not in TASKS:
+        print(unknown_task(task), file=sys.stderr)
+        return 2
     ensure_venv()
     if task == "run":
         return run("-m", "bot", "run", *rest)
@@ -77,10 +100,7 @@ def main(argv: list[str]) -> int:
         return test(rest)
     if task == "bench":
         return run("-m", "bot", "bench", *rest)
-    if task == "bot":
-        return run("-m", "bot", *rest)
-    print(__doc__)
-    return 2
+    return run("-m", "bot", *rest)  # "bot"
 
 
 if __name__ == "__main__":

@@ -59,17 +59,28 @@ def cmd_chat(args: argparse.Namespace) -> int:
 
 
 def cmd_validate(args: argparse.Namespace) -> int:
+    from bot.core.i18n import TRANSLATED, catalog_problems, marked_messages
     from bot.core.loader import load_knowledge
 
     root = Path(args.dir) if args.dir else _knowledge_dir(args)
+    failed = False
     try:
         knowledge = load_knowledge(root)
     except KnowledgeError as exc:
         print(str(exc))
-        return 1
-    totals = ", ".join(f"{v} {k}" for k, v in knowledge.totals().items())
-    print(f"OK: {root} validates ({totals}; hash {knowledge.content_hash})")
-    return 0
+        failed = True
+    else:
+        totals = ", ".join(f"{v} {k}" for k, v in knowledge.totals().items())
+        print(f"OK: {root} validates ({totals}; hash {knowledge.content_hash})")
+        for warning in knowledge.warnings:
+            print(f"  {warning}")
+    problems = catalog_problems()
+    for problem in problems:
+        print(problem)
+    if not problems:
+        count = len(marked_messages())
+        print(f"OK: message catalogs complete ({count} messages in {', '.join(TRANSLATED)})")
+    return 1 if failed or problems else 0
 
 
 def cmd_eval(args: argparse.Namespace) -> int:
@@ -120,39 +131,69 @@ def cmd_sync(args: argparse.Namespace) -> int:
     return sync_commands(load_settings(), guild_id=args.guild)
 
 
+def _subcommand(
+    sub: argparse._SubParsersAction[argparse.ArgumentParser], name: str, help: str, **kw: object
+) -> argparse.ArgumentParser:
+    """A subcommand whose ``--help`` opens with the line ``python -m bot --help`` lists."""
+    kw.setdefault("description", help[0].upper() + help[1:] + ".")
+    return sub.add_parser(name, help=help, **kw)  # type: ignore[arg-type]
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m bot", description=__doc__)
     parser.add_argument("--knowledge", help="knowledge folder (default: $KNOWLEDGE_DIR)")
-    sub = parser.add_subparsers(dest="command")
+    sub = parser.add_subparsers(
+        dest="command", title="commands", metavar="COMMAND", help="what to do (default: run)"
+    )
 
-    run = sub.add_parser("run", help="the Discord bot with a token, else the console")
+    run = _subcommand(sub, "run", help="the Discord bot with a token, else the console")
     run.add_argument("--require-token", action="store_true", help="fail instead of the console")
     run.set_defaults(func=cmd_run)
 
-    chat = sub.add_parser("chat", help="interactive console")
+    from bot.console import commands_help
+
+    chat = _subcommand(
+        sub,
+        "chat",
+        help="interactive console",
+        description="Type questions and read the answers the bot would post.",
+        epilog=f"console commands (type them at the > prompt):\n{commands_help()}",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     chat.set_defaults(func=cmd_chat)
 
-    ask = sub.add_parser("ask", help="answer one question ('-' reads one per line from stdin)")
+    ask = _subcommand(sub, "ask", help="answer one question ('-' reads one per line from stdin)")
     ask.add_argument("--json", action="store_true", help="print one JSON object per question")
-    ask.add_argument("question", nargs="+")
+    ask.add_argument("question", nargs="+", help="the question's words, or '-' for stdin")
     ask.set_defaults(func=cmd_ask)
 
-    validate = sub.add_parser("validate", help="check every knowledge file")
-    validate.add_argument("dir", nargs="?")
+    validate = _subcommand(sub, "validate", help="check every knowledge file")
+    validate.add_argument("dir", nargs="?", help="knowledge folder (default: --knowledge)")
     validate.set_defaults(func=cmd_validate)
 
-    evaluate = sub.add_parser("eval", help="score the matcher on a labelled question file")
-    evaluate.add_argument("file", nargs="?", default=str(DEFAULT_DEVSET))
+    evaluate = _subcommand(sub, "eval", help="score the matcher on a labelled question file")
+    evaluate.add_argument(
+        "file",
+        nargs="?",
+        default=str(DEFAULT_DEVSET),
+        help="labelled questions, one JSON object a line (default: %(default)s)",
+    )
     evaluate.add_argument("--misses", action="store_true", help="list every wrong answer")
     evaluate.set_defaults(func=cmd_eval)
 
-    bench = sub.add_parser("bench", help="measure load time, latency, throughput, memory")
-    bench.add_argument("--questions", default=str(DEFAULT_DEVSET))
-    bench.add_argument("--rounds", type=int, default=5)
+    bench = _subcommand(sub, "bench", help="measure load time, latency, throughput, memory")
+    bench.add_argument(
+        "--questions",
+        default=str(DEFAULT_DEVSET),
+        help="questions to time, one JSON object a line (default: %(default)s)",
+    )
+    bench.add_argument(
+        "--rounds", type=int, default=5, help="timed passes over the questions (default: 5)"
+    )
     bench.add_argument("--discord", action="store_true", help="add the loopback Discord bench")
     bench.set_defaults(func=cmd_bench)
 
-    sync = sub.add_parser("sync", help="sync slash commands to Discord")
+    sync = _subcommand(sub, "sync", help="sync slash commands to Discord")
     sync.add_argument("--guild", type=int, help="sync to one guild only (instant)")
     sync.set_defaults(func=cmd_sync)
     return parser

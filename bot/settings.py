@@ -9,7 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Annotated
 
-from pydantic import Field, SecretStr, ValidationError, field_validator
+from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 
@@ -17,6 +17,27 @@ def _id_list(value: object) -> object:
     if isinstance(value, str):
         return [int(part) for part in value.replace(",", " ").split()]
     return value
+
+
+def _shard_ids(value: object) -> object:
+    """``"0-3"`` (a range, both ends included) or ``"0,2"`` / ``"0 2"`` (a list) as ids."""
+    if not isinstance(value, str):
+        return value
+    text = value.strip()
+    if not text:
+        return None
+    if "-" in text:
+        first, _, last = text.partition("-")
+        if not (first.strip().isdigit() and last.strip().isdigit()):
+            raise ValueError(f"expected a range like 0-3 or a list like 0,2, got {text!r}")
+        low, high = int(first), int(last)
+        if low > high:
+            raise ValueError(f"the range {text!r} is empty (the first id is larger)")
+        return list(range(low, high + 1))
+    parts = text.replace(",", " ").split()
+    if not all(part.isdigit() for part in parts):
+        raise ValueError(f"expected a range like 0-3 or a list like 0,2, got {text!r}")
+    return [int(part) for part in parts]
 
 
 class Settings(BaseSettings):
@@ -40,6 +61,43 @@ class Settings(BaseSettings):
     cooldown_rate: int = Field(default=5, ge=1)
     cooldown_seconds: float = Field(default=30.0, gt=0)
     low_confidence: float = Field(default=0.6, ge=0, le=1)
+    shard_count: int | None = Field(default=None, ge=1)
+    shard_ids: Annotated[list[int] | None, NoDecode] = None
+
+    @field_validator("shard_count", mode="before")
+    @classmethod
+    def _blank_count(cls, value: object) -> object:
+        return None if isinstance(value, str) and not value.strip() else value
+
+    @field_validator("shard_ids", mode="before")
+    @classmethod
+    def _split_shards(cls, value: object) -> object:
+        return _shard_ids(value)
+
+    @model_validator(mode="after")
+    def _shards_fit(self) -> Settings:
+        if self.shard_ids is None:
+            return self
+        if self.shard_count is None:
+            raise ValueError("SHARD_IDS: needs SHARD_COUNT (the total number of shards) as well")
+        if not self.shard_ids or len(set(self.shard_ids)) != len(self.shard_ids):
+            raise ValueError("SHARD_IDS: name each shard once")
+        outside = [i for i in self.shard_ids if i >= self.shard_count]
+        if outside:
+            raise ValueError(
+                f"SHARD_IDS: {', '.join(map(str, outside))} not below SHARD_COUNT "
+                f"{self.shard_count} (shard ids run from 0 to {self.shard_count - 1})"
+            )
+        return self
+
+    @property
+    def shards(self) -> tuple[int | None, list[int] | None]:
+        """``(shard_count, shard_ids)`` for discord.py's AutoShardedBot: ``(None, None)`` lets
+        discord.py ask Discord for the recommended count and run every shard here; a count
+        alone runs all of its shards here; ids as well run only those."""
+        if self.shard_count is None:
+            return None, None
+        return self.shard_count, sorted(self.shard_ids or range(self.shard_count))
 
     @field_validator("moderator_role_ids", mode="before")
     @classmethod
@@ -76,7 +134,10 @@ def load_settings() -> Settings:
         return Settings()
     except ValidationError as exc:
         problems = [
-            f"{'_'.join(str(part) for part in error['loc']).upper()}: {error['msg']}"
+            f"{'_'.join(str(part) for part in error['loc']).upper()}: "
+            f"{str(error['msg']).removeprefix('Value error, ')}"
+            if error["loc"]
+            else str(error["msg"]).removeprefix("Value error, ")
             for error in exc.errors()
         ]
         raise SettingsError(f"Invalid setting {'; '.join(problems)} (see .env.example).") from None

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import argparse
 import json
 import subprocess
 import sys
@@ -9,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.cli import main
+from bot.cli import build_parser, main
 from bot.core.render import JSON_KEYS
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -148,9 +149,29 @@ def test_console_picks_a_did_you_mean_choice_by_number(mini_root: Path) -> None:
     result = run("--knowledge", str(mini_root), "chat", stdin="mina??\n2\n2\n")
     assert result.returncode == 0, result.stderr
     first, second, third = result.stdout.strip().split("\n\n")
-    assert "• Who plays Mina Cho?" in first and "(Type 1–2 to choose.)" in first
-    assert second.startswith("**Mina Cho** is played by **Jo Bright**")
+    assert first.startswith("> mina??\n") and "• Who plays Mina Cho?" in first
+    assert "Type 1" not in result.stdout  # piped: nobody can type, so nothing invites it
+    assert second.startswith("> 2\n**Mina Cho** is played by **Jo Bright**")
+    assert third.startswith("> 2\n")
     assert "Did you mean" not in third and "Mina Cho" not in third  # "2" is a question again
+
+
+def test_piped_console_echoes_each_question_before_its_answer(mini_root: Path) -> None:
+    questions = ["who plays pete", "when is season 2 out", "/topics"]
+    result = run("--knowledge", str(mini_root), "chat", stdin="\n".join(questions) + "\n")
+    assert result.returncode == 0, result.stderr
+    blocks = result.stdout.strip().split("\n\n")
+    assert [b.splitlines()[0] for b in blocks] == [f"> {q}" for q in questions]
+    assert "Sam Kettle" in blocks[0] and "spring 2025" in blocks[1]
+
+
+def test_interactive_console_invites_typing_a_number(mini_root: Path) -> None:
+    from bot.console import Console
+    from bot.core.library import Library
+
+    library = Library.open(mini_root)
+    assert "(Type 1–2 to choose.)" in (Console(library, interactive=True).reply("mina??") or "")
+    assert "Type 1" not in (Console(library, interactive=False).reply("mina??") or "")
 
 
 def test_run_without_a_token_is_the_console(mini_root: Path, tmp_path: Path) -> None:
@@ -167,3 +188,57 @@ def test_run_without_a_token_is_the_console(mini_root: Path, tmp_path: Path) -> 
     assert result.returncode == 0, result.stderr
     assert "No DISCORD_TOKEN set" in result.stdout
     assert "spring 2025" in result.stdout
+
+
+def _every_parser(parser: argparse.ArgumentParser) -> list[argparse.ArgumentParser]:
+    found = [parser]
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            for child in action.choices.values():
+                found += _every_parser(child)
+    return found
+
+
+def test_every_argument_and_option_of_every_command_is_described() -> None:
+    parsers = _every_parser(build_parser())
+    assert len(parsers) >= 8  # the top level and each command
+    for parser in parsers:
+        assert parser.description, parser.prog
+        for action in parser._actions:
+            assert action.help and action.help.strip(), (parser.prog, action.dest)
+
+
+def test_chat_help_lists_the_console_commands() -> None:
+    result = run("chat", "--help")
+    assert result.returncode == 0, result.stderr
+    for command in ("/sources", "/timeline TOPIC", "/topics", "/reload", "/help", "/quit"):
+        line = next(x for x in result.stdout.splitlines() if x.strip().startswith(command))
+        assert len(line.strip()) > len(command) + 3  # with a description
+
+
+def test_dev_py_names_an_unknown_task_and_lists_the_tasks(tmp_path: Path) -> None:
+    result = subprocess.run(
+        [sys.executable, str(ROOT / "dev.py"), "ask", "when is s2 out"],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        timeout=60,
+        check=False,
+    )
+    assert result.returncode == 2
+    assert "Unknown task 'ask'" in result.stderr
+    for task in ("run", "test", "bench", "bot"):
+        assert f"python3 dev.py {task}" in result.stderr
+    assert "python3 dev.py bot ask" in result.stderr
+
+
+def test_console_writes_the_timeline_picture_to_a_file(mini_root: Path, tmp_path: Path) -> None:
+    from bot.core.chart import HEIGHT_PX, WIDTH_PX
+
+    out = tmp_path / "out.png"
+    result = run("--knowledge", str(mini_root), "chat", stdin=f"/timeline release --png {out}\n")
+    assert result.returncode == 0, result.stderr
+    assert f"written to {out}" in result.stdout
+    data = out.read_bytes()
+    assert data.startswith(b"\x89PNG\r\n\x1a\n") and data[12:16] == b"IHDR"
+    assert (int.from_bytes(data[16:20]), int.from_bytes(data[20:24])) == (WIDTH_PX, HEIGHT_PX)

@@ -1,4 +1,9 @@
-"""The Discord bot: a ``commands.Bot`` holding the live knowledge, the store and the settings.
+"""The Discord bot: an ``AutoShardedBot`` holding the live knowledge, the store and the settings.
+
+Without SHARD_COUNT discord.py asks Discord for the recommended shard count and runs every
+shard in this process; with SHARD_COUNT (and SHARD_IDS) this process runs only its shards,
+so several processes split the servers (Discord sends a server's events to shard
+``(guild_id >> 22) % shard_count``).
 
 Resources are created in ``main()`` (see :mod:`bot.transport.runner`) and handed in, as in
 discord.py's ``advanced_startup`` example; ``setup_hook`` loads one extension per feature.
@@ -8,12 +13,15 @@ guild at startup when one is configured.
 
 from __future__ import annotations
 
+import asyncio
 import logging
+import time
 
 import discord
 from discord import app_commands
 from discord.ext import commands
 
+from bot.core.language import warm_up
 from bot.core.library import Library
 from bot.settings import Settings
 from bot.store import Database
@@ -32,6 +40,31 @@ EXTENSIONS = (
 )
 
 
+IDENTIFY_WINDOW = 5.0
+"""Discord accepts ``max_concurrency`` IDENTIFYs per this many seconds (one per bucket
+``shard_id % max_concurrency``)."""
+
+
+class IdentifyBuckets:
+    """Discord's IDENTIFY limit: ``max_concurrency`` shards may identify per
+    :data:`IDENTIFY_WINDOW`, one per bucket ``shard_id % max_concurrency`` (``GET /gateway/bot``
+    says how many; 1 for most bots, more for large ones)."""
+
+    def __init__(self, max_concurrency: int, window: float = IDENTIFY_WINDOW) -> None:
+        self.max_concurrency = max(1, max_concurrency)
+        self.window = window
+        self._last: dict[int, float] = {}
+
+    def delay(self, shard_id: int, now: float) -> float:
+        """Seconds shard ``shard_id`` must wait before it identifies at ``now`` (and book
+        its identify at ``now`` plus that wait)."""
+        bucket = shard_id % self.max_concurrency
+        last = self._last.get(bucket)
+        wait = 0.0 if last is None else max(0.0, last + self.window - now)
+        self._last[bucket] = now + wait
+        return wait
+
+
 def gateway_intents(settings: Settings) -> discord.Intents:
     """Only what the bot uses; message content only when it answers plain messages."""
     intents = discord.Intents.none()
@@ -42,7 +75,14 @@ def gateway_intents(settings: Settings) -> discord.Intents:
     return intents
 
 
-class FanBot(commands.Bot):
+def _no_voice_warnings() -> None:
+    """A text bot never joins voice: discord.py's start-up warnings that voice needs PyNaCl
+    and davey (logged once per process when the first client is built) are not for it."""
+    discord.VoiceClient.warn_nacl = False
+    discord.VoiceClient.warn_dave = False
+
+
+class FanBot(commands.AutoShardedBot):
     def __init__(
         self,
         settings: Settings,
@@ -50,8 +90,12 @@ class FanBot(commands.Bot):
         database: Database | None,
         **options: object,
     ) -> None:
+        _no_voice_warnings()
+        shard_count, shard_ids = settings.shards
         super().__init__(
             command_prefix=commands.when_mentioned,
+            shard_count=shard_count,
+            shard_ids=shard_ids,
             intents=gateway_intents(settings),
             allowed_mentions=discord.AllowedMentions.none(),
             help_command=None,
@@ -61,13 +105,29 @@ class FanBot(commands.Bot):
         self.library = library
         self.records = Records(database, settings)
         self.tree.on_error = self._on_tree_error
+        self._identify_buckets: IdentifyBuckets | None = None
 
     async def setup_hook(self) -> None:
+        await asyncio.to_thread(warm_up)  # the language models, before the first question
         for extension in EXTENSIONS:
             await self.load_extension(extension)
         await self.records.knowledge_loaded(self.library.last_result, trigger="startup")
         if self.settings.dev_guild_id is not None:
             await self._sync_dev_guild(self.settings.dev_guild_id)
+
+    async def before_identify_hook(self, shard_id: int | None, *, initial: bool = False) -> None:
+        """Wait only as long as Discord's identify limit asks (see :class:`IdentifyBuckets`);
+        discord.py's default waits 5 s before every shard but the first."""
+        if self._identify_buckets is None:
+            try:
+                limits = await self.fetch_session_start_limits()
+                concurrency = limits.max_concurrency
+            except discord.DiscordException:
+                concurrency = 1
+            self._identify_buckets = IdentifyBuckets(concurrency)
+        delay = self._identify_buckets.delay(shard_id or 0, time.monotonic())
+        if delay > 0:
+            await asyncio.sleep(delay)
 
     async def _sync_dev_guild(self, guild_id: int) -> None:
         """Sync to DEV_GUILD_ID at start-up; a wrong id is logged and the bot runs on."""

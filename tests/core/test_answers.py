@@ -9,7 +9,7 @@ from pathlib import Path
 from bot.core.answer import Outcome, Reason
 from bot.core.engine import Engine
 from bot.core.loader import load_knowledge
-from bot.core.render import render_text, source_line
+from bot.core.render import render_text, source_line, sources_text
 
 Edit = Callable[[str, str], Path]
 
@@ -59,6 +59,42 @@ summarises = ["release-studio-2024", "release-paper-2024"]
     marks = {s.claim_id: s.marks for s in engine.timeline("release").steps}
     assert marks["release-paper-2024"] == ("part of the current answer",)
     assert "superseded" in marks["release-blog-undated"]
+
+
+def test_only_what_the_current_answer_sums_up_and_cites_is_part_of_it(
+    mini_root: Path, edit: Edit
+) -> None:
+    # An older round-up sums up the paper's claim, but the studio's newer claim answers:
+    # the paper is not part of the current answer. A round-up that retires the blog
+    # without citing it does not make the blog part of it either.
+    edit(
+        "claims/summary.toml",
+        """
+[[claim]]
+id = "release-roundup-2023"
+topic = "release"
+answer = "Round-up: 2025."
+as_of = 2023-06-01
+sources = ["paper-2024"]
+status = "reported"
+summarises = ["release-paper-2024"]
+
+[[claim]]
+id = "release-studio-2025"
+topic = "release"
+answer = "Spring 2025, the studio says again."
+as_of = 2025-01-01
+sources = ["studio-2024"]
+status = "confirmed"
+summarises = ["release-studio-2024", "release-blog-2023"]
+""",
+    )
+    engine = Engine(load_knowledge(mini_root))
+    assert engine.answer_intent("release").claim_id == "release-studio-2025"
+    marks = {s.claim_id: s.marks for s in engine.timeline("release").steps}
+    assert marks["release-studio-2024"] == ("part of the current answer",)
+    assert "part of the current answer" not in marks["release-paper-2024"]
+    assert "part of the current answer" not in marks["release-blog-2023"]
 
 
 def test_undated_claim_never_outranks_a_dated_one(mini_root: Path, edit: Edit) -> None:
@@ -136,25 +172,48 @@ def test_recap_about_a_character_also_says_where_they_stand_next_season(
     assert "Studio Newsroom" in {s.outlet for s in answer.sources}
 
 
-def test_timeline_runs_oldest_to_newest_with_undated_after_what_it_replaced(
+def test_timeline_runs_oldest_to_newest_with_undated_entries_last(
     mini_engine: Engine,
 ) -> None:
     steps = mini_engine.timeline("release").steps
     assert [s.claim_id for s in steps] == [
         "release-blog-2023",
-        "release-blog-undated",
         "release-paper-2024",
         "release-studio-2024",
         "release-spam-2025",
+        "release-blog-undated",
     ]
-    assert [s.current for s in steps] == [False, False, False, True, False]
-    assert steps[0].superseded and steps[1].superseded
+    assert [s.current for s in steps] == [False, False, True, False, False]
+    assert steps[0].superseded and steps[-1].superseded
 
 
-def test_sources_listing_is_sorted_by_date_with_undated_last(mini_engine: Engine) -> None:
-    sources = mini_engine.sources()
-    assert sources[0].outlet == "Fan Blog"
-    assert sources[-1].published is None
+def test_sources_are_listed_by_outlet_newest_first_without_unreliable_ones(
+    mini_root: Path, edit: Edit
+) -> None:
+    edit(
+        "more-sources.toml",
+        '[[source]]\nid = "blog-2024"\ntitle = "Season 2 news"\noutlet = "Fan Blog"\n'
+        'published = 2024-06-01\ntier = "blog"\n',
+    )
+    groups = Engine(load_knowledge(mini_root)).source_groups()
+    outlets = [g.outlet for g in groups]
+    # Each outlet once, ordered by its newest source; undated outlets last.
+    assert outlets == [
+        "Paper A",
+        "Paper B",
+        "Fan Blog",
+        "Studio Newsroom",
+        "Daily Paper",
+        "Undated Blog",
+    ]
+    assert len(outlets) == len(set(outlets))
+    newest = [g.sources[0].published for g in groups if g.sources[0].published]
+    assert newest == sorted(newest, reverse=True)
+    fan_blog = next(g for g in groups if g.outlet == "Fan Blog")
+    assert [s.id for s in fan_blog.sources] == ["blog-2024", "blog-2023"]
+    assert groups[-1].sources[-1].published is None
+    # The clickbait page backs only a debunked claim: fans never see it listed.
+    assert "Clickbait Site" not in outlets
 
 
 def test_declines_questions_about_other_shows(mini_engine: Engine) -> None:
@@ -253,10 +312,17 @@ def test_an_intent_about_one_season_is_not_the_answer_for_another(mini_engine: E
     assert mini_engine.ask("when does the new season come out").intent == "release"
 
 
-def test_a_descriptive_title_is_marked_and_a_headline_is_quoted(mini_engine: Engine) -> None:
-    listing = "\n".join(source_line(s) for s in mini_engine.sources())
-    assert "Daily Paper: Season 2 is coming, paper says [headline not recorded]" in listing
-    assert "Studio Newsroom: “Studio announces season 2”" in listing
+def test_a_descriptive_title_is_left_out_and_a_headline_is_quoted(mini_engine: Engine) -> None:
+    lines = {s.outlet: source_line(s) for s in mini_engine.sources()}
+    # No headline known: the outlet and date say which page it is, with no placeholder.
+    assert lines["Daily Paper"] == "Daily Paper (1 March 2024)"
+    assert lines["Studio Newsroom"] == (
+        "Studio Newsroom: “Studio announces season 2” (1 March 2024) "
+        "<https://example.org/studio-2024>"
+    )
+    listing = sources_text(mini_engine.source_groups())
+    assert "Season 2 is coming, paper says" not in listing and "not recorded" not in listing
+    assert "Daily Paper:\n  - 1 March 2024" in listing
 
 
 def test_a_character_nobody_plays_is_introduced_by_its_claim_first(

@@ -7,6 +7,14 @@ The fake is one aiohttp server bound to 127.0.0.1 on a free port. It serves
 * a websocket gateway under ``/gateway`` (HELLO, heartbeat ACKs, IDENTIFY -> READY and one
   GUILD_CREATE per guild, RESUME -> RESUMED, REQUEST_GUILD_MEMBERS -> GUILD_MEMBERS_CHUNK).
 
+Sharding works as on Discord: ``GET /gateway/bot`` answers ``shards=shard_count`` (and
+``max_concurrency``), IDENTIFY may carry ``shard: [shard_id, num_shards]`` (an id outside
+``0 .. num_shards - 1`` is closed with 4010), READY and the GUILD_CREATEs on a connection list
+only that shard's guilds, and every dispatched event of a guild goes only to the connection of
+shard :func:`shard_of` ``(guild_id, num_shards)`` (events outside a guild, e.g. DMs, go to
+shard 0). Several bot processes can each connect their own shards to one fake; a connection
+that identifies without ``shard`` is shard 0 of 1 and receives everything.
+
 An unmodified ``discord.Client`` / ``commands.Bot`` (discord.py 2.7.x) talks to it once
 :meth:`FakeDiscord.install` has pointed ``discord.http.Route.BASE`` and
 ``discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY`` at it. See
@@ -78,6 +86,7 @@ __all__ = [
     "check_command_options",
     "default_guild",
     "guild_create_payload",
+    "guild_id_on_shard",
     "interaction_payload",
     "member_payload",
     "member_permissions",
@@ -86,6 +95,7 @@ __all__ = [
     "option",
     "role_mention",
     "role_payload",
+    "shard_of",
     "snowflake",
     "subcommand",
     "subcommand_group",
@@ -183,6 +193,20 @@ _counter = itertools.count(1)
 def snowflake() -> str:
     """Return a new, unique, roughly time-ordered Discord snowflake as a string."""
     ms = int(time.time() * 1000) - DISCORD_EPOCH_MS
+    return str((ms << 22) | (next(_counter) & 0x3FFFFF))
+
+
+def shard_of(guild_id: str | int, shard_count: int) -> int:
+    """The shard that receives a guild's events: ``(guild_id >> 22) % shard_count``."""
+    return (int(guild_id) >> 22) % shard_count
+
+
+def guild_id_on_shard(shard_id: int, shard_count: int) -> str:
+    """A new, unique guild snowflake whose events go to ``shard_id`` of ``shard_count``."""
+    if not 0 <= shard_id < shard_count:
+        raise ValueError(f"shard {shard_id} is not one of 0..{shard_count - 1}")
+    ms = int(time.time() * 1000) - DISCORD_EPOCH_MS
+    ms += (shard_id - ms) % shard_count
     return str((ms << 22) | (next(_counter) & 0x3FFFFF))
 
 
@@ -1084,12 +1108,14 @@ class HandlerError:
 
 @dataclass(frozen=True)
 class GatewayEvent:
-    """One op-0 dispatch the fake sent (or dropped because of intent gating)."""
+    """One op-0 dispatch the fake sent (or dropped because of intent gating); ``shard`` is the
+    shard id of the connection it was sent on (None when dropped)."""
 
     name: str
     data: Json
     seq: int | None
     time: float
+    shard: int | None = None
 
 
 @dataclass
@@ -1097,6 +1123,14 @@ class _Session:
     id: str
     intents: int
     seq: int = 0
+    shard: tuple[int, int] = (0, 1)
+    """``(shard_id, num_shards)`` from IDENTIFY; ``(0, 1)`` when it carried none."""
+
+    def receives(self, guild_id: str | None) -> bool:
+        """Whether this session's shard gets the events of ``guild_id`` (None: not in a
+        guild, which Discord sends to shard 0)."""
+        shard_id, count = self.shard
+        return shard_id == (0 if guild_id is None else shard_of(guild_id, count))
 
 
 class _GatewayConnection:
@@ -1111,13 +1145,13 @@ class _GatewayConnection:
         async with self.lock:
             await self.ws.send_str(json.dumps(payload))
 
-    async def send_dispatch(self, name: str, data: Json) -> int:
+    async def send_dispatch(self, name: str, data: Json) -> GatewayEvent:
         assert self.session is not None
         async with self.lock:
             self.session.seq += 1
             seq = self.session.seq
             await self.ws.send_str(json.dumps({"op": 0, "t": name, "s": seq, "d": data}))
-            return seq
+            return GatewayEvent(name, data, seq, time.monotonic(), self.session.shard[0])
 
 
 @dataclass
@@ -1157,11 +1191,12 @@ class FakeDiscord:
     * ``requests``: every REST request, in order (:class:`Request`).
     * ``unknown``: requests to routes the fake does not implement (answered 404).
     * ``errors``: exceptions inside the fake (:class:`HandlerError`; the request got a 400).
-    * ``identify`` / ``identifies``: the last / all IDENTIFY payloads (``d``), ``resumes``:
+    * ``identify`` / ``identifies``: the last / all IDENTIFY payloads (``d``; a sharded bot's
+      carry ``shard: [shard_id, num_shards]``), ``resumes``:
       RESUME payloads, ``gateway_received``: every frame the bot sent on the gateway,
       ``gateway_connects``: ``(path, query)`` per websocket connection.
-    * ``events``: every dispatch sent; ``dropped_events``: dispatches not delivered because
-      of intent gating.
+    * ``events``: every dispatch sent (each with the ``shard`` it went to);
+      ``dropped_events``: dispatches not delivered because of intent gating.
     * ``commands``: global commands as last synced; ``guild_commands[guild_id]``: per guild.
     * ``interactions``: dispatched INTERACTION_CREATE payloads by interaction id;
       ``callbacks``: the accepted callback body by interaction id.
@@ -1179,8 +1214,12 @@ class FakeDiscord:
         intent_gating: bool = True,
         ack_deadline: float | None = 3.0,
         heartbeat_interval_ms: int = 41_250,
+        shard_count: int = 1,
+        max_concurrency: int = 1,
     ) -> None:
-        """``granted_intents``: the privileged intents enabled in the "developer portal";
+        """``shard_count``: the recommended number of shards ``GET /gateway/bot`` answers;
+        ``max_concurrency``: how many shards may IDENTIFY at once (its session start limit).
+        ``granted_intents``: the privileged intents enabled in the "developer portal";
         IDENTIFY with any other privileged intent is closed with 4014.
         ``ack_deadline``: seconds after dispatch within which an interaction must get its
         first callback (Discord: 3 s; None disables). ``intent_gating``: see module docs."""
@@ -1203,6 +1242,10 @@ class FakeDiscord:
         self.intent_gating = intent_gating
         self.ack_deadline = ack_deadline
         self.heartbeat_interval_ms = heartbeat_interval_ms
+        if shard_count < 1 or max_concurrency < 1:
+            raise ValueError("shard_count and max_concurrency must be at least 1")
+        self.shard_count = shard_count
+        self.max_concurrency = max_concurrency
 
         self.requests: list[Request] = []
         self.unknown: list[Request] = []
@@ -1227,6 +1270,11 @@ class FakeDiscord:
         self._waiters: list[_Waiter] = []
         self._connections: list[_GatewayConnection] = []
         self._current: _GatewayConnection | None = None
+        """The connection identified or resumed last (the one :meth:`request_reconnect` and
+        :meth:`wait_for_gateway` mean when no shard is named)."""
+        self._ready: list[_GatewayConnection] = []
+        """Every connection that is identified or resumed, whatever its shard."""
+        self._ready_changed = asyncio.Condition()
         self._sessions: dict[str, _Session] = {}
         self._gateway_ready = asyncio.Event()
         self._runner: web.AppRunner | None = None
@@ -1451,19 +1499,17 @@ class FakeDiscord:
         *,
         timeout: float = 5.0,  # noqa: ASYNC109
     ) -> bool:
-        """Send an op-0 event (increasing ``s``) to the connected, identified bot.
+        """Send an op-0 event (increasing ``s``) to the identified connection of the shard
+        that receives the event's guild (``guild_id``, or ``id`` for GUILD_* events).
 
-        Waits up to ``timeout`` for a READY/RESUMED connection. Returns False (and records the
-        event in ``dropped_events``) if intent gating drops it. INTERACTION_CREATE payloads are
-        remembered so callbacks and webhooks can be checked; MESSAGE_CREATE payloads are added
-        to ``messages``.
+        Waits up to ``timeout`` for such a READY/RESUMED connection. Returns False (and records
+        the event in ``dropped_events``) if intent gating drops it. INTERACTION_CREATE payloads
+        are remembered so callbacks and webhooks can be checked; MESSAGE_CREATE payloads are
+        added to ``messages``.
         """
-        try:
-            await asyncio.wait_for(self._gateway_ready.wait(), timeout)
-        except TimeoutError:
-            raise TimeoutError(f"no identified gateway connection within {timeout}s") from None
-        conn = self._current
-        assert conn is not None and conn.session is not None
+        guild_id = _event_guild_id(event_name, data)
+        conn = await self._connection_for(guild_id, timeout)
+        assert conn.session is not None
         if event_name == "INTERACTION_CREATE":
             self.interactions[data["id"]] = data
             self._interaction_times[data["id"]] = time.monotonic()
@@ -1474,26 +1520,88 @@ class FakeDiscord:
         if gated is None:
             self.dropped_events.append(GatewayEvent(event_name, data, None, time.monotonic()))
             return False
-        seq = await conn.send_dispatch(event_name, gated)
-        self.events.append(GatewayEvent(event_name, gated, seq, time.monotonic()))
+        self.events.append(await conn.send_dispatch(event_name, gated))
         return True
 
-    async def request_reconnect(self) -> None:
-        """Send op 7 RECONNECT; discord.py reconnects to ``resume_gateway_url`` and RESUMEs."""
-        conn = self._current
+    def connection_shards(self) -> list[tuple[int, int]]:
+        """``(shard_id, num_shards)`` of every identified or resumed connection, sorted."""
+        return sorted(c.session.shard for c in self._ready if c.session is not None)
+
+    def _find_connection(self, guild_id: str | None) -> _GatewayConnection | None:
+        for conn in reversed(self._ready):
+            if conn.session is not None and conn.session.receives(guild_id):
+                return conn
+        return None
+
+    async def _connection_for(
+        self,
+        guild_id: str | None,
+        timeout: float,  # noqa: ASYNC109
+    ) -> _GatewayConnection:
+        """The ready connection that receives ``guild_id``'s events, waiting for one."""
+        async with self._ready_changed:
+            try:
+                await asyncio.wait_for(
+                    self._ready_changed.wait_for(lambda: self._find_connection(guild_id)),
+                    timeout,
+                )
+            except TimeoutError:
+                where = f"for guild {guild_id}" if guild_id else "for events outside guilds"
+                raise TimeoutError(
+                    f"no identified gateway connection {where} within {timeout}s "
+                    f"(connected shards: {self.connection_shards() or 'none'})"
+                ) from None
+        conn = self._find_connection(guild_id)
+        assert conn is not None
+        return conn
+
+    async def _set_ready(self, conn: _GatewayConnection) -> None:
+        if conn not in self._ready:
+            self._ready.append(conn)
+        self._current = conn
+        self._gateway_ready.set()
+        async with self._ready_changed:
+            self._ready_changed.notify_all()
+
+    def _unset_ready(self, conn: _GatewayConnection) -> None:
+        with contextlib.suppress(ValueError):
+            self._ready.remove(conn)
+        if self._current is conn:
+            self._current = self._ready[-1] if self._ready else None
+        if not self._ready:
+            self._gateway_ready.clear()
+
+    async def request_reconnect(self, shard_id: int | None = None) -> None:
+        """Send op 7 RECONNECT (to shard ``shard_id``, else to the connection identified
+        last); discord.py reconnects to ``resume_gateway_url`` and RESUMEs."""
+        if shard_id is None:
+            conn = self._current
+        else:
+            conn = next(
+                (c for c in self._ready if c.session and c.session.shard[0] == shard_id), None
+            )
         if conn is None:
             raise RuntimeError("no gateway connection")
-        self._gateway_ready.clear()
-        self._current = None
+        self._unset_ready(conn)
         await conn.send({"op": 7, "d": None})
 
     async def wait_for_gateway(
         self,
         *,
+        shard_id: int | None = None,
         timeout: float = 5.0,  # noqa: ASYNC109
     ) -> None:
-        """Wait until a connection has been identified (READY sent) or resumed."""
-        await asyncio.wait_for(self._gateway_ready.wait(), timeout)
+        """Wait until a connection has been identified (READY sent) or resumed (one for
+        ``shard_id`` when given)."""
+        if shard_id is None:
+            await asyncio.wait_for(self._gateway_ready.wait(), timeout)
+            return
+
+        def ready() -> bool:
+            return any(c.session and c.session.shard[0] == shard_id for c in self._ready)
+
+        async with self._ready_changed:
+            await asyncio.wait_for(self._ready_changed.wait_for(ready), timeout)
 
     def _apply_intents(self, event_name: str, data: Json, intents: int) -> Json | None:
         if not self.intent_gating or event_name not in ("MESSAGE_CREATE", "MESSAGE_UPDATE"):
@@ -1533,9 +1641,7 @@ class FakeDiscord:
                     self._record_error(f"gateway {msg.data[:80]!r}", exc)
         finally:
             self._connections.remove(conn)
-            if self._current is conn:
-                self._current = None
-                self._gateway_ready.clear()
+            self._unset_ready(conn)
         return ws
 
     async def _on_gateway_frame(self, conn: _GatewayConnection, frame: Json) -> None:
@@ -1558,13 +1664,18 @@ class FakeDiscord:
         if intents & PRIVILEGED_INTENTS & ~self.granted_intents:
             await conn.ws.close(code=4014, message=b"Disallowed intent(s).")
             return
-        session = _Session(id=uuid.uuid4().hex, intents=intents)
+        shard = _identify_shard(d.get("shard"))
+        if shard is None:
+            await conn.ws.close(code=4010, message=b"Invalid shard.")
+            return
+        session = _Session(id=uuid.uuid4().hex, intents=intents, shard=shard)
         self._sessions[session.id] = session
         conn.session = session
+        guilds = [g for g in self.guilds if session.receives(g.id)]
         ready = {
             "v": 10,
             "user": {**self.bot_user, "verified": True, "mfa_enabled": False},
-            "guilds": [{"id": g.id, "unavailable": True} for g in self.guilds],
+            "guilds": [{"id": g.id, "unavailable": True} for g in guilds],
             "session_id": session.id,
             "resume_gateway_url": self.resume_gateway_url,
             "session_type": "normal",
@@ -1575,17 +1686,16 @@ class FakeDiscord:
             "guild_join_requests": [],
             "user_settings": {},
         }
-        seq = await conn.send_dispatch("READY", ready)
-        self.events.append(GatewayEvent("READY", ready, seq, time.monotonic()))
-        for guild in self.guilds:
+        if "shard" in d:
+            ready["shard"] = list(shard)
+        self.events.append(await conn.send_dispatch("READY", ready))
+        for guild in guilds:
             members = guild.members
             if self.intent_gating and not intents & INTENT_GUILD_MEMBERS:
                 members = [m for m in guild.members if m["user"]["id"] == self.bot_user["id"]]
             payload = guild.to_payload(members=members)
-            seq = await conn.send_dispatch("GUILD_CREATE", payload)
-            self.events.append(GatewayEvent("GUILD_CREATE", payload, seq, time.monotonic()))
-        self._current = conn
-        self._gateway_ready.set()
+            self.events.append(await conn.send_dispatch("GUILD_CREATE", payload))
+        await self._set_ready(conn)
 
     async def _on_resume(self, conn: _GatewayConnection, d: Json) -> None:
         self.resumes.append(d)
@@ -1594,10 +1704,8 @@ class FakeDiscord:
             await conn.send({"op": 9, "d": False})
             return
         conn.session = session
-        seq = await conn.send_dispatch("RESUMED", {})
-        self.events.append(GatewayEvent("RESUMED", {}, seq, time.monotonic()))
-        self._current = conn
-        self._gateway_ready.set()
+        self.events.append(await conn.send_dispatch("RESUMED", {}))
+        await self._set_ready(conn)
 
     async def _on_request_members(self, conn: _GatewayConnection, d: Json) -> None:
         guild_ids = d["guild_id"] if isinstance(d["guild_id"], list) else [d["guild_id"]]
@@ -1625,8 +1733,7 @@ class FakeDiscord:
                 chunk["nonce"] = d["nonce"]
             if d.get("presences"):
                 chunk["presences"] = []
-            seq = await conn.send_dispatch("GUILD_MEMBERS_CHUNK", chunk)
-            self.events.append(GatewayEvent("GUILD_MEMBERS_CHUNK", chunk, seq, time.monotonic()))
+            self.events.append(await conn.send_dispatch("GUILD_MEMBERS_CHUNK", chunk))
 
     # ---------------------------------------------------------------- payload conveniences
 
@@ -2058,12 +2165,12 @@ class FakeDiscord:
         return _json_response(
             {
                 "url": self.gateway_url,
-                "shards": 1,
+                "shards": self.shard_count,
                 "session_start_limit": {
                     "total": 1000,
                     "remaining": 1000,
                     "reset_after": 0,
-                    "max_concurrency": 1,
+                    "max_concurrency": self.max_concurrency,
                 },
             }
         )
@@ -2533,6 +2640,29 @@ class FakeDiscord:
 # --------------------------------------------------------------------------------------------
 
 _COMMAND_NAME = re.compile(r"^[-_\w]{1,32}$")
+
+
+def _event_guild_id(event_name: str, data: Json) -> str | None:
+    """The guild an event belongs to (routes it to a shard), or None outside guilds."""
+    if event_name in ("GUILD_CREATE", "GUILD_UPDATE", "GUILD_DELETE"):
+        return str(data["id"])
+    guild_id = data.get("guild_id")
+    return None if guild_id is None else str(guild_id)
+
+
+def _identify_shard(value: Any) -> tuple[int, int] | None:
+    """IDENTIFY's ``shard`` as ``(shard_id, num_shards)``: ``(0, 1)`` when absent, None when
+    Discord would refuse it (4010 Invalid shard)."""
+    if value is None:
+        return (0, 1)
+    if (
+        not isinstance(value, list)
+        or len(value) != 2
+        or not all(isinstance(part, int) and not isinstance(part, bool) for part in value)
+    ):
+        return None
+    shard_id, count = value
+    return (shard_id, count) if 0 <= shard_id < count else None
 
 
 def _check_command_payload(command: Json) -> None:

@@ -13,7 +13,7 @@ from typing import Any
 
 from bot.core.answer import Answer, Outcome, SourceRef
 from bot.core.compose import format_date
-from bot.core.render import NO_HEADLINE, as_of_line
+from bot.core.render import as_of_line
 from bot.transport.bot import FanBot
 
 from .conftest import (
@@ -66,22 +66,24 @@ def assert_answer_embed(embed: Json, answer: Answer, *, spoiler_wrap: bool = Tru
         assert len(shown) == len(answer.sources)
     assert shown, "at least one source is listed"
     for text, source in zip(shown, answer.sources, strict=False):
-        assert text.startswith(f"{source.outlet}: ")
+        assert source.outlet in text and "not recorded" not in text
         assert text.endswith(_date_part(source)), (text, source)
         if source.url:
             link = _LINK.search(text)
             assert link is not None, text
             assert link["url"] == source.url
-        words = [w for w in re.findall(r"\w+", source.title) if len(w) > 3][:3]
-        assert all(w in text for w in words), (words, text)
+        if source.headline:
+            assert text.startswith(f"{source.outlet}: ")
+            words = [w for w in re.findall(r"\w+", source.title) if len(w) > 3][:3]
+            assert all(w in text for w in words), (words, text)
     footer = embed["footer"]["text"]
     assert footer.startswith(f"Confidence {answer.confidence:.0%}")
 
 
 def _date_part(source: SourceRef) -> str:
-    """How a source line ends: its date, and a mark when its title is not a headline."""
+    """How a source line ends: its date."""
     date = format_date(source.published) if source.published else "undated"
-    return f"({date})" + ("" if source.headline else f" · {NO_HEADLINE}")
+    return f"({date})"
 
 
 async def _command(
@@ -222,23 +224,28 @@ async def test_cast_autocomplete_with_nothing_typed_lists_names(running: Running
 
 async def test_sources(running: Running) -> None:
     bot, _ = running
-    sources = bot.library.engine.sources()
+    groups = bot.library.engine.source_groups()
+    count = sum(len(g.sources) for g in groups)
     _, body = await _command(running, "sources")
     assert body["type"] == CALLBACK_CHANNEL_MESSAGE
     assert body["data"]["flags"] == EPHEMERAL
     (embed,) = body["data"]["embeds"]
     assert embed["title"] == "Sources for All of Us Are Dead"
-    assert embed["footer"]["text"] == f"{len(sources)} sources"
+    assert embed["footer"]["text"] == f"{count} sources from {len(groups)} outlets"
     lines = embed["description"].split("\n")
-    assert lines[0].startswith(f"{sources[0].outlet}: ")
-    if len(lines) < len(sources):
-        assert re.fullmatch(r"…and \d+ more", lines[-1])
+    if re.fullmatch(r"…and \d+ more", lines[-1]):
         lines = lines[:-1]
-    # Whole lines only, oldest first: every line ends with its date and tier, no link is cut
-    # in half.
-    for line, source in zip(lines, sources, strict=False):
-        assert line.startswith(f"{source.outlet}: "), (line, source)
-        assert line.endswith(f"{_date_part(source)} · {source.tier}"), (line, source)
+    # Grouped by outlet, newest first, as the console lists them; whole lines only, no tier.
+    headings = [line for line in lines if line.startswith("**")]
+    assert headings and headings == [f"**{g.outlet}**" for g in groups][: len(headings)]
+    entries = [line for line in lines if line.startswith("• ")]
+    listed = [s for g in groups for s in g.sources][: len(entries)]
+    for line, source in zip(entries, listed, strict=True):
+        assert format_date(source.published) in line, (line, source)
+        assert (source.title in line) is source.headline, (line, source)
+    for tier in ("official", "press", "report", "blog", "unreliable"):
+        assert f"· {tier}" not in embed["description"]
+    assert "Demo data" not in embed["description"]
 
 
 async def test_timeline(running: Running) -> None:
@@ -298,7 +305,12 @@ async def test_settings_show_defaults(running: Running) -> None:
     assert body["type"] == CALLBACK_CHANNEL_MESSAGE
     assert body["data"]["flags"] == EPHEMERAL
     fields = field_map(body["data"]["embeds"][0])
-    assert fields == {"Auto-answer": "off", "Spoiler tags": "on", "Answer channels": "none"}
+    assert fields == {
+        "Auto-answer": "off",
+        "Spoiler tags": "on",
+        "Language": "English (default)",
+        "Answer channels": "none",
+    }
     assert "footer" not in body["data"]["embeds"][0]
 
 
@@ -328,6 +340,7 @@ async def test_settings_changes_are_saved(running: Running) -> None:
     assert fields == {
         "Auto-answer": "on",
         "Spoiler tags": "off",
+        "Language": "English (default)",
         "Answer channels": f"<#{questions}>",
     }
     assert body["data"]["embeds"][0]["footer"]["text"] == "Saved."

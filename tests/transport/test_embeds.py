@@ -73,6 +73,11 @@ def test_many_long_sources_fit_the_field_with_whole_lines() -> None:
 def test_a_title_that_only_describes_the_page_is_never_shown_as_its_headline() -> None:
     described = SourceRef("s", "Report on the renewal", "Paper", None, None, "press", False)
     headline = SourceRef("h", "Renewed!", "Studio", None, "https://example.org/h", "official")
-    lines = source_lines([described, headline])
-    assert lines[0] == "Paper: *Report on the renewal* (undated) · headline not recorded"
+    linked = SourceRef(
+        "l", "Report", "Daily", dt.date(2025, 7, 23), "https://example.org/l", "press", False
+    )
+    lines = source_lines([described, headline, linked])
+    # No headline known: the outlet and date alone, the outlet linked; never the placeholder.
+    assert lines[0] == "Paper (undated)"
+    assert lines[2] == "[Daily](https://example.org/l) (23 July 2025)"
     assert lines[1] == "Studio: [Renewed!](https://example.org/h) (undated)"
