@@ -61,6 +61,8 @@ class Outbox(Generic[D]):
         self.longest_retry = longest_retry
         self._queue: collections.deque[_Write[D, Any]] = collections.deque()
         self._wake = asyncio.Event()
+        self._idle = asyncio.Event()
+        self._idle.set()
         self._worker: asyncio.Task[None] | None = None
         self._failing_since: str | None = None
         """The action of the first failed attempt of the current outage, if one is going on."""
@@ -85,6 +87,7 @@ class Outbox(Generic[D]):
             return None
         future: asyncio.Future[T] = asyncio.get_running_loop().create_future()
         self._queue.append(_Write(action, work, future))
+        self._idle.clear()
         self._wake.set()
         if self._worker is None or self._worker.done():
             self._worker = asyncio.create_task(self._run(), name="store-outbox")
@@ -94,6 +97,7 @@ class Outbox(Generic[D]):
         pause = self.first_retry
         while True:
             if not self._queue:
+                self._idle.set()
                 self._wake.clear()
                 await self._wake.wait()
                 continue
@@ -145,13 +149,12 @@ class Outbox(Generic[D]):
             write.future.set_exception(error)
             write.future.exception()  # retrieved: a caller that gave up need not see it
 
-    async def drain(self, timeout: float) -> int:
-        """Wait up to ``timeout`` seconds for every queued write; stop the worker and return
-        how many were left unwritten (each is logged)."""
-        loop = asyncio.get_running_loop()
-        deadline = loop.time() + timeout
-        while self._queue and loop.time() < deadline:
-            await asyncio.sleep(min(0.02, max(0.0, deadline - loop.time())))
+    async def drain(self, seconds: float) -> int:
+        """Wait up to ``seconds`` for every queued write; stop the worker and return how
+        many were left unwritten (they are logged as lost)."""
+        if self._queue:
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._idle.wait(), seconds)
         if self._worker is not None:
             self._worker.cancel()
             with contextlib.suppress(asyncio.CancelledError):

@@ -30,7 +30,9 @@ VOTE_NOT_SAVED = {
         "Thanks! The database is busy: your vote is kept and will be saved as soon as it is back."
     ),
     WriteStatus.FAILED: "Thanks! (I couldn't save your vote.)",
-    WriteStatus.NO_DATABASE: "Thanks! (Votes are not saved: the bot is running without a database.)",
+    WriteStatus.NO_DATABASE: (
+        "Thanks! (Votes are not saved: the bot is running without a database.)"
+    ),
 }
 """The reply to a vote that was not written by the time the reply went out."""
 _ID = r"[a-z0-9_-]*"

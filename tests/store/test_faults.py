@@ -18,9 +18,9 @@ from .conftest import user
 async def test_a_file_that_is_not_a_database_is_moved_aside(
     db_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
-    db_path.parent.mkdir(parents=True)
     garbage = os.urandom(8192)
-    db_path.write_bytes(garbage)
+    await asyncio.to_thread(db_path.parent.mkdir, parents=True)
+    await asyncio.to_thread(db_path.write_bytes, garbage)
     async with await Database.open(db_path) as db:
         assert db.moved_aside is not None
         assert db.moved_aside.read_bytes() == garbage
@@ -54,7 +54,7 @@ async def test_deleted_folder_is_recreated(db_path: Path) -> None:
             child.unlink()
         db_path.parent.rmdir()
         assert (await get_guild_settings(db, 1)).auto_answer
-    assert db_path.exists()
+    assert await asyncio.to_thread(db_path.exists)
 
 
 class _Flaky:
