@@ -63,6 +63,7 @@ async def test_answers_go_out_while_the_database_fails(
     assert request.json["type"] == CALLBACK_CHANNEL_MESSAGE
     embed = request.json["data"]["embeds"][0]
     assert embed["description"].startswith(bot.library.engine.ask(QUESTION).body)
+    await bot.records.flush_questions()  # questions are logged in the background
     errors = _store_errors(caplog, "logging a question failed")
     assert len(errors) == 1
 
