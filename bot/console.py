@@ -8,6 +8,7 @@ as ``> question``) so that answers can be matched to questions, and nothing invi
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import TextIO
 
 from bot.core.answer import Suggestion
@@ -18,6 +19,7 @@ from bot.core.render import render_text, sources_text
 COMMANDS: dict[str, str] = {
     "/sources": "every source the knowledge store cites",
     "/timeline TOPIC": "how the answer on a topic changed over time",
+    "/timeline TOPIC --png FILE": "…and write it as a chart to a PNG file",
     "/topics": "the topics /timeline knows",
     "/reload": "read the knowledge files again",
     "/help": "this list",
@@ -59,6 +61,24 @@ class Console:
         self.interactive = interactive
         self.choices: tuple[Suggestion, ...] = ()
 
+    def _timeline(self, arguments: str) -> str:
+        """``/timeline TOPIC [--png FILE]``: the timeline as text, and as a picture on request."""
+        topic, _, png = arguments.partition("--png")
+        topic, png = topic.strip(), png.strip()
+        text = _timeline_text(self.library, topic)
+        if "--png" not in arguments or topic not in self.library.engine.topics():
+            return text
+        if not png:
+            return f"{text}\n(Give the picture a file name: /timeline {topic} --png FILE.png)"
+        from bot.core.chart import render_timeline
+
+        chart = render_timeline(self.library.engine.timeline(topic), f"Timeline: {topic}")
+        try:
+            Path(png).write_bytes(chart.png)
+        except OSError as exc:
+            return f"{text}\nCould not write {png}: {exc.strerror or exc}"
+        return f"{text}\nChart ({chart.width}×{chart.height} PNG) written to {png}"
+
     def reply(self, line: str) -> str | None:
         """The console's reply to one input line, or None to quit."""
         text = line.strip()
@@ -78,10 +98,11 @@ class Console:
         if text == "/sources":
             return sources_text(self.library.engine.source_groups())
         if text.startswith("/timeline"):
-            return _timeline_text(self.library, text.removeprefix("/timeline").strip())
+            return self._timeline(text.removeprefix("/timeline").strip())
         if text == "/reload":
             result = self.library.reload()
-            return "\n".join([result.summary(), *(f"  {p}" for p in result.problems)])
+            shown = (*result.problems, *result.warnings)
+            return "\n".join([result.summary(), *(f"  {p}" for p in shown)])
         answer = self.library.engine.ask(line)
         self.choices = answer.suggestions
         shown = render_text(answer)

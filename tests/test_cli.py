@@ -230,3 +230,15 @@ def test_dev_py_names_an_unknown_task_and_lists_the_tasks(tmp_path: Path) -> Non
     for task in ("run", "test", "bench", "bot"):
         assert f"python3 dev.py {task}" in result.stderr
     assert "python3 dev.py bot ask" in result.stderr
+
+
+def test_console_writes_the_timeline_picture_to_a_file(mini_root: Path, tmp_path: Path) -> None:
+    from bot.core.chart import HEIGHT_PX, WIDTH_PX
+
+    out = tmp_path / "out.png"
+    result = run("--knowledge", str(mini_root), "chat", stdin=f"/timeline release --png {out}\n")
+    assert result.returncode == 0, result.stderr
+    assert f"written to {out}" in result.stdout
+    data = out.read_bytes()
+    assert data.startswith(b"\x89PNG\r\n\x1a\n") and data[12:16] == b"IHDR"
+    assert (int.from_bytes(data[16:20]), int.from_bytes(data[20:24])) == (WIDTH_PX, HEIGHT_PX)

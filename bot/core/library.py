@@ -1,7 +1,9 @@
 """The live knowledge: load, reload, and keep the last good knowledge on any error.
 
 Front ends hold one :class:`Library` and read ``library.engine`` for every question. A reload
-that finds problems leaves the engine untouched and reports the problems.
+that finds problems leaves the engine untouched and reports the problems. ``reload`` may run
+in a worker thread (the Discord bot does, so answers keep flowing): the new engine is built
+whole and swapped in with one assignment, so a question sees either the old or the new.
 """
 
 from __future__ import annotations
@@ -12,7 +14,7 @@ from pathlib import Path
 
 from bot.core.engine import Engine
 from bot.core.loader import Knowledge, load_knowledge
-from bot.core.problems import KnowledgeError, Problem
+from bot.core.problems import KnowledgeError, Problem, count_words
 
 
 @dataclass(frozen=True)
@@ -23,17 +25,21 @@ class ReloadResult:
     changed: bool = False
     at: dt.datetime = field(default_factory=lambda: dt.datetime.now(dt.UTC))
 
+    @property
+    def warnings(self) -> tuple[Problem, ...]:
+        """What did not stop the load but a moderator should see (a file defining nothing)."""
+        return self.knowledge.warnings if self.ok and self.knowledge is not None else ()
+
     def summary(self) -> str:
         if self.ok and self.knowledge is not None:
             totals = self.knowledge.totals()
             state = "reloaded" if self.changed else "unchanged"
-            return f"Knowledge {state} (hash {self.knowledge.content_hash}): " + ", ".join(
-                f"{v} {k}" for k, v in totals.items()
-            )
-        count = len(self.problems)
-        return (
-            f"Reload refused: {count} problem{'s' if count != 1 else ''}; kept the live knowledge."
-        )
+            counts = ", ".join(f"{v} {k}" for k, v in totals.items())
+            text = f"Knowledge {state} (hash {self.knowledge.content_hash}): {counts}"
+            if count := len(self.warnings):
+                text += f"; {count} warning{'s' if count != 1 else ''}"
+            return text
+        return f"Reload refused: {count_words(self.problems)}; kept the live knowledge."
 
 
 class Library:

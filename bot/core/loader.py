@@ -23,9 +23,10 @@ from pydantic import ValidationError
 from bot.core.models import Character, Claim, Intent, PackFile, PackInfo, Person, Source
 from bot.core.normalise import compact
 from bot.core.problems import KnowledgeError, Problem
+from bot.core.reading import read_pack
+from bot.core.toml_errors import explain
 
 _TABLES = ("source", "claim", "person", "character", "intent")
-_TOML_POSITION = re.compile(r"\(at line (\d+), column (\d+)\)")
 _TABLE_HEADER = re.compile(r"^\s*\[\[\s*(\w+)\s*\]\]")
 _ANY_HEADER = re.compile(r"^\s*\[\[?\s*\w+\s*\]\]?\s*$")
 _ID_LINE = re.compile(r"^\s*id\s*=\s*[\"']([^\"']+)[\"']")
@@ -62,6 +63,8 @@ class Knowledge:
     packs: tuple[Pack, ...]
     content_hash: str
     loaded_at: dt.datetime
+    warnings: tuple[Problem, ...] = ()
+    """Problems that did not stop the load (a file that defines nothing)."""
 
     def totals(self) -> dict[str, int]:
         totals = {"packs": len(self.packs)}
@@ -81,15 +84,6 @@ def content_hash(files: Mapping[str, str]) -> str:
     return digest.hexdigest()[:16]
 
 
-def read_pack_files(folder: Path) -> dict[str, str]:
-    """Every TOML file of a pack folder, keyed by its path relative to the folder."""
-    return {
-        path.relative_to(folder).as_posix(): path.read_text(encoding="utf-8")
-        for path in sorted(folder.rglob("*.toml"))
-        if path.is_file()
-    }
-
-
 def pack_folders(root: Path) -> list[Path]:
     return sorted(p for p in root.iterdir() if p.is_dir() and not p.name.startswith((".", "_")))
 
@@ -105,29 +99,37 @@ def load_knowledge(root: Path) -> Knowledge:
     if not folders:
         problems.append(Problem(str(root), None, "", "no pack folders found"))
     for folder in folders:
-        try:
-            files = read_pack_files(folder)
-        except (OSError, UnicodeDecodeError) as exc:
-            problems.append(Problem(folder.name, None, "", f"cannot read: {exc}"))
-            continue
-        all_files.update({f"{folder.name}/{name}": text for name, text in files.items()})
-        pack, found = build_pack(folder.name, files)
+        read = read_pack(folder)
+        problems.extend(read.problems)
+        all_files.update({f"{folder.name}/{name}": text for name, text in read.files.items()})
+        pack, found = build_pack(folder.name, read.files, undecodable=read.undecodable)
         problems.extend(found)
-        if pack is not None:
+        if pack is not None and not read.problems:
             packs.append(pack)
     problems.extend(_cross_pack_problems(packs))
-    if problems:
+    errors = [p for p in problems if not p.warning]
+    if errors:
         raise KnowledgeError(problems)
-    return Knowledge(tuple(packs), content_hash(all_files), dt.datetime.now(dt.UTC))
+    return Knowledge(
+        tuple(packs),
+        content_hash(all_files),
+        dt.datetime.now(dt.UTC),
+        tuple(sorted(problems)),
+    )
 
 
 def build_pack(
-    folder: str, files: Mapping[str, str], overlay: Mapping[str, str] | None = None
+    folder: str,
+    files: Mapping[str, str],
+    overlay: Mapping[str, str] | None = None,
+    *,
+    undecodable: Mapping[str, str] | None = None,
 ) -> tuple[Pack | None, list[Problem]]:
-    """Parse and validate one pack from file texts.
+    """Parse and validate one pack from file texts; warnings do not stop it.
 
     ``overlay`` files (a moderator's preview) replace any entry of the same id instead of
     clashing with it, so an edited claim can be previewed against the live pack.
+    ``undecodable`` files (already reported) are only read for the ids they declare.
     """
     problems: list[Problem] = []
     entries: dict[str, dict[str, tuple[Any, str, int | None]]] = {t: {} for t in _TABLES}
@@ -135,6 +137,9 @@ def build_pack(
     unchecked: dict[str, set[str]] = {t: set() for t in _TABLES}
     """Ids declared in files that failed to parse or validate: already reported there, so a
     reference to one is not reported again (one bad source must not flag every claim)."""
+    for text in (undecodable or {}).values():
+        for table, ids in _declared_ids(text).items():
+            unchecked[table] |= ids
     layers = [(files, False), (overlay or {}, True)]
     for layer, replaces in layers:
         for name, text in sorted(layer.items()):
@@ -146,6 +151,8 @@ def build_pack(
                 continue
             if parsed.pack is not None:
                 infos.append((parsed.pack, name))
+            elif not any(getattr(parsed, table) for table in _TABLES) and name != "pack.toml":
+                problems.append(_empty_file(f"{folder}/{name}", text))
             for table in _TABLES:
                 for index, item in enumerate(getattr(parsed, table)):
                     line = positions.entry_line(table, index)
@@ -164,8 +171,15 @@ def build_pack(
                         continue
                     entries[table][item.id] = (item, f"{folder}/{name}", line)
     if not infos:
+        empty = "pack.toml" in files and not files["pack.toml"].strip()
         problems.append(
-            Problem(folder, None, "", "no [pack] table", "one file with [pack] id, title, seasons")
+            Problem(
+                f"{folder}/pack.toml" if "pack.toml" in files else folder,
+                None,
+                "[pack]",
+                "the file is empty: no [pack] table" if empty else "no [pack] table",
+                "one file with [pack] id, title, seasons",
+            )
         )
         return None, problems
     if len(infos) > 1:
@@ -185,6 +199,7 @@ def build_pack(
     origin = {table: {k: (v[1], v[2]) for k, v in entries[table].items()} for table in _TABLES}
     problems.extend(_reference_problems(pack, origin, unchecked))
     problems.extend(_alias_problems(pack, origin))
+    problems.extend(_retire_cycles(pack, origin))
     if info.id != folder:
         problems.append(
             Problem(
@@ -195,7 +210,19 @@ def build_pack(
                 f"'{folder}'",
             )
         )
-    return (None if problems else pack), problems
+    return (None if any(not p.warning for p in problems) else pack), problems
+
+
+def _empty_file(path: str, text: str) -> Problem:
+    what = "is empty" if not text.strip() else "holds only comments"
+    return Problem(
+        path,
+        None,
+        "",
+        f"the file {what} and defines nothing: any entries it had are gone",
+        "at least one [[claim]], [[source]], [[person]], [[character]] or [[intent]], or no file",
+        warning=True,
+    )
 
 
 def _parse_file(
@@ -204,10 +231,9 @@ def _parse_file(
     try:
         data = tomli.loads(text)
     except tomli.TOMLDecodeError as exc:
-        match = _TOML_POSITION.search(str(exc))
-        line = int(match.group(1)) if match else None
-        message = _TOML_POSITION.sub("", str(exc)).strip()
-        problems.append(Problem(path, line, "TOML syntax", message, "valid TOML"))
+        found = explain(text, exc.msg, exc.lineno, exc.colno)
+        problem = Problem(path, found.line, "TOML syntax", found.message, column=found.column)
+        problems.append(problem)
         return None
     try:
         return PackFile.model_validate(data)
@@ -384,3 +410,46 @@ def _cross_pack_problems(packs: list[Pack]) -> Iterable[Problem]:
         if pack.info.id in seen:
             yield Problem(pack.folder, None, "[pack] id", f"pack id '{pack.info.id}' used twice")
         seen[pack.info.id] = pack.folder
+
+
+def _retire_cycles(pack: Pack, origin: Origin) -> Iterable[Problem]:
+    """Claims that retire each other in a loop (A supersedes B, B supersedes A): each loop
+    once, named from its smallest id, at that claim's line. Iterative, so a long chain of
+    supersedes cannot overflow the stack."""
+    edges = {claim.id: sorted(claim.retires & pack.claims.keys()) for claim in pack.claims.values()}
+    state: dict[str, int] = {}  # 1: on the current path, 2: done
+    loops: set[tuple[str, ...]] = set()
+    for start in sorted(edges):
+        if start in state:
+            continue
+        path = [start]
+        state[start] = 1
+        branches = [iter(edges[start])]
+        while branches:
+            following = next(branches[-1], None)
+            if following is None:
+                state[path.pop()] = 2
+                branches.pop()
+            elif state.get(following) == 1:
+                loop = path[path.index(following) :]
+                first = loop.index(min(loop))
+                loops.add(tuple(loop[first:] + loop[:first]))
+            elif following not in state:
+                state[following] = 1
+                path.append(following)
+                branches.append(iter(edges[following]))
+    for loop in sorted(loops):
+        chain = " → ".join([*loop, loop[0]])
+        fields = {
+            "supersedes" if b in pack.claims[a].supersedes else "summarises"
+            for a, b in zip(loop, [*loop[1:], loop[0]], strict=True)
+        }
+        file, line = origin["claim"][loop[0]]
+        yield Problem(
+            file,
+            line,
+            f"claim '{loop[0]}'",
+            f"{'/'.join(sorted(fields))} loop: {chain}; claims that retire each other are "
+            "never the answer",
+            "an older claim never to retire a newer one",
+        )

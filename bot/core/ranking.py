@@ -90,10 +90,13 @@ def placement_dates(pack: Pack, items: Sequence[Claim]) -> dict[str, dt.date | N
 
 def chronological_key(
     pack: Pack, claim: Claim, placed: dict[str, dt.date | None]
-) -> tuple[bool, dt.date, bool, str]:
-    """Oldest first; an undated claim right after those it replaces; unplaceable ones last."""
+) -> tuple[bool, bool, dt.date, str]:
+    """Oldest first, every dated claim before the undated ones: a reader scanning dates never
+    meets an "undated" among them. Undated claims keep the order of what they replace (see
+    :func:`placement_dates`); those that replace nothing come last."""
     date = placed.get(claim.id)
-    return (date is None, date or dt.date.min, claim_date(pack, claim) is None, claim.id)
+    own = claim_date(pack, claim)
+    return (own is None, date is None, own or date or dt.date.min, claim.id)
 
 
 def _sources(pack: Pack, claim: Claim | CastStatus) -> list[Source]:

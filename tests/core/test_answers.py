@@ -61,6 +61,42 @@ summarises = ["release-studio-2024", "release-paper-2024"]
     assert "superseded" in marks["release-blog-undated"]
 
 
+def test_only_what_the_current_answer_sums_up_and_cites_is_part_of_it(
+    mini_root: Path, edit: Edit
+) -> None:
+    # An older round-up sums up the paper's claim, but the studio's newer claim answers:
+    # the paper is not part of the current answer. A round-up that retires the blog
+    # without citing it does not make the blog part of it either.
+    edit(
+        "claims/summary.toml",
+        """
+[[claim]]
+id = "release-roundup-2023"
+topic = "release"
+answer = "Round-up: 2025."
+as_of = 2023-06-01
+sources = ["paper-2024"]
+status = "reported"
+summarises = ["release-paper-2024"]
+
+[[claim]]
+id = "release-studio-2025"
+topic = "release"
+answer = "Spring 2025, the studio says again."
+as_of = 2025-01-01
+sources = ["studio-2024"]
+status = "confirmed"
+summarises = ["release-studio-2024", "release-blog-2023"]
+""",
+    )
+    engine = Engine(load_knowledge(mini_root))
+    assert engine.answer_intent("release").claim_id == "release-studio-2025"
+    marks = {s.claim_id: s.marks for s in engine.timeline("release").steps}
+    assert marks["release-studio-2024"] == ("part of the current answer",)
+    assert "part of the current answer" not in marks["release-paper-2024"]
+    assert "part of the current answer" not in marks["release-blog-2023"]
+
+
 def test_undated_claim_never_outranks_a_dated_one(mini_root: Path, edit: Edit) -> None:
     edit(
         "claims/undated.toml",
@@ -136,19 +172,19 @@ def test_recap_about_a_character_also_says_where_they_stand_next_season(
     assert "Studio Newsroom" in {s.outlet for s in answer.sources}
 
 
-def test_timeline_runs_oldest_to_newest_with_undated_after_what_it_replaced(
+def test_timeline_runs_oldest_to_newest_with_undated_entries_last(
     mini_engine: Engine,
 ) -> None:
     steps = mini_engine.timeline("release").steps
     assert [s.claim_id for s in steps] == [
         "release-blog-2023",
-        "release-blog-undated",
         "release-paper-2024",
         "release-studio-2024",
         "release-spam-2025",
+        "release-blog-undated",
     ]
-    assert [s.current for s in steps] == [False, False, False, True, False]
-    assert steps[0].superseded and steps[1].superseded
+    assert [s.current for s in steps] == [False, False, True, False, False]
+    assert steps[0].superseded and steps[-1].superseded
 
 
 def test_sources_are_listed_by_outlet_newest_first_without_unreliable_ones(

@@ -55,3 +55,27 @@ def test_timeline_never_names_demo_sources(real_engine: Engine) -> None:
         for step in real_engine.timeline(topic).steps:
             assert not set(step.outlets) & set(HIDDEN_OUTLETS), (topic, step)
             assert "demo" not in step.text.lower(), (topic, step.text)
+
+
+# -- timelines ---------------------------------------------------------------------------
+
+
+def test_every_timeline_lists_undated_entries_after_dated_ones(real_engine: Engine) -> None:
+    for topic in real_engine.topics():
+        dated = [step.date is not None for step in real_engine.timeline(topic).steps]
+        assert dated == sorted(dated, reverse=True), topic
+        dates = [s.date for s in real_engine.timeline(topic).steps if s.date is not None]
+        assert dates == sorted(dates), topic
+
+
+def test_part_of_the_current_answer_only_where_the_answer_cites_it(real_engine: Engine) -> None:
+    for topic in real_engine.topics():
+        timeline = real_engine.timeline(topic)
+        answer = real_engine.answer_intent(topic)
+        cited = {source.id for source in answer.sources}
+        for step in timeline.steps:
+            if step.summarised:
+                assert cited & {source.id for source in step.sources}, (topic, step.text)
+    # The undated fan page that said no trailer had come out is not in today's answer.
+    trailer = {s.text: s for s in real_engine.timeline("trailer").steps}
+    assert trailer["no official trailer"].marks == ()

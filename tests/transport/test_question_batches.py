@@ -1,8 +1,9 @@
-"""The bot logs questions in batches: everything queued while a write runs shares the next
-transaction, and nothing queued is lost at close."""
+"""The bot logs questions in batches: questions that come while their write waits in the
+outbox share its transaction, and nothing queued is lost at close."""
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -13,7 +14,7 @@ import pytest
 from bot.core.library import Library
 from bot.settings import Settings
 from bot.store import Database
-from bot.transport.records import Records
+from bot.transport.records import Records, WriteStatus
 
 from .conftest import KNOWLEDGE
 
@@ -53,14 +54,20 @@ async def test_questions_queued_together_share_one_transaction(
     records, actions = counted
     engine = Library.open(KNOWLEDGE).engine
     questions = [f"when is season {n} out" for n in range(10)]
-    for n, question in enumerate(questions):
-        await records.question(engine.ask(question), user_id=n, guild_id=n, channel_id=1)
-    await records.flush_questions()
+    statuses = await asyncio.gather(
+        *(
+            records.question(engine.ask(question), user_id=n, guild_id=n, channel_id=1)
+            for n, question in enumerate(questions)
+        )
+    )
+    assert statuses == [WriteStatus.SAVED] * 10
     assert actions == ["logging 10 questions"]
     assert await logged(records) == [(q, n) for n, q in enumerate(questions)]
 
-    await records.question(engine.ask("who plays on-jo"), user_id=1, guild_id=7, channel_id=1)
-    await records.flush_questions()
+    status = await records.question(
+        engine.ask("who plays on-jo"), user_id=1, guild_id=7, channel_id=1
+    )
+    assert status == WriteStatus.SAVED
     assert actions[1:] == ["logging a question"]
     assert (await logged(records))[-1] == ("who plays on-jo", 7)
 
@@ -68,10 +75,15 @@ async def test_questions_queued_together_share_one_transaction(
 async def test_closing_writes_what_is_still_queued(tmp_path: Path) -> None:
     path = tmp_path / "fanbot.sqlite3"
     settings = Settings(_env_file=None, knowledge_dir=KNOWLEDGE)  # type: ignore[call-arg]
-    records = Records(await Database.open(path), settings)
+    records = Records(await Database.open(path), settings, reply_wait=0.0)
     engine = Library.open(KNOWLEDGE).engine
-    for n in range(5):
-        await records.question(engine.ask("recap"), user_id=n, guild_id=3, channel_id=1)
+    statuses = await asyncio.gather(
+        *(
+            records.question(engine.ask("recap"), user_id=n, guild_id=3, channel_id=1)
+            for n in range(5)
+        )
+    )
+    assert statuses == [WriteStatus.QUEUED] * 5  # nobody waited for the write
     await records.close()
     async with await Database.open(path) as database:
         rows = await database.connection.execute_fetchall("SELECT COUNT(*) FROM question_log")

@@ -3,6 +3,9 @@
 
 from __future__ import annotations
 
+import asyncio
+import io
+import logging
 from typing import TYPE_CHECKING, Any
 
 import discord
@@ -10,6 +13,8 @@ from discord import app_commands
 from discord.ext import commands
 from rapidfuzz import fuzz, process
 
+from bot.core.chart import render_timeline
+from bot.core.engine import Timeline
 from bot.core.normalise import clean
 from bot.transport.checks import user_cooldown
 from bot.transport.delivery import respond
@@ -18,6 +23,7 @@ from bot.transport.embeds import ANSWER_COLOUR, clip, sources_embed, timeline_em
 if TYPE_CHECKING:
     from bot.transport.bot import FanBot
 
+log = logging.getLogger(__name__)
 AUTOCOMPLETE_LIMIT = 25
 QUESTION_LIMIT = 500
 
@@ -38,9 +44,30 @@ def rank_choices(current: str, options: list[tuple[str, str]]) -> list[app_comma
     ]
 
 
+async def attach_chart(
+    interaction: discord.Interaction[Any], embed: discord.Embed, timeline: Timeline, title: str
+) -> None:
+    """Add the timeline picture to the reply already sent (the text goes out at once; the
+    picture, drawn in a worker thread, follows). A failure leaves the text reply as it is."""
+    try:
+        chart = await asyncio.to_thread(render_timeline, timeline, title)
+        name = f"timeline-{timeline.topic}.png"
+        embed.set_image(url=f"attachment://{name}")
+        picture = discord.File(io.BytesIO(chart.png), filename=name, description=title)
+        await interaction.edit_original_response(embed=embed, attachments=[picture])
+    except (discord.HTTPException, ImportError, ValueError, RuntimeError):
+        log.exception("timeline picture for %s not attached", timeline.topic)
+
+
 class Answers(commands.Cog):
     def __init__(self, bot: FanBot) -> None:
         self.bot = bot
+        self.pictures: set[asyncio.Task[None]] = set()
+        """Timeline pictures being drawn and attached after their text reply went out."""
+
+    async def cog_unload(self) -> None:
+        for task in self.pictures:
+            task.cancel()
 
     async def _lookup(
         self, interaction: discord.Interaction[Any], intent: str, entities: tuple[str, ...] = ()
@@ -117,8 +144,14 @@ class Answers(commands.Cog):
             return
         pack = next(iter(engine.packs.values()))
         description = pack.intents[topic].description
-        embed = timeline_embed(engine.timeline(topic), f"Timeline: {description}")
+        timeline = engine.timeline(topic)
+        embed = timeline_embed(timeline, f"Timeline: {description}")
         await interaction.response.send_message(embed=embed)
+        task = asyncio.create_task(
+            attach_chart(interaction, embed, timeline, f"Timeline: {description}")
+        )
+        self.pictures.add(task)  # kept until done, so it is neither collected nor forgotten
+        task.add_done_callback(self.pictures.discard)
 
     @timeline.autocomplete("topic")
     async def timeline_topic(
