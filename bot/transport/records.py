@@ -14,7 +14,7 @@ import logging
 from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
 
-from bot.core.answer import Answer
+from bot.core.answer import Answer, Outcome
 from bot.core.library import ReloadResult
 from bot.settings import Settings
 from bot.store import (
@@ -90,6 +90,8 @@ class Records:
     async def question(
         self, answer: Answer, *, user_id: int, guild_id: int | None, channel_id: int | None
     ) -> None:
+        if answer.outcome is Outcome.SMALL_TALK:
+            return  # "thanks!" is neither a question to answer better nor a gap
         await self._try(
             "logging a question",
             lambda db: log_question(
