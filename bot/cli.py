@@ -59,19 +59,28 @@ def cmd_chat(args: argparse.Namespace) -> int:
 
 
 def cmd_validate(args: argparse.Namespace) -> int:
+    from bot.core.i18n import TRANSLATED, catalog_problems, marked_messages
     from bot.core.loader import load_knowledge
 
     root = Path(args.dir) if args.dir else _knowledge_dir(args)
+    failed = False
     try:
         knowledge = load_knowledge(root)
     except KnowledgeError as exc:
         print(str(exc))
-        return 1
-    totals = ", ".join(f"{v} {k}" for k, v in knowledge.totals().items())
-    print(f"OK: {root} validates ({totals}; hash {knowledge.content_hash})")
-    for warning in knowledge.warnings:
-        print(f"  {warning}")
-    return 0
+        failed = True
+    else:
+        totals = ", ".join(f"{v} {k}" for k, v in knowledge.totals().items())
+        print(f"OK: {root} validates ({totals}; hash {knowledge.content_hash})")
+        for warning in knowledge.warnings:
+            print(f"  {warning}")
+    problems = catalog_problems()
+    for problem in problems:
+        print(problem)
+    if not problems:
+        count = len(marked_messages())
+        print(f"OK: message catalogs complete ({count} messages in {', '.join(TRANSLATED)})")
+    return 1 if failed or problems else 0
 
 
 def cmd_eval(args: argparse.Namespace) -> int:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from bot.core.answer import SourceRef
 from bot.core.loader import Pack
@@ -40,6 +40,8 @@ class Composed:
     notes: tuple[str, ...] = ()
     claim_id: str | None = None
     status: str | None = None
+    translations: dict[str, str] = field(default_factory=dict, compare=False)
+    """The body in other languages, when the body is one claim's answer as written."""
 
 
 def format_date(date: dt.date | None) -> str:
@@ -137,6 +139,7 @@ def _compose_claim(pack: Pack, intent: str, entity_ids: Sequence[str]) -> Compos
         source_ids += [s for other in disagreeing for s in other.sources]
     return Composed(
         body=claim.answer,
+        translations=claim.translations,
         sources=source_refs(pack, source_ids),
         as_of=claim_date(pack, claim),
         spoiler=claim.spoiler,

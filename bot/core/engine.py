@@ -7,6 +7,7 @@ and composes the answer. The decision thresholds are named constants, tuned on t
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -21,6 +22,8 @@ from bot.core.compose import (
     entity_name,
     source_refs,
 )
+from bot.core.i18n import LANGUAGES, N_, TRANSLATED, Phrase
+from bot.core.language import detect_language
 from bot.core.loader import Knowledge, Pack
 from bot.core.matcher import Match, PackIndex, Prepared, prepare
 from bot.core.models import Intent
@@ -135,6 +138,13 @@ class Engine:
     # -- questions ------------------------------------------------------------------------
 
     def ask(self, question: str) -> Answer:
+        """The answer to a fan's question, with the language the fan wrote in."""
+        answer = self._ask(question)
+        if answer.language is not None:  # already known (e.g. from the phrasing matched)
+            return answer
+        return dataclasses.replace(answer, language=detect_language(question[:MAX_QUESTION_CHARS]))
+
+    def _ask(self, question: str) -> Answer:
         truncated = len(question) > MAX_QUESTION_CHARS
         text = question[:MAX_QUESTION_CHARS]
         prepared = prepare(text)
@@ -219,6 +229,7 @@ class Engine:
             pack=pack.info.id,
             pack_title=pack.info.title,
             truncated=truncated,
+            translations=composed.translations,
         )
 
     # -- listings -------------------------------------------------------------------------
@@ -377,7 +388,21 @@ class Engine:
             if about and not self._specific(pack, intent, about):
                 about = ()  # nothing specific on them here: do not promise it in the label
             label = self._intent_question(pack, intent, about)
-            result.append(Suggestion(label=label, intent=intent, entities=about, pack=pack.info.id))
+            names = [entity_name(pack, e) for e in about]
+            translated = tuple(
+                (language, text)
+                for language in TRANSLATED
+                if (text := pack.intents[intent].question_in(language, names))
+            )
+            result.append(
+                Suggestion(
+                    label=label,
+                    intent=intent,
+                    entities=about,
+                    pack=pack.info.id,
+                    translations=translated,
+                )
+            )
         return tuple(result)
 
     def _ask_back(
@@ -392,11 +417,18 @@ class Engine:
         suggestions = self._suggestions(pack, ranked, entity_ids)
         if not suggestions:
             return self._decline(question, Reason.OFF_TOPIC, pack, truncated=truncated)
+        ask_back = Phrase.of(
+            N_("I'm not sure what you're asking. Did you mean:\n{choices}"),
+            choices={
+                language: "\n".join(f"• {s.label_in(language)}" for s in suggestions)
+                for language in LANGUAGES
+            },
+        )
         return Answer(
             question=question,
             outcome=Outcome.ASK_BACK,
-            body="I'm not sure what you're asking. Did you mean:\n"
-            + "\n".join(f"• {s.label}" for s in suggestions),
+            body=ask_back.english,
+            phrase=ask_back,
             confidence=round(confidence, 3),
             entities=tuple(entity_name(pack, e) for e in entity_ids),
             suggestions=suggestions,
@@ -418,27 +450,43 @@ class Engine:
     ) -> Answer:
         title = pack.info.title if pack else "this show"
         if reason is Reason.OTHER_SHOW and match is not None:
-            shows = ", ".join(match.other_shows)
-            body = f"I only answer questions about *{title}*, so I can't help with {shows}."
+            phrase = Phrase.of(
+                N_("I only answer questions about *{title}*, so I can't help with {shows}."),
+                title=title,
+                shows=", ".join(match.other_shows),
+            )
         elif reason is Reason.OTHER_SEASON and pack is not None:
-            seasons = " and ".join(str(s) for s in pack.info.seasons)
-            body = f"I only have sourced news about seasons {seasons} of *{title}*."
+            phrase = Phrase.of(
+                N_("I only have sourced news about seasons {seasons} of *{title}*."),
+                seasons=" & ".join(str(s) for s in pack.info.seasons),
+                title=title,
+            )
         elif reason is Reason.NO_CLAIM:
-            body = (
-                f"I don't have a sourced answer to that about *{title}* yet. "
-                "The moderators see unanswered questions and can add one."
+            phrase = Phrase.of(
+                N_(
+                    "I don't have a sourced answer to that about *{title}* yet. "
+                    "The moderators see unanswered questions and can add one."
+                ),
+                title=title,
             )
         elif reason is Reason.EMPTY:
-            body = f"Ask me anything about *{title}*: release date, cast, plot, a recap and more."
+            phrase = Phrase.of(
+                N_("Ask me anything about *{title}*: release date, cast, plot, a recap and more."),
+                title=title,
+            )
         else:
-            body = (
-                f"Sorry, I can only answer questions about *{title}*: the release date, "
-                "cast, plot, a season 1 recap and more. Try: “When is season 2 coming out?”"
+            phrase = Phrase.of(
+                N_(
+                    "Sorry, I can only answer questions about *{title}*: the release date, "
+                    "cast, plot, a season 1 recap and more. Try: “When is season 2 coming out?”"
+                ),
+                title=title,
             )
         return Answer(
             question=question,
             outcome=Outcome.DECLINE,
-            body=body,
+            body=phrase.english,
+            phrase=phrase,
             reason=reason,
             confidence=0.0,
             pack=pack.info.id if pack else None,

@@ -152,7 +152,23 @@ class Claim(Strict):
         "when they are as reliable as this one.",
     )
 
+    answer_es: AnswerText | None = Field(
+        default=None, description="The answer in Spanish, shown to Spanish-speaking fans."
+    )
+    answer_id: AnswerText | None = Field(
+        default=None, description="The answer in Indonesian, shown to Indonesian-speaking fans."
+    )
+    answer_ko: AnswerText | None = Field(
+        default=None, description="The answer in Korean, shown to Korean-speaking fans."
+    )
+
     _check_as_of = field_validator("as_of")(_not_future)
+
+    @property
+    def translations(self) -> dict[str, str]:
+        """The answer's translations by language code (only those written)."""
+        found = {"es": self.answer_es, "id": self.answer_id, "ko": self.answer_ko}
+        return {language: text for language, text in found.items() if text}
 
     @property
     def retires(self) -> frozenset[str]:
@@ -243,20 +259,37 @@ class Intent(Strict):
         "only other seasons is not answered with this intent.",
     )
     spoiler: bool = False
+    question_es: ShortText | None = Field(default=None, description="`question` in Spanish.")
+    question_id: ShortText | None = Field(default=None, description="`question` in Indonesian.")
+    question_ko: ShortText | None = Field(default=None, description="`question` in Korean.")
+    question_about_es: ShortText | None = None
+    question_about_id: ShortText | None = None
+    question_about_ko: ShortText | None = None
 
-    @field_validator("question")
+    @field_validator("question", "question_es", "question_id", "question_ko")
     @classmethod
-    def _no_name_in_question(cls, value: str) -> str:
-        if "{name}" in value:
+    def _no_name_in_question(cls, value: str | None) -> str | None:
+        if value is not None and "{name}" in value:
             raise ValueError("{name} goes in question_about; question is asked with no name")
         return value
 
-    @field_validator("question_about")
+    @field_validator(
+        "question_about", "question_about_es", "question_about_id", "question_about_ko"
+    )
     @classmethod
     def _name_in_question_about(cls, value: str | None) -> str | None:
         if value is not None and "{name}" not in value:
             raise ValueError('question_about needs {name}, e.g. "Who plays {name}?"')
         return value
+
+    def question_in(self, language: str, names: list[str]) -> str | None:
+        """The question offered in ``language`` (about ``names`` if any), None when the
+        moderators wrote no translation."""
+        if names and self.question_about:
+            about = getattr(self, f"question_about_{language}", None)
+            return about.replace("{name}", " & ".join(names)) if about else None
+        question = getattr(self, f"question_{language}", None)
+        return str(question) if question else None
 
     @field_validator("entity_kinds")
     @classmethod

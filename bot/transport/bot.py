@@ -21,6 +21,7 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
+from bot.core.language import warm_up
 from bot.core.library import Library
 from bot.settings import Settings
 from bot.store import Database
@@ -107,6 +108,7 @@ class FanBot(commands.AutoShardedBot):
         self._identify_buckets: IdentifyBuckets | None = None
 
     async def setup_hook(self) -> None:
+        await asyncio.to_thread(warm_up)  # the language models, before the first question
         for extension in EXTENSIONS:
             await self.load_extension(extension)
         await self.records.knowledge_loaded(self.library.last_result, trigger="startup")

@@ -13,9 +13,17 @@ import discord
 from bot.core.answer import Answer, Outcome, SourceRef
 from bot.core.compose import format_date
 from bot.core.engine import Timeline
+from bot.core.i18n import tr
 from bot.core.limits import EMBED_DESCRIPTION_LIMIT, EMBED_FIELD_LIMIT, EMBED_TITLE_LIMIT
 from bot.core.problems import Problem
-from bot.core.render import SourceGroup, as_of_line, truncation_note
+from bot.core.render import (
+    SourceGroup,
+    as_of_value,
+    reply_language,
+    show_date,
+    sources_label,
+    truncation_note,
+)
 
 ANSWER_COLOUR = discord.Colour.blurple()
 UNSURE_COLOUR = discord.Colour.gold()
@@ -24,6 +32,11 @@ PROBLEM_COLOUR = discord.Colour.red()
 OK_COLOUR = discord.Colour.green()
 WARNING_COLOUR = discord.Colour.orange()
 SPOILER_INTRO = "**Spoiler warning** (click to reveal)\n"
+"""The English words; :func:`spoiler_intro` gives them in a reply's language."""
+
+
+def spoiler_intro(language: str | None = None) -> str:
+    return tr(language, "**Spoiler warning** (click to reveal)") + "\n"
 
 
 def clip(text: str, limit: int) -> str:
@@ -41,10 +54,10 @@ def _escape(text: str) -> str:
     return discord.utils.escape_markdown(text).replace("]", "\\]")
 
 
-def _source_markdown(source: SourceRef, *, outlet: bool) -> str:
+def _source_markdown(source: SourceRef, *, outlet: bool, language: str | None = None) -> str:
     """One source: "Outlet: [Headline](url) (date)" (``outlet``) or "[Headline](url) (date)";
     with no headline known, the outlet (or, under its heading, the date) is the link."""
-    date = format_date(source.published) if source.published else "undated"
+    date = show_date(source.published, language)
     if source.headline:
         title = _escape(source.title)
         label = f"[{title}]({source.url})" if source.url else f"*{title}*"
@@ -55,9 +68,9 @@ def _source_markdown(source: SourceRef, *, outlet: bool) -> str:
     return f"[{date}]({source.url})" if source.url else date
 
 
-def source_lines(sources: Sequence[SourceRef]) -> list[str]:
-    """An answer's sources, one line each."""
-    return [_source_markdown(source, outlet=True) for source in sources]
+def source_lines(sources: Sequence[SourceRef], language: str | None = None) -> list[str]:
+    """An answer's sources, one line each (dates in ``language``)."""
+    return [_source_markdown(source, outlet=True, language=language) for source in sources]
 
 
 def _fit_lines(lines: Sequence[str], limit: int) -> str:
@@ -79,8 +92,8 @@ def _fit_lines(lines: Sequence[str], limit: int) -> str:
     return "\n".join(shown)
 
 
-def fit_source_lines(sources: Sequence[SourceRef], limit: int) -> str:
-    return _fit_lines(source_lines(sources), limit)
+def fit_source_lines(sources: Sequence[SourceRef], limit: int, language: str | None = None) -> str:
+    return _fit_lines(source_lines(sources, language), limit)
 
 
 def listing_lines(groups: Sequence[SourceGroup]) -> list[str]:
@@ -103,7 +116,12 @@ def sources_embed(groups: Sequence[SourceGroup], title: str) -> discord.Embed:
     return embed
 
 
-def answer_embed(answer: Answer, *, spoiler_wrap: bool = True) -> discord.Embed:
+def answer_embed(
+    answer: Answer, *, spoiler_wrap: bool = True, language: str | None = None
+) -> discord.Embed:
+    """The answer as an embed, its fixed words in the fan's language (or ``language``, the
+    server's setting, when the question did not show one)."""
+    language = reply_language(answer, language)
     colour = {
         Outcome.ANSWER: ANSWER_COLOUR,
         Outcome.ASK_BACK: UNSURE_COLOUR,
@@ -112,39 +130,40 @@ def answer_embed(answer: Answer, *, spoiler_wrap: bool = True) -> discord.Embed:
     }[answer.outcome]
     embed = discord.Embed(
         title=quote_user_text(answer.question) if answer.question.strip() else None,
-        description=_answer_description(answer, spoiler_wrap=spoiler_wrap),
+        description=_answer_description(answer, spoiler_wrap=spoiler_wrap, language=language),
         colour=colour,
     )
     if answer.pack_title:
         embed.set_author(name=clip(answer.pack_title, EMBED_TITLE_LIMIT))
-    if line := as_of_line(answer):
-        embed.add_field(name="True as of", value=line.removeprefix("As of "), inline=True)
+    if (as_of := as_of_value(answer, language)) is not None:
+        embed.add_field(name=tr(language, "True as of"), value=as_of, inline=True)
     if answer.sources:
-        name = "Source" if len(answer.sources) == 1 else "Sources"
-        value = fit_source_lines(answer.sources, EMBED_FIELD_LIMIT)
+        name = sources_label(len(answer.sources), language)
+        value = fit_source_lines(answer.sources, EMBED_FIELD_LIMIT, language)
         embed.add_field(name=name, value=value, inline=False)
     if answer.outcome is Outcome.ANSWER:
-        footer = f"Confidence {answer.confidence:.0%}"
+        footer = tr(language, "Confidence {percent}").format(percent=f"{answer.confidence:.0%}")
         if answer.status:
-            footer += f" · {answer.status}"
-        embed.set_footer(text=footer + " · Was this helpful? Vote below.")
+            footer += f" · {tr(language, answer.status)}"
+        embed.set_footer(text=footer + " · " + tr(language, "Was this helpful? Vote below."))
     return embed
 
 
-def _answer_description(answer: Answer, *, spoiler_wrap: bool) -> str:
+def _answer_description(answer: Answer, *, spoiler_wrap: bool, language: str | None = None) -> str:
     """The answer, its notes and any truncation note, within the description limit.
 
     Over the limit, the notes give way first, then the body is clipped *inside* its spoiler
     tags: a cut closing "||" would show the rest of a spoiler in plain sight.
     """
     extras = list(answer.notes)
-    if note := truncation_note(answer):
+    if note := truncation_note(answer, language):
         extras.append(f"*{note}*")
     after = "".join(f"\n\n{extra}" for extra in extras)
     wrap = answer.spoiler and spoiler_wrap
-    before, close = (SPOILER_INTRO + "||", "||") if wrap else ("", "")
+    before, close = (spoiler_intro(language) + "||", "||") if wrap else ("", "")
     budget = EMBED_DESCRIPTION_LIMIT - len(before) - len(close)
-    body = clip(answer.body, max(budget - len(after), min(len(answer.body), budget // 2)))
+    text = answer.body_in(language)
+    body = clip(text, max(budget - len(after), min(len(text), budget // 2)))
     if len(body) + len(after) > budget:
         after = clip(after, budget - len(body))
     return before + body + close + after

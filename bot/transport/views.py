@@ -14,6 +14,7 @@ import discord
 
 from bot.core.answer import Answer, Outcome, Suggestion
 from bot.core.limits import BUTTON_LABEL_LIMIT
+from bot.core.render import reply_language
 from bot.transport.embeds import answer_embed, clip
 from bot.transport.errors import report_failure
 
@@ -134,8 +135,10 @@ class SuggestionButton(
         answer = bot.library.engine.answer_intent(self.intent, self.entities, pack_id=self.pack)
         settings = await bot.records.guild(interaction.guild_id)
         await interaction.response.edit_message(
-            embed=answer_embed(answer, spoiler_wrap=settings.spoiler_wrap),
-            view=answer_view(answer),
+            embed=answer_embed(
+                answer, spoiler_wrap=settings.spoiler_wrap, language=settings.language
+            ),
+            view=answer_view(answer, settings.language),
         )
         await bot.records.question(
             answer,
@@ -145,9 +148,10 @@ class SuggestionButton(
         )
 
 
-def answer_view(answer: Answer) -> discord.ui.View | None:
-    """Feedback buttons under an answer, choices under an ask-back, nothing under a decline
-    or small talk."""
+def answer_view(answer: Answer, language: str | None = None) -> discord.ui.View | None:
+    """Feedback buttons under an answer, choices under an ask-back (labelled in the reply's
+    language, ``language`` being the server's setting), nothing under a decline or small
+    talk."""
     if answer.outcome in (Outcome.DECLINE, Outcome.SMALL_TALK):
         return None
     view = discord.ui.View(timeout=None)
@@ -155,7 +159,10 @@ def answer_view(answer: Answer) -> discord.ui.View | None:
         for suggestion in answer.suggestions:
             view.add_item(
                 SuggestionButton(
-                    suggestion.pack, suggestion.intent, suggestion.entities, suggestion.label
+                    suggestion.pack,
+                    suggestion.intent,
+                    suggestion.entities,
+                    suggestion.label_in(reply_language(answer, language)),
                 )
             )
     else:

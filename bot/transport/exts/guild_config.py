@@ -1,4 +1,5 @@
-"""/settings: per-guild answer channels, spoiler wrapping and auto-answer (moderators)."""
+"""/settings: per-guild answer channels, spoiler wrapping, auto-answer and the replies'
+language (moderators)."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
+from bot.core.i18n import LANGUAGES
 from bot.store import GuildSettings
 from bot.transport.checks import moderator_only
 from bot.transport.embeds import ANSWER_COLOUR
@@ -22,6 +24,8 @@ def settings_embed(settings: GuildSettings, saved: bool) -> discord.Embed:
     embed = discord.Embed(title="Server settings", colour=ANSWER_COLOUR)
     embed.add_field(name="Auto-answer", value="on" if settings.auto_answer else "off")
     embed.add_field(name="Spoiler tags", value="on" if settings.spoiler_wrap else "off")
+    language = LANGUAGES[settings.language] if settings.language else "English (default)"
+    embed.add_field(name="Language", value=language)
     embed.add_field(name="Answer channels", value=channels, inline=False)
     if not saved:
         embed.set_footer(text="Could not save to the database; applies until the bot restarts.")
@@ -75,6 +79,18 @@ class GuildConfig(commands.GroupCog, group_name="settings", group_description="S
     @moderator_only()
     async def auto_answer(self, interaction: discord.Interaction[Any], enabled: bool) -> None:
         await self._update(interaction, auto_answer=enabled)
+
+    @app_commands.command(name="language", description="The language replies are framed in")
+    @app_commands.describe(
+        language="Used when a question does not show its language; a question in another "
+        "language is answered in that one"
+    )
+    @app_commands.choices(
+        language=[app_commands.Choice(name=name, value=code) for code, name in LANGUAGES.items()]
+    )
+    @moderator_only()
+    async def language(self, interaction: discord.Interaction[Any], language: str) -> None:
+        await self._update(interaction, language=language)
 
 
 async def setup(bot: FanBot) -> None:
