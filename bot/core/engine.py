@@ -320,6 +320,8 @@ class Engine:
                     pack=pack_id,
                     pack_title=pack.info.title,
                     extra={"small_talk": reply.entry, "language": reply.language},
+                    language=reply.language,
+                    translations=reply.translations,
                 )
         return None
 

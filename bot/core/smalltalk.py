@@ -33,6 +33,8 @@ class SmallTalkReply:
     entry: str
     language: str
     text: str
+    translations: dict[str, str]
+    """The reply in every language the entry has one for."""
 
 
 @dataclass(frozen=True)
@@ -105,5 +107,8 @@ class SmallTalkIndex:
         if best is None:
             return None
         _, entry, phrase = best
-        reply = entry.talk.reply[phrase.language].replace("{title}", self.title)
-        return SmallTalkReply(entry.talk.id, phrase.language, reply)
+        replies = {
+            language: text.replace("{title}", self.title)
+            for language, text in entry.talk.reply.items()
+        }
+        return SmallTalkReply(entry.talk.id, phrase.language, replies[phrase.language], replies)
