@@ -39,6 +39,8 @@ log = logging.getLogger(__name__)
 WATCH_DEBOUNCE_MS = 400
 """Editors save in bursts; wait this long for quiet before reloading."""
 PREVIEW_LIMIT = 4000
+RELOAD_REPLY_SECONDS = 1.5
+"""A /kb reload still running after this is deferred ("thinking…") and answered when done."""
 
 
 def reload_embed(result: ReloadResult, trigger: str) -> discord.Embed:
@@ -103,6 +105,7 @@ class Moderation(commands.GroupCog, group_name="kb", group_description="Knowledg
         self.bot = bot
         self._watcher: asyncio.Task[None] | None = None
         self._stop = asyncio.Event()
+        self._reloading = asyncio.Lock()
         super().__init__()
 
     async def cog_load(self) -> None:
@@ -124,7 +127,10 @@ class Moderation(commands.GroupCog, group_name="kb", group_description="Knowledg
                 await self._watcher
 
     async def reload(self, trigger: str) -> ReloadResult:
-        result = self.bot.library.reload()
+        """Parse, validate and index in a worker thread, so answers keep flowing; the library
+        swaps to the new engine in one assignment. One reload at a time."""
+        async with self._reloading:
+            result = await asyncio.to_thread(self.bot.library.reload)
         log.log(logging.INFO if result.ok else logging.WARNING, "%s: %s", trigger, result.summary())
         await self.bot.records.knowledge_loaded(result, trigger=trigger)
         return result
@@ -160,9 +166,16 @@ class Moderation(commands.GroupCog, group_name="kb", group_description="Knowledg
     @app_commands.command(name="reload", description="Reload the knowledge files now")
     @moderator_only()
     async def reload_command(self, interaction: discord.Interaction[Any]) -> None:
-        result = await self.reload(f"/kb reload by {interaction.user}")
+        reload = asyncio.ensure_future(self.reload(f"/kb reload by {interaction.user}"))
+        done, _ = await asyncio.wait({reload}, timeout=RELOAD_REPLY_SECONDS)
+        if not done:  # a large pack: Discord drops an interaction unanswered for 3 s
+            await interaction.response.defer(ephemeral=True, thinking=True)
+        result = await reload
         embed = reload_embed(result, "/kb reload")
-        await interaction.response.send_message(embed=embed, ephemeral=True)
+        if interaction.response.is_done():
+            await interaction.followup.send(embed=embed, ephemeral=True)
+        else:
+            await interaction.response.send_message(embed=embed, ephemeral=True)
         by = discord.utils.escape_markdown(str(interaction.user))
         await self._post_mod_log(reload_embed(result, f"/kb reload by {by}"))
 
