@@ -20,9 +20,11 @@ from bot.store.questions import (
     DislikedAnswer,
     GapQuestion,
     GapReport,
+    LoggedQuestion,
     Outcome,
     gaps,
     log_question,
+    log_questions,
     purge_questions_older_than,
 )
 
@@ -35,6 +37,7 @@ __all__ = [
     "GapReport",
     "GuildSettings",
     "KnowledgeLoad",
+    "LoggedQuestion",
     "Migration",
     "MigrationError",
     "Outcome",
@@ -51,6 +54,7 @@ __all__ = [
     "is_postgres_url",
     "last_knowledge_load",
     "log_question",
+    "log_questions",
     "purge_questions_older_than",
     "record_knowledge_load",
     "record_vote",

@@ -54,6 +54,53 @@ class GapReport:
     disliked: list[DislikedAnswer]
 
 
+@dataclass(frozen=True, slots=True)
+class LoggedQuestion:
+    """One question and the bot's reply, as :func:`log_questions` stores it.
+
+    ``user_hash`` must come from :func:`~bot.store.privacy.hash_user_id`; ``asked_at`` must be
+    timezone-aware (default: when the row is made).
+    """
+
+    user_hash: str
+    question: str
+    intent: str | None
+    confidence: float
+    outcome: Outcome
+    answered: bool
+    guild_id: int | None
+    channel_id: int | None
+    asked_at: datetime | None = None
+
+    def row(self) -> dict[str, Any]:
+        """The checked ``question_log`` row (ValueError on a bad hash, outcome or number)."""
+        check_user_hash(self.user_hash)
+        if self.outcome not in OUTCOMES:
+            raise ValueError(f"outcome must be one of {sorted(OUTCOMES)}, got {self.outcome!r}")
+        if not math.isfinite(self.confidence):
+            raise ValueError(f"confidence must be a finite number, got {self.confidence!r}")
+        asked_at = utc_now() if self.asked_at is None else self.asked_at
+        to_db(asked_at)  # refuses a naive datetime
+        return {
+            "asked_at": asked_at,
+            "guild_id": self.guild_id,
+            "channel_id": self.channel_id,
+            "user_hash": self.user_hash,
+            "question": self.question,
+            "intent": self.intent,
+            "confidence": float(self.confidence),
+            "answered": bool(self.answered),
+            "outcome": self.outcome,
+        }
+
+
+_INSERT_QUESTION = (
+    "INSERT INTO question_log (asked_at, guild_id, channel_id, user_hash, question,"
+    " intent, confidence, answered, outcome) VALUES (:asked_at, :guild_id, :channel_id,"
+    " :user_hash, :question, :intent, :confidence, :answered, :outcome)"
+)
+
+
 async def log_question(
     db: Database,
     *,
@@ -72,33 +119,29 @@ async def log_question(
     ``user_hash`` must come from :func:`~bot.store.privacy.hash_user_id`; ``asked_at``
     defaults to now and must be timezone-aware.
     """
-    check_user_hash(user_hash)
-    if outcome not in OUTCOMES:
-        raise ValueError(f"outcome must be one of {sorted(OUTCOMES)}, got {outcome!r}")
-    if not math.isfinite(confidence):
-        raise ValueError(f"confidence must be a finite number, got {confidence!r}")
-    stamp = utc_now() if asked_at is None else asked_at
-    to_db(stamp)  # refuses a naive datetime
+    row = LoggedQuestion(
+        user_hash, question, intent, confidence, outcome, answered, guild_id, channel_id, asked_at
+    ).row()
     async with db.session("logging a question") as conn:
-        row_id = await conn.fetchval(
-            "INSERT INTO question_log (asked_at, guild_id, channel_id, user_hash, question,"
-            " intent, confidence, answered, outcome) VALUES (:asked_at, :guild_id, :channel_id,"
-            " :user_hash, :question, :intent, :confidence, :answered, :outcome) RETURNING id",
-            {
-                "asked_at": stamp,
-                "guild_id": guild_id,
-                "channel_id": channel_id,
-                "user_hash": user_hash,
-                "question": question,
-                "intent": intent,
-                "confidence": float(confidence),
-                "answered": bool(answered),
-                "outcome": outcome,
-            },
-        )
+        row_id = await conn.fetchval(_INSERT_QUESTION + " RETURNING id", row)
     if row_id is None:  # pragma: no cover - RETURNING always gives the id
         raise RuntimeError("INSERT did not report a row id")
     return int(row_id)
+
+
+async def log_questions(db: Database, questions: Iterable[LoggedQuestion]) -> int:
+    """Record many questions in one transaction (all or none); return how many.
+
+    The bot logs a busy minute's questions this way: one transaction for a batch costs about
+    what one costs for a single question. Every row is checked before anything is written.
+    """
+    rows = [question.row() for question in questions]
+    if not rows:
+        return 0
+    action = "logging a question" if len(rows) == 1 else f"logging {len(rows)} questions"
+    async with db.session(action) as conn:
+        await conn.executemany(_INSERT_QUESTION, rows)
+    return len(rows)
 
 
 async def purge_questions_older_than(
