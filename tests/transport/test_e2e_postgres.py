@@ -11,8 +11,9 @@ from bot.store import Database, GuildSettings, get_guild_settings
 from bot.store.postgres import PostgresDatabase
 from bot.transport.runner import build_bot
 
-from .conftest import custom_ids, field_map, manager, response_message
-from .fake_discord import FakeDiscord, option, running_bot, subcommand
+from .conftest import field_map
+from .fake_discord import FakeDiscord, running_bot
+from .test_e2e_database_faults import ask_question, set_spoilers, vote_up
 
 QUESTION = "when is season 2 coming out"
 
@@ -25,22 +26,11 @@ async def test_the_bot_runs_on_postgresql(
     assert isinstance(bot.records.database, PostgresDatabase)
     async with running_bot(bot, fake):
         await bot.tree.sync()
-        payload = fake.command_interaction("ask", option("question", QUESTION))
-        await fake.interact(payload, settle=bot)
-        message = response_message(fake, payload)
-        vote = await fake.interact(
-            fake.component_interaction(message, custom_ids(message["components"])[0])
-        )
-        assert vote.json["data"]["content"] == "Thanks for the feedback!"
-        change = await fake.interact(
-            fake.command_interaction(
-                "settings", subcommand("spoilers", option("enabled", False)), user=manager(fake)
-            ),
-            settle=bot,
-        )
-        embed = change.json["data"]["embeds"][0]
+        payload = await ask_question(bot, fake, QUESTION)
+        assert await vote_up(fake, payload) == "Thanks for the feedback!"
+        embed = await set_spoilers(bot, fake, False)
         assert field_map(embed)["Spoiler tags"] == "off"
-        assert embed["footer"]["text"] == "Saved."
+        assert embed["footer"]["text"] == "Saved."  # type: ignore[index]
     assert not settings.database_path.exists()  # nothing went to the SQLite default
 
     conn = await asyncpg.connect(postgres_url)
