@@ -1,4 +1,4 @@
-"""Command line: ``python -m bot [run|chat|ask|validate|eval|bench|sync]``.
+"""Command line: ``python -m bot [run|chat|ask|validate|eval|bench|sync|migrate-db]``.
 
 ``run`` (the default) starts the Discord bot when a token is configured, and otherwise the
 console, which answers exactly as the bot does because both call the same core.
@@ -75,18 +75,36 @@ def cmd_chat(args: argparse.Namespace) -> int:
 
 
 def cmd_validate(args: argparse.Namespace) -> int:
+    from bot.core.i18n import TRANSLATED, catalog_problems, marked_messages
     from bot.core.loader import load_knowledge
 
     root = Path(args.dir) if args.dir else _knowledge_dir(args)
+    failed = False
     try:
         knowledge = load_knowledge(root)
     except KnowledgeError as exc:
         print(str(exc))
-        return 1
-    totals = ", ".join(f"{v} {k}" for k, v in knowledge.totals().items())
-    print(f"OK: {root} validates ({totals}; hash {knowledge.content_hash})")
-    for warning in knowledge.warnings:
-        print(f"  {warning}")
+        failed = True
+    else:
+        totals = ", ".join(f"{v} {k}" for k, v in knowledge.totals().items())
+        print(f"OK: {root} validates ({totals}; hash {knowledge.content_hash})")
+        for warning in knowledge.warnings:
+            print(f"  {warning}")
+    problems = catalog_problems()
+    for problem in problems:
+        print(problem)
+    if not problems:
+        count = len(marked_messages())
+        print(f"OK: message catalogs complete ({count} messages in {', '.join(TRANSLATED)})")
+    return 1 if failed or problems else 0
+
+
+def cmd_catalogs(args: argparse.Namespace) -> int:
+    from bot.core.i18n import po_path, update_catalogs
+
+    for language, missing in update_catalogs().items():
+        state = f"{missing} message(s) to translate" if missing else "complete"
+        print(f"{po_path(language)}: {state}")
     return 0
 
 
@@ -166,6 +184,38 @@ def cmd_sync(args: argparse.Namespace) -> int:
     return sync_commands(load_settings(), guild_id=args.guild)
 
 
+def cmd_migrate_db(args: argparse.Namespace) -> int:
+    """Copy the SQLite store into PostgreSQL and compare both sides."""
+    import asyncio
+
+    from bot.store import is_postgres_url
+    from bot.store.base import redact, sqlite_path
+    from bot.store.copy import copy_sqlite_to_postgres
+    from bot.store.errors import StoreError
+
+    if not is_postgres_url(args.to):
+        print("--to must be a postgresql:// URL", file=sys.stderr)
+        return 2
+    if args.source:
+        source = sqlite_path(args.source)
+    else:
+        from bot.settings import load_settings
+
+        source = load_settings().database_path
+    print(f"Copying {source} into {redact(args.to)} ...")
+    try:
+        report = asyncio.run(copy_sqlite_to_postgres(source, args.to))
+    except StoreError as exc:
+        print(f"migrate-db failed: {exc}", file=sys.stderr)
+        return 1
+    for table in report:
+        print(table.line())
+    total = sum(table.target_rows for table in report)
+    print(f"Done: {total} rows in {len(report)} tables, counts and checksums equal.")
+    print(f"Set DATABASE_URL={redact(args.to)} to run the bot on PostgreSQL.")
+    return 0
+
+
 def _subcommand(
     sub: argparse._SubParsersAction[argparse.ArgumentParser], name: str, help: str, **kw: object
 ) -> argparse.ArgumentParser:
@@ -207,6 +257,11 @@ def build_parser() -> argparse.ArgumentParser:
     validate.add_argument("dir", nargs="?", help="knowledge folder (default: --knowledge)")
     validate.set_defaults(func=cmd_validate)
 
+    catalogs = _subcommand(
+        sub, "catalogs", help="add new reply messages to every language's .po file, untranslated"
+    )
+    catalogs.set_defaults(func=cmd_catalogs)
+
     evaluate = _subcommand(sub, "eval", help="score the matcher on a labelled question file")
     evaluate.add_argument(
         "file",
@@ -236,6 +291,17 @@ def build_parser() -> argparse.ArgumentParser:
     sync = _subcommand(sub, "sync", help="sync slash commands to Discord")
     sync.add_argument("--guild", type=int, help="sync to one guild only (instant)")
     sync.set_defaults(func=cmd_sync)
+
+    migrate = _subcommand(
+        sub, "migrate-db", help="copy the SQLite store into an empty PostgreSQL database"
+    )
+    migrate.add_argument("--to", required=True, help="the target, postgresql://USER@HOST/DB")
+    migrate.add_argument(
+        "--from",
+        dest="source",
+        help="the SQLite file (default: $DATABASE_PATH)",
+    )
+    migrate.set_defaults(func=cmd_migrate_db)
     return parser
 
 

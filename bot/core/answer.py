@@ -11,11 +11,15 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
+from bot.core.i18n import Phrase
+
 
 class Outcome(StrEnum):
     ANSWER = "answer"
     ASK_BACK = "ask_back"
     DECLINE = "decline"
+    SMALL_TALK = "small_talk"
+    """A greeting, thanks, "who are you"...: a short reply, neither an answer nor a gap."""
 
 
 class Reason(StrEnum):
@@ -59,6 +63,11 @@ class Suggestion:
     intent: str
     entities: tuple[str, ...] = ()
     pack: str = ""
+    translations: tuple[tuple[str, str], ...] = field(default=(), compare=False)
+    """The label in other languages, (code, text), when the pack translates the question."""
+
+    def label_in(self, language: str | None) -> str:
+        return dict(self.translations).get(language or "", self.label)
 
 
 @dataclass(frozen=True)
@@ -81,6 +90,29 @@ class Answer:
     pack_title: str | None = None
     truncated: bool = False
     extra: dict[str, Any] = field(default_factory=dict, compare=False)
+    language: str | None = None
+    """The language the fan wrote in (``en``, ``es``, ``id``, ``ko``), None when unclear or
+    when nobody wrote a question (slash commands, buttons)."""
+    phrase: Phrase | None = None
+    """When the body is a fixed sentence (a refusal, asking back), what it says, so that a
+    front end can show it in the reply's language; ``body`` is its English text."""
+    translations: dict[str, str] = field(default_factory=dict, compare=False)
+    """The moderators' translations of ``body`` by language (``answer_ko = "…"``)."""
+    note_phrases: tuple[Phrase, ...] = ()
+    """``notes`` as phrases (when every note is one), to be shown in a reply's language."""
+
+    def notes_in(self, language: str | None) -> tuple[str, ...]:
+        """The notes in ``language``, or as written when they are not phrases."""
+        if self.note_phrases and len(self.note_phrases) == len(self.notes):
+            return tuple(phrase.text(language) for phrase in self.note_phrases)
+        return self.notes
+
+    def body_in(self, language: str | None) -> str:
+        """The body in ``language``: the phrase translated, the claim's own translation, or
+        the body as the moderators wrote it."""
+        if self.phrase is not None:
+            return self.phrase.text(language)
+        return self.translations.get(language or "", self.body)
 
     @property
     def answered(self) -> bool:

@@ -10,11 +10,20 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from bot.core.answer import SourceRef
+from bot.core.i18n import LANGUAGES, N_, Phrase, localised_date, localised_lists, tr
 from bot.core.loader import Pack
-from bot.core.models import CastStatus, Character, Claim, Person, Status, StatusKind
+from bot.core.models import (
+    CastStatus,
+    Character,
+    Claim,
+    Person,
+    Status,
+    StatusKind,
+    Verdict,
+)
 from bot.core.ranking import (
     answerable,
     best_tier,
@@ -42,10 +51,23 @@ class Composed:
     notes: tuple[str, ...] = ()
     claim_id: str | None = None
     status: str | None = None
+    verdict: Verdict | None = None
+    """The yes or no this answer gives to its topic's yes/no question, if it settles it."""
+    certainty: Status | None = None
+    """How settled that yes or no is (a cast status only "reported" is hedged)."""
+    translations: dict[str, str] = field(default_factory=dict, compare=False)
+    """The body in other languages, when the body is one claim's answer as written."""
+    note_phrases: tuple[Phrase, ...] = ()
+    """``notes`` as phrases, to be shown in the reply's language (empty: show ``notes``)."""
 
 
 def format_date(date: dt.date | None) -> str:
     return f"{date.day} {date:%B %Y}" if date else "undated"
+
+
+def localised_date_or_undated(date: dt.date | None, language: str) -> str:
+    """:func:`format_date` in ``language``."""
+    return localised_date(date, language) if date else tr(language, "undated")
 
 
 def source_refs(pack: Pack, ids: Iterable[str]) -> tuple[SourceRef, ...]:
@@ -71,11 +93,19 @@ def entity_name(pack: Pack, entity_id: str) -> str:
     return item.name if item else entity_id
 
 
-def compose(pack: Pack, intent: str, entity_ids: Sequence[str]) -> Composed | None:
-    """The answer for an intent, or None when the pack holds nothing to say."""
+def compose(
+    pack: Pack, intent: str, entity_ids: Sequence[str], season: int | None = None
+) -> Composed | None:
+    """The answer for an intent, or None when the pack holds nothing to say.
+
+    ``season``: the one season the question names. When claims on the topic are about that
+    season (``season = 1``), they answer; otherwise the topic's usual claims do.
+    """
     spoiler_intent = bool(pack.intents.get(intent) and pack.intents[intent].spoiler)
     composed = None
-    if intent == CAST_INTENT:
+    if season is not None and season_claims(pack, intent, season):
+        composed = _compose_claim(pack, intent, entity_ids, season)
+    elif intent == CAST_INTENT:
         composed = _compose_cast(pack, entity_ids)
     elif intent == RECAP_INTENT and entity_ids:
         composed = _compose_fates(pack, entity_ids)
@@ -111,43 +141,91 @@ def claims_naming(pack: Pack, intent: str, entity_ids: Sequence[str]) -> list[Cl
 # -- claims ------------------------------------------------------------------------------
 
 
-def claims_for(pack: Pack, intent: str, entity_ids: Sequence[str]) -> list[Claim]:
-    """Claims on a topic about the named entities, or the general ones when none name them."""
-    on_topic = [c for c in pack.claims.values() if c.topic == intent]
+def season_claims(pack: Pack, intent: str, season: int) -> list[Claim]:
+    """The answerable claims on a topic that are about one particular season."""
+    return [
+        c
+        for c in pack.claims.values()
+        if c.topic == intent and c.season == season and answerable(pack, c)
+    ]
+
+
+def claims_for(
+    pack: Pack, intent: str, entity_ids: Sequence[str], season: int | None = None
+) -> list[Claim]:
+    """Claims on a topic about the named entities, or the general ones when none name them;
+    about ``season`` if claims are, else those about no particular season."""
+    wanted = season if season is not None and season_claims(pack, intent, season) else None
+    on_topic = [c for c in pack.claims.values() if c.topic == intent and c.season == wanted]
     if entity_ids:
-        about = claims_naming(pack, intent, entity_ids)
+        # A claim naming them is about them whatever season it covers, unless the question
+        # names a season that claims are about.
+        about = [
+            c
+            for c in claims_naming(pack, intent, entity_ids)
+            if wanted is None or c.season == wanted
+        ]
         if any(answerable(pack, c) for c in about):
             return about
     return [c for c in on_topic if not c.entities] or on_topic
 
 
-def _compose_claim(pack: Pack, intent: str, entity_ids: Sequence[str]) -> Composed | None:
-    candidates = claims_for(pack, intent, entity_ids)
+def _compose_claim(
+    pack: Pack, intent: str, entity_ids: Sequence[str], season: int | None = None
+) -> Composed | None:
+    candidates = claims_for(pack, intent, entity_ids, season)
     claim = latest(pack, candidates)
     if claim is None:
         return None
-    notes = []
+    notes: list[Phrase] = []
     replaced = _replaced_note(pack, claim)
     if replaced:
         notes.append(replaced)
     disagreeing = _disagreeing(pack, claim)
     source_ids = list(claim.sources)
     if disagreeing:
-        others = "; ".join(
-            f"{_outlets(pack, other)} ({format_date(claim_date(pack, other))}) says {_label(other)}"
-            for other in disagreeing
+        others = {
+            language: "; ".join(
+                tr(language, "{outlets} ({date}) says {label}").format(
+                    outlets=_outlets(pack, other),
+                    date=localised_date_or_undated(claim_date(pack, other), language),
+                    label=_label(other),
+                )
+                for other in disagreeing
+            )
+            for language in LANGUAGES
+        }
+        notes.append(
+            Phrase.of(
+                N_("Sources disagree: {outlets} says {label}; {others}."),
+                outlets=_outlets(pack, claim),
+                label=_label(claim),
+                others=others,
+            )
         )
-        notes.append(f"Sources disagree: {_outlets(pack, claim)} says {_label(claim)}; {others}.")
         source_ids += [s for other in disagreeing for s in other.sources]
     return Composed(
         body=claim.answer,
+        translations=claim.translations,
         sources=source_refs(pack, source_ids),
         as_of=claim_date(pack, claim),
         spoiler=claim.spoiler,
-        notes=tuple(notes),
+        notes=tuple(note.english for note in notes),
+        note_phrases=tuple(notes),
         claim_id=claim.id,
         status=claim.status.value,
+        verdict=claim.verdict,
+        certainty=_verdict_certainty(claim),
     )
+
+
+def _verdict_certainty(claim: Claim) -> Status | None:
+    """How sure a claim's yes or no is. An *expected* claim expects something later (a
+    date); its yes or no about now is as the moderators wrote it. A *reported* one is
+    hedged ("Reportedly, no."); speculation gives no yes or no at all."""
+    if claim.verdict is None or claim.status is Status.SPECULATION:
+        return None
+    return Status.REPORTED if claim.status is Status.REPORTED else Status.CONFIRMED
 
 
 def _label(claim: Claim) -> str:
@@ -158,16 +236,16 @@ def _outlets(pack: Pack, claim: Claim) -> str:
     return ", ".join(dict.fromkeys(r.outlet for r in source_refs(pack, claim.sources)))
 
 
-def _replaced_note(pack: Pack, claim: Claim) -> str | None:
+def _replaced_note(pack: Pack, claim: Claim) -> Phrase | None:
     older = [pack.claims[c] for c in claim.supersedes if c in pack.claims]
     if not older:
         return None
     placed = placement_dates(pack, list(pack.claims.values()))
     older.sort(key=lambda c: chronological_key(pack, c, placed))
-    labels = _join([_label(c) for c in older])
+    labels = localised_lists([_label(c) for c in older], _join)
     if all(c.status in (Status.EXPECTED, Status.SPECULATION) for c in older):
-        return f"Earlier estimates of {labels} did not hold."
-    return f"This replaces earlier reports: {labels}."
+        return Phrase.of(N_("Earlier estimates of {labels} did not hold."), labels=labels)
+    return Phrase.of(N_("This replaces earlier reports: {labels}."), labels=labels)
 
 
 def _disagreeing(pack: Pack, claim: Claim) -> list[Claim]:
@@ -273,13 +351,27 @@ def _compose_characters(pack: Pack, characters: list[Character]) -> Composed:
                 dates.append(date)
         else:
             lines.append(line)
+    verdict, certainty = None, None
+    if len(characters) == 1 and (status := latest(pack, list(characters[0].status))):
+        verdict = _IN_SEASON.get(status.status)
+        certainty = status.confidence if verdict else None
     return Composed(
         body="\n".join(lines),
         sources=source_refs(pack, source_ids),
         as_of=max(dates) if dates else None,
         spoiler=False,
         status=None,
+        verdict=verdict,
+        certainty=certainty,
     )
+
+
+_IN_SEASON = {
+    StatusKind.RETURNING: Verdict.YES,
+    StatusKind.NEW: Verdict.YES,
+    StatusKind.NOT_RETURNING: Verdict.NO,
+}
+"""A character's status as the yes or no to "are they in the upcoming season?"."""
 
 
 def _claims_about(pack: Pack, character: Character) -> list[Claim]:
@@ -366,8 +458,15 @@ def _compose_fates(pack: Pack, entity_ids: Sequence[str]) -> Composed | None:
                 dates.append(date)
     if not lines:
         return None
+    fates = [pack.characters[e].previous_fate for e in entity_ids if e in pack.characters]
+    verdict = fates[0].verdict if len(fates) == 1 and fates[0] is not None else None
     return Composed(
-        "\n".join(lines), source_refs(pack, source_ids), max(dates) if dates else None, spoiler
+        "\n".join(lines),
+        source_refs(pack, source_ids),
+        max(dates) if dates else None,
+        spoiler,
+        verdict=verdict,
+        certainty=Status.CONFIRMED if verdict else None,
     )
 
 

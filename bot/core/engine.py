@@ -8,6 +8,7 @@ and composes the answer the decision picked.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -20,12 +21,16 @@ from bot.core.compose import (
     claims_naming,
     compose,
     entity_name,
+    season_claims,
     source_refs,
 )
 from bot.core.decision import Decider, Lexical, RuleDecider
+from bot.core.i18n import LANGUAGES, N_, TRANSLATED, Phrase
+from bot.core.language import detect_language
 from bot.core.loader import Knowledge, Pack
 from bot.core.matcher import Match, PackIndex, Prepared, prepare
 from bot.core.models import Intent
+from bot.core.polarity import yes_no
 from bot.core.ranking import (
     answerable,
     chronological_key,
@@ -33,6 +38,7 @@ from bot.core.ranking import (
     placement_dates,
 )
 from bot.core.render import SourceGroup, fan_sources, group_by_outlet
+from bot.core.smalltalk import SmallTalkIndex
 
 MAX_QUESTION_CHARS = 500
 """Longer questions are answered from their start."""
@@ -102,13 +108,16 @@ class Engine:
         self._rules = RuleDecider()
         self.status_lines: tuple[str, ...] = ()
         """How this engine decides (encoder, model), for ``/kb status`` and the log."""
-        self._composed: dict[tuple[str, str, tuple[str, ...]], Composed | None] = {}
+        self._composed: dict[tuple[str, str, tuple[str, ...], int | None], Composed | None] = {}
         self._abouts: dict[tuple[str, str, tuple[str, ...]], tuple[bool, bool]] = {}
+        self.small_talk = {pack.info.id: SmallTalkIndex.build(pack) for pack in knowledge.packs}
 
-    def _compose(self, pack: Pack, intent: str, entity_ids: Sequence[str]) -> Composed | None:
+    def _compose(
+        self, pack: Pack, intent: str, entity_ids: Sequence[str], season: int | None = None
+    ) -> Composed | None:
         """``compose`` memoised: the knowledge never changes under one engine."""
-        key = (pack.info.id, intent, tuple(entity_ids))
-        return _remember(self._composed, key, lambda: compose(pack, intent, entity_ids))
+        key = (pack.info.id, intent, tuple(entity_ids), season)
+        return _remember(self._composed, key, lambda: compose(pack, intent, entity_ids, season))
 
     def _specific(self, pack: Pack, intent: str, entity_ids: Sequence[str]) -> bool:
         """Whether the answer about them says more than the general one (a label may name
@@ -137,11 +146,20 @@ class Engine:
         return self.deciders.get(pack_id, self._rules)
 
     def ask(self, question: str) -> Answer:
+        """The answer to a fan's question, with the language the fan wrote in."""
+        answer = self._ask(question)
+        if answer.language is not None:  # already known (e.g. from the phrasing matched)
+            return answer
+        return dataclasses.replace(answer, language=detect_language(question[:MAX_QUESTION_CHARS]))
+
+    def _ask(self, question: str) -> Answer:
         truncated = len(question) > MAX_QUESTION_CHARS
         text = question[:MAX_QUESTION_CHARS]
         prepared = prepare(text)
         if not prepared or not self.indexes:
             return self._decline(question, Reason.EMPTY, None, truncated=truncated)
+        if (talk := self._small_talk(question, text)) is not None:
+            return talk
         match = self._best_match(prepared)
         pack = self.packs[match.pack]
         veto = self._veto(pack, match)
@@ -168,6 +186,7 @@ class Engine:
             question=question,
             confidence=decision.confidence,
             truncated=truncated,
+            season=_one_season(match),
         )
 
     def signals(self, question: str) -> tuple[Pack, Lexical] | None:
@@ -209,8 +228,10 @@ class Engine:
         question: str | None = None,
         confidence: float = 1.0,
         truncated: bool = False,
+        season: int | None = None,
     ) -> Answer:
-        """Answer an intent directly: slash commands and "Did you mean" choices come here."""
+        """Answer an intent directly: slash commands and "Did you mean" choices come here.
+        ``season``: the one season the question named (claims about it answer, if any)."""
         pack = self._pack(pack_id)
         asked = (
             question if question is not None else self._intent_question(pack, intent, entity_ids)
@@ -218,13 +239,18 @@ class Engine:
         if pack is None or intent not in pack.intents:
             return self._decline(asked, Reason.NO_CLAIM, pack, truncated=truncated)
         usable = [e for e in entity_ids if e in pack.characters or e in pack.people]
-        composed = self._compose(pack, intent, usable)
+        composed = self._compose(pack, intent, usable, season)
         if composed is None:
             return self._decline(asked, Reason.NO_CLAIM, pack, intent=intent, truncated=truncated)
+        body = composed.body
+        if question is not None and (
+            first := yes_no(pack.intents[intent], question, composed.verdict, composed.certainty)
+        ):
+            body = f"{first} {body}"
         return Answer(
             question=asked,
             outcome=Outcome.ANSWER,
-            body=composed.body,
+            body=body,
             intent=intent,
             confidence=round(min(max(confidence, 0.0), 1.0), 3),
             entities=tuple(entity_name(pack, e) for e in usable),
@@ -232,11 +258,13 @@ class Engine:
             as_of=composed.as_of,
             spoiler=composed.spoiler,
             notes=composed.notes,
+            note_phrases=composed.note_phrases,
             claim_id=composed.claim_id,
             status=composed.status,
             pack=pack.info.id,
             pack_title=pack.info.title,
             truncated=truncated,
+            translations=composed.translations,
         )
 
     # -- listings -------------------------------------------------------------------------
@@ -314,6 +342,24 @@ class Engine:
 
     # -- internals ------------------------------------------------------------------------
 
+    def _small_talk(self, question: str, text: str) -> Answer | None:
+        """A short reply when the whole message is small talk (hello, thanks, who are you),
+        before any matching: it is never declined, never asked back, never a gap."""
+        for pack_id, index in self.small_talk.items():
+            if (reply := index.match(text)) is not None:
+                pack = self.packs[pack_id]
+                return Answer(
+                    question=question,
+                    outcome=Outcome.SMALL_TALK,
+                    body=reply.text,
+                    pack=pack_id,
+                    pack_title=pack.info.title,
+                    extra={"small_talk": reply.entry, "language": reply.language},
+                    language=reply.language,
+                    translations=reply.translations,
+                )
+        return None
+
     def _pack(self, pack_id: str | None) -> Pack | None:
         if pack_id is not None:
             return self.packs.get(pack_id)
@@ -333,7 +379,7 @@ class Engine:
         ranked = []
         for score in match.scores:
             intent = pack.intents[score.intent]
-            if _about_other_seasons(intent, match):
+            if _about_other_seasons(pack, intent, match):
                 continue  # "when did season 1 come out" is not the upcoming season's release
             value = score.score
             if kinds & set(intent.entity_kinds) and self._relevant(pack, intent.id, entity_ids):
@@ -379,7 +425,21 @@ class Engine:
             if about and not self._specific(pack, intent, about):
                 about = ()  # nothing specific on them here: do not promise it in the label
             label = self._intent_question(pack, intent, about)
-            result.append(Suggestion(label=label, intent=intent, entities=about, pack=pack.info.id))
+            names = [entity_name(pack, e) for e in about]
+            translated = tuple(
+                (language, text)
+                for language in TRANSLATED
+                if (text := pack.intents[intent].question_in(language, names))
+            )
+            result.append(
+                Suggestion(
+                    label=label,
+                    intent=intent,
+                    entities=about,
+                    pack=pack.info.id,
+                    translations=translated,
+                )
+            )
         return tuple(result)
 
     def _ask_back(
@@ -394,11 +454,18 @@ class Engine:
         suggestions = self._suggestions(pack, ranked, entity_ids)
         if not suggestions:
             return self._decline(question, Reason.OFF_TOPIC, pack, truncated=truncated)
+        ask_back = Phrase.of(
+            N_("I'm not sure what you're asking. Did you mean:\n{choices}"),
+            choices={
+                language: "\n".join(f"• {s.label_in(language)}" for s in suggestions)
+                for language in LANGUAGES
+            },
+        )
         return Answer(
             question=question,
             outcome=Outcome.ASK_BACK,
-            body="I'm not sure what you're asking. Did you mean:\n"
-            + "\n".join(f"• {s.label}" for s in suggestions),
+            body=ask_back.english,
+            phrase=ask_back,
             confidence=round(confidence, 3),
             entities=tuple(entity_name(pack, e) for e in entity_ids),
             suggestions=suggestions,
@@ -420,27 +487,43 @@ class Engine:
     ) -> Answer:
         title = pack.info.title if pack else "this show"
         if reason is Reason.OTHER_SHOW and match is not None:
-            shows = ", ".join(match.other_shows)
-            body = f"I only answer questions about *{title}*, so I can't help with {shows}."
+            phrase = Phrase.of(
+                N_("I only answer questions about *{title}*, so I can't help with {shows}."),
+                title=title,
+                shows=", ".join(match.other_shows),
+            )
         elif reason is Reason.OTHER_SEASON and pack is not None:
-            seasons = " and ".join(str(s) for s in pack.info.seasons)
-            body = f"I only have sourced news about seasons {seasons} of *{title}*."
+            phrase = Phrase.of(
+                N_("I only have sourced news about seasons {seasons} of *{title}*."),
+                seasons=" & ".join(str(s) for s in pack.info.seasons),
+                title=title,
+            )
         elif reason is Reason.NO_CLAIM:
-            body = (
-                f"I don't have a sourced answer to that about *{title}* yet. "
-                "The moderators see unanswered questions and can add one."
+            phrase = Phrase.of(
+                N_(
+                    "I don't have a sourced answer to that about *{title}* yet. "
+                    "The moderators see unanswered questions and can add one."
+                ),
+                title=title,
             )
         elif reason is Reason.EMPTY:
-            body = f"Ask me anything about *{title}*: release date, cast, plot, a recap and more."
+            phrase = Phrase.of(
+                N_("Ask me anything about *{title}*: release date, cast, plot, a recap and more."),
+                title=title,
+            )
         else:
-            body = (
-                f"Sorry, I can only answer questions about *{title}*: the release date, "
-                "cast, plot, a season 1 recap and more. Try: “When is season 2 coming out?”"
+            phrase = Phrase.of(
+                N_(
+                    "Sorry, I can only answer questions about *{title}*: the release date, "
+                    "cast, plot, a season 1 recap and more. Try: “When is season 2 coming out?”"
+                ),
+                title=title,
             )
         return Answer(
             question=question,
             outcome=Outcome.DECLINE,
-            body=body,
+            body=phrase.english,
+            phrase=phrase,
             reason=reason,
             confidence=0.0,
             pack=pack.info.id if pack else None,
@@ -474,9 +557,18 @@ def _part_of_current(pack: Pack, current: Composed | None) -> set[str]:
     }
 
 
-def _about_other_seasons(intent: Intent, match: Match) -> bool:
-    """Whether the question names seasons and none of them is one the intent is about."""
-    return bool(match.seasons and intent.seasons and not set(match.seasons) & set(intent.seasons))
+def _about_other_seasons(pack: Pack, intent: Intent, match: Match) -> bool:
+    """Whether the question names seasons and none of them is one the intent is about,
+    either as a whole or by a claim about that season (season 1's release date)."""
+    if not match.seasons or not intent.seasons or set(match.seasons) & set(intent.seasons):
+        return False
+    return not any(season_claims(pack, intent.id, season) for season in match.seasons)
+
+
+def _one_season(match: Match) -> int | None:
+    """The season a question names, if it names exactly one."""
+    seasons = set(match.seasons)
+    return next(iter(seasons)) if len(seasons) == 1 else None
 
 
 def _names_a_character(match: Match) -> bool:

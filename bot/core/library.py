@@ -1,7 +1,9 @@
 """The live knowledge: load, reload, and keep the last good knowledge on any error.
 
 Front ends hold one :class:`Library` and read ``library.engine`` for every question. A reload
-that finds problems leaves the engine untouched and reports the problems.
+that finds problems leaves the engine untouched and reports the problems. ``reload`` may run
+in a worker thread (the Discord bot does, so answers keep flowing): the new engine is built
+whole and swapped in with one assignment, so a question sees either the old or the new.
 """
 
 from __future__ import annotations

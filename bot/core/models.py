@@ -8,10 +8,19 @@ used by two characters...) live in :mod:`bot.core.validate`, which sees the whol
 from __future__ import annotations
 
 import datetime as dt
+import re
 from enum import StrEnum
 from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field, HttpUrl, StringConstraints, field_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    HttpUrl,
+    StringConstraints,
+    field_validator,
+    model_validator,
+)
 
 from bot.core.limits import EMBED_DESCRIPTION_LIMIT, EMBED_FIELD_LIMIT
 
@@ -108,6 +117,26 @@ class Source(Strict):
         return max(dates) if dates else None
 
 
+class Verdict(StrEnum):
+    """A claim's answer to its topic's yes/no question (the intent's ``yes_no``)."""
+
+    YES = "yes"
+    NO = "no"
+
+
+class YesNo(Strict):
+    """What makes a question a yes/no question on this topic, and which way it asks.
+
+    The topic's own yes/no question is the intent's ``question`` ("Is season 2 confirmed?");
+    a claim's ``verdict`` answers it. A yes/no question naming one of ``asks`` asks the same
+    thing; one naming one of ``opposite`` ("cancelled") asks the reverse, so the verdict is
+    turned round ("is it cancelled?" → "No.").
+    """
+
+    asks: list[ShortText] = Field(min_length=1)
+    opposite: list[ShortText] = Field(default_factory=list)
+
+
 class Claim(Strict):
     """One thing a source says about one topic, true as of a date."""
 
@@ -126,6 +155,17 @@ class Claim(Strict):
     sources: list[Identifier] = Field(min_length=1)
     status: Status
     spoiler: bool = False
+    season: int | None = Field(
+        default=None,
+        description="The season this claim is about, when it is not the one its topic "
+        "answers for: season 1's release date under `release`. Such a claim answers only "
+        "questions naming that season.",
+    )
+    verdict: Verdict | None = Field(
+        default=None,
+        description="The claim's yes or no to its topic's yes/no question (the intent's "
+        "`yes_no`); shown first when a fan asks one. Leave out when the sources do not settle it.",
+    )
     entities: list[Identifier] = Field(default_factory=list)
     supersedes: list[Identifier] = Field(
         default_factory=list,
@@ -143,7 +183,23 @@ class Claim(Strict):
         "when they are as reliable as this one.",
     )
 
+    answer_es: AnswerText | None = Field(
+        default=None, description="The answer in Spanish, shown to Spanish-speaking fans."
+    )
+    answer_id: AnswerText | None = Field(
+        default=None, description="The answer in Indonesian, shown to Indonesian-speaking fans."
+    )
+    answer_ko: AnswerText | None = Field(
+        default=None, description="The answer in Korean, shown to Korean-speaking fans."
+    )
+
     _check_as_of = field_validator("as_of")(_not_future)
+
+    @property
+    def translations(self) -> dict[str, str]:
+        """The answer's translations by language code (only those written)."""
+        found = {"es": self.answer_es, "id": self.answer_id, "ko": self.answer_ko}
+        return {language: text for language, text in found.items() if text}
 
     @property
     def retires(self) -> frozenset[str]:
@@ -185,6 +241,11 @@ class Fate(Strict):
     text: NoteText
     sources: list[Identifier] = Field(min_length=1)
     spoiler: bool = True
+    verdict: Verdict | None = Field(
+        default=None,
+        description="Yes or no to the recap topic's yes/no question (e.g. 'did they die?'), "
+        "when the source settles it.",
+    )
 
 
 class Person(Strict):
@@ -234,20 +295,42 @@ class Intent(Strict):
         "only other seasons is not answered with this intent.",
     )
     spoiler: bool = False
+    yes_no: YesNo | None = Field(
+        default=None,
+        description="The words of yes/no questions on this topic, so the answer can start "
+        "with the claim's yes or no.",
+    )
+    question_es: ShortText | None = Field(default=None, description="`question` in Spanish.")
+    question_id: ShortText | None = Field(default=None, description="`question` in Indonesian.")
+    question_ko: ShortText | None = Field(default=None, description="`question` in Korean.")
+    question_about_es: ShortText | None = None
+    question_about_id: ShortText | None = None
+    question_about_ko: ShortText | None = None
 
-    @field_validator("question")
+    @field_validator("question", "question_es", "question_id", "question_ko")
     @classmethod
-    def _no_name_in_question(cls, value: str) -> str:
-        if "{name}" in value:
+    def _no_name_in_question(cls, value: str | None) -> str | None:
+        if value is not None and "{name}" in value:
             raise ValueError("{name} goes in question_about; question is asked with no name")
         return value
 
-    @field_validator("question_about")
+    @field_validator(
+        "question_about", "question_about_es", "question_about_id", "question_about_ko"
+    )
     @classmethod
     def _name_in_question_about(cls, value: str | None) -> str | None:
         if value is not None and "{name}" not in value:
             raise ValueError('question_about needs {name}, e.g. "Who plays {name}?"')
         return value
+
+    def question_in(self, language: str, names: list[str]) -> str | None:
+        """The question offered in ``language`` (about ``names`` if any), None when the
+        moderators wrote no translation."""
+        if names and self.question_about:
+            about = getattr(self, f"question_about_{language}", None)
+            return about.replace("{name}", " & ".join(names)) if about else None
+        question = getattr(self, f"question_{language}", None)
+        return str(question) if question else None
 
     @field_validator("entity_kinds")
     @classmethod
@@ -274,6 +357,57 @@ class PackInfo(Strict):
     description: NoteText | None = None
 
 
+LanguageCode = Annotated[str, StringConstraints(pattern=r"^[a-z]{2,3}$")]
+"""An ISO 639 language code: "en", "ko", "id", "es"."""
+
+SMALL_TALK_PLACEHOLDERS = frozenset({"title"})
+"""What a small-talk reply may name in braces: ``{title}`` is the show's title."""
+
+
+class SmallTalk(Strict):
+    """A kind of chat that is not a question (hello, thanks, who are you): a short reply.
+
+    A message is this small talk when it contains one of the phrasings and every other word
+    in it appears in this entry's phrasings ("thanks bot you're great" with "thanks",
+    "thanks bot" and "you're great"). The reply is in the language of the phrasing matched.
+    """
+
+    id: Identifier
+    examples: dict[LanguageCode, list[ShortText]] = Field(
+        min_length=1, description='Phrasings by language: {en = ["thanks", ...], ko = [...]}.'
+    )
+    reply: dict[LanguageCode, NoteText] = Field(
+        min_length=1, description="The reply in each language that has phrasings."
+    )
+
+    @field_validator("examples")
+    @classmethod
+    def _phrasings_given(cls, value: dict[str, list[str]]) -> dict[str, list[str]]:
+        empty = sorted(language for language, phrases in value.items() if not phrases)
+        if empty:
+            raise ValueError(f"no phrasings for {', '.join(empty)}")
+        return value
+
+    @field_validator("reply")
+    @classmethod
+    def _known_placeholders(cls, value: dict[str, str]) -> dict[str, str]:
+        for language, text in value.items():
+            unknown = set(re.findall(r"{(\w*)}", text)) - SMALL_TALK_PLACEHOLDERS
+            if unknown:
+                raise ValueError(
+                    f"reply {language}: unknown placeholder(s) {sorted(unknown)}; "
+                    "only {title} is filled in"
+                )
+        return value
+
+    @model_validator(mode="after")
+    def _a_reply_per_language(self) -> SmallTalk:
+        missing = sorted(set(self.examples) - set(self.reply))
+        if missing:
+            raise ValueError(f"no reply for {', '.join(missing)}, which has phrasings")
+        return self
+
+
 class PackFile(Strict):
     """One TOML file of a pack. Any file may hold any of these tables."""
 
@@ -283,3 +417,4 @@ class PackFile(Strict):
     person: list[Person] = Field(default_factory=list)
     character: list[Character] = Field(default_factory=list)
     intent: list[Intent] = Field(default_factory=list)
+    smalltalk: list[SmallTalk] = Field(default_factory=list)

@@ -13,6 +13,7 @@ from typing import Any
 
 from bot.core.answer import Answer, Outcome, SourceRef
 from bot.core.compose import format_date
+from bot.core.i18n import N_, choose_language, localised_date, ntr, tr
 from bot.core.models import Tier
 
 JSON_KEYS = (
@@ -28,19 +29,65 @@ JSON_KEYS = (
 )
 
 
-def as_of_line(answer: Answer) -> str | None:
+UNDATED = N_("undated")
+STATUS_WORDS = (
+    N_("confirmed"),
+    N_("reported"),
+    N_("expected"),
+    N_("speculation"),
+    N_("debunked"),
+)
+"""A claim's status as the footer shows it (the ids are the status values)."""
+TIER_WORDS = (N_("official"), N_("press"), N_("report"), N_("blog"), N_("unreliable"))
+"""A source's tier as the timeline picture's legend shows it (the ids are the tier values)."""
+TIMELINE_MARKS = (
+    N_("current answer"),
+    N_("superseded"),
+    N_("part of the current answer"),
+    N_("not reliable"),
+)
+"""The marks the engine puts on timeline steps, translated where they are shown."""
+
+
+def reply_language(answer: Answer, setting: str | None = None) -> str:
+    """The language a reply to ``answer`` is framed in: the fan's, else ``setting``."""
+    return choose_language(answer.language, setting)
+
+
+def show_date(date: dt.date | None, language: str | None = None) -> str:
+    """A date as fans read it in ``language``; "undated" (translated) when there is none."""
+    if date is None:
+        return tr(language, UNDATED)
+    return localised_date(date, language)
+
+
+def as_of_value(answer: Answer, language: str | None = None) -> str | None:
+    """The date an answer is true as of ("23 July 2025"), "Date unknown", or None."""
     if answer.outcome is not Outcome.ANSWER:
         return None
-    return f"As of {format_date(answer.as_of)}" if answer.as_of else "Date unknown"
+    return show_date(answer.as_of, language) if answer.as_of else tr(language, "Date unknown")
 
 
-def source_line(source: SourceRef) -> str:
+def as_of_line(answer: Answer, language: str | None = None) -> str | None:
+    if answer.outcome is not Outcome.ANSWER:
+        return None
+    if answer.as_of is None:
+        return tr(language, "Date unknown")
+    return tr(language, "As of {date}").format(date=show_date(answer.as_of, language))
+
+
+def sources_label(count: int, language: str | None = None) -> str:
+    """ "Source" or "Sources", in ``language``."""
+    return ntr(language, "Source", "Sources", count)
+
+
+def source_line(source: SourceRef, language: str | None = None) -> str:
     """E.g. "UPI: “Netflix's 'All of Us Are Dead' …” (23 July 2025) <https://…>".
 
     A title that only describes the page is not shown: the outlet and date say which page
     it is, and the link opens it ("UPI (23 July 2025) <https://…>").
     """
-    date = format_date(source.published) if source.published else "undated"
+    date = show_date(source.published, language)
     text = (
         f"{source.outlet}: “{source.title}” ({date})"
         if source.headline
@@ -91,27 +138,28 @@ def sources_text(groups: Sequence[SourceGroup]) -> str:
     return "\n".join(lines) or "No sources yet."
 
 
-def truncation_note(answer: Answer) -> str | None:
+def truncation_note(answer: Answer, language: str | None = None) -> str | None:
     if not answer.truncated:
         return None
-    return "Your message was long, so I answered from its beginning."
+    return tr(language, "Your message was long, so I answered from its beginning.")
 
 
-def render_text(answer: Answer) -> str:
-    """The full answer as a person reads it: body, notes, as-of date and sources."""
+def render_text(answer: Answer, setting: str | None = None) -> str:
+    """The full answer as a person reads it: body, notes, as-of date and sources, framed in
+    the fan's language (or ``setting``, the server's, when the question did not say)."""
+    language = reply_language(answer, setting)
     lines = []
     if answer.spoiler:
-        lines.append("[Spoiler]")
-    lines.append(answer.body)
-    lines.extend(answer.notes)
-    if note := truncation_note(answer):
+        lines.append(tr(language, "[Spoiler]"))
+    lines.append(answer.body_in(language))
+    lines.extend(answer.notes_in(language))
+    if note := truncation_note(answer, language):
         lines.append(note)
-    if line := as_of_line(answer):
+    if line := as_of_line(answer, language):
         lines.append(line)
     if answer.sources:
-        label = "Source" if len(answer.sources) == 1 else "Sources"
-        lines.append(f"{label}:")
-        lines.extend(f"  - {source_line(s)}" for s in answer.sources)
+        lines.append(f"{sources_label(len(answer.sources), language)}:")
+        lines.extend(f"  - {source_line(s, language)}" for s in answer.sources)
     return "\n".join(lines)
 
 

@@ -1,4 +1,4 @@
-"""Per-guild settings: where the bot answers, spoiler wrapping, auto-answer.
+"""Per-guild settings: where the bot answers, spoiler wrapping, auto-answer, the language.
 
 A guild without a row gets the defaults of :class:`GuildSettings`; saving is an upsert.
 ``answer_channels`` is stored as a sorted JSON list of channel ids.
@@ -9,8 +9,8 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, field
 
-from bot.store._time import to_db, utc_now
-from bot.store.database import Database
+from bot.store._time import utc_now
+from bot.store.base import Database
 
 
 @dataclass(frozen=True, slots=True)
@@ -21,6 +21,8 @@ class GuildSettings:
     answer_channels: frozenset[int] = field(default_factory=frozenset)
     spoiler_wrap: bool = True
     auto_answer: bool = False
+    language: str | None = None
+    """The replies' language when a question does not show one (None: English)."""
 
     def __post_init__(self) -> None:
         """Accept any iterable of channel ids, but store and compare a frozenset."""
@@ -34,13 +36,12 @@ class GuildSettings:
 
 async def get_guild_settings(db: Database, guild_id: int) -> GuildSettings:
     """The stored settings of ``guild_id``, or the defaults if none were saved."""
-    async with db.transaction("reading guild settings", write=False) as conn:
-        async with conn.execute(
-            "SELECT answer_channels, spoiler_wrap, auto_answer FROM guild_settings"
-            " WHERE guild_id = ?",
-            (guild_id,),
-        ) as cursor:
-            row = await cursor.fetchone()
+    async with db.session("reading guild settings", write=False) as conn:
+        row = await conn.fetchrow(
+            "SELECT answer_channels, spoiler_wrap, auto_answer, language FROM guild_settings"
+            " WHERE guild_id = :guild_id",
+            {"guild_id": guild_id},
+        )
         if row is None:
             return GuildSettings(guild_id=guild_id)
         channels = json.loads(row["answer_channels"])
@@ -51,23 +52,26 @@ async def get_guild_settings(db: Database, guild_id: int) -> GuildSettings:
             answer_channels=frozenset(channels),
             spoiler_wrap=bool(row["spoiler_wrap"]),
             auto_answer=bool(row["auto_answer"]),
+            language=row["language"],
         )
 
 
 async def save_guild_settings(db: Database, settings: GuildSettings) -> None:
     """Insert or replace the settings of ``settings.guild_id``."""
-    async with db.transaction("saving guild settings") as conn:
+    async with db.session("saving guild settings") as conn:
         await conn.execute(
             "INSERT INTO guild_settings (guild_id, answer_channels, spoiler_wrap, auto_answer,"
-            " updated_at) VALUES (?, ?, ?, ?, ?)"
+            " language, updated_at)"
+            " VALUES (:guild_id, :channels, :spoiler_wrap, :auto_answer, :language, :now)"
             " ON CONFLICT (guild_id) DO UPDATE SET answer_channels = excluded.answer_channels,"
             " spoiler_wrap = excluded.spoiler_wrap, auto_answer = excluded.auto_answer,"
-            " updated_at = excluded.updated_at",
-            (
-                settings.guild_id,
-                json.dumps(sorted(settings.answer_channels)),
-                int(settings.spoiler_wrap),
-                int(settings.auto_answer),
-                to_db(utc_now()),
-            ),
+            " language = excluded.language, updated_at = excluded.updated_at",
+            {
+                "guild_id": settings.guild_id,
+                "channels": json.dumps(sorted(settings.answer_channels)),
+                "spoiler_wrap": bool(settings.spoiler_wrap),
+                "auto_answer": bool(settings.auto_answer),
+                "language": settings.language,
+                "now": utc_now(),
+            },
         )

@@ -17,8 +17,8 @@ if TYPE_CHECKING:
 async def respond(interaction: discord.Interaction[Any], answer: Answer) -> None:
     bot: FanBot = interaction.client
     settings = await bot.records.guild(interaction.guild_id)
-    embed = answer_embed(answer, spoiler_wrap=settings.spoiler_wrap)
-    view = answer_view(answer)
+    embed = answer_embed(answer, spoiler_wrap=settings.spoiler_wrap, language=settings.language)
+    view = answer_view(answer, settings.language)
     if view is None:
         await interaction.response.send_message(embed=embed)
     else:
@@ -34,8 +34,8 @@ async def respond(interaction: discord.Interaction[Any], answer: Answer) -> None
 async def reply(bot: FanBot, message: discord.Message, answer: Answer) -> None:
     guild_id = message.guild.id if message.guild else None
     settings = await bot.records.guild(guild_id)
-    embed = answer_embed(answer, spoiler_wrap=settings.spoiler_wrap)
-    view = answer_view(answer)
+    embed = answer_embed(answer, spoiler_wrap=settings.spoiler_wrap, language=settings.language)
+    view = answer_view(answer, settings.language)
     kwargs: dict[str, Any] = {"embed": embed, "mention_author": False}
     if view is not None:
         kwargs["view"] = view

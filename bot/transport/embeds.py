@@ -11,11 +11,18 @@ from collections.abc import Sequence
 import discord
 
 from bot.core.answer import Answer, Outcome, SourceRef
-from bot.core.compose import format_date
 from bot.core.engine import Timeline
+from bot.core.i18n import ntr, tr
 from bot.core.limits import EMBED_DESCRIPTION_LIMIT, EMBED_FIELD_LIMIT, EMBED_TITLE_LIMIT
 from bot.core.problems import Problem
-from bot.core.render import SourceGroup, as_of_line, truncation_note
+from bot.core.render import (
+    SourceGroup,
+    as_of_value,
+    reply_language,
+    show_date,
+    sources_label,
+    truncation_note,
+)
 
 ANSWER_COLOUR = discord.Colour.blurple()
 UNSURE_COLOUR = discord.Colour.gold()
@@ -24,6 +31,11 @@ PROBLEM_COLOUR = discord.Colour.red()
 OK_COLOUR = discord.Colour.green()
 WARNING_COLOUR = discord.Colour.orange()
 SPOILER_INTRO = "**Spoiler warning** (click to reveal)\n"
+"""The English words; :func:`spoiler_intro` gives them in a reply's language."""
+
+
+def spoiler_intro(language: str | None = None) -> str:
+    return tr(language, "**Spoiler warning** (click to reveal)") + "\n"
 
 
 def clip(text: str, limit: int) -> str:
@@ -41,10 +53,10 @@ def _escape(text: str) -> str:
     return discord.utils.escape_markdown(text).replace("]", "\\]")
 
 
-def _source_markdown(source: SourceRef, *, outlet: bool) -> str:
+def _source_markdown(source: SourceRef, *, outlet: bool, language: str | None = None) -> str:
     """One source: "Outlet: [Headline](url) (date)" (``outlet``) or "[Headline](url) (date)";
     with no headline known, the outlet (or, under its heading, the date) is the link."""
-    date = format_date(source.published) if source.published else "undated"
+    date = show_date(source.published, language)
     if source.headline:
         title = _escape(source.title)
         label = f"[{title}]({source.url})" if source.url else f"*{title}*"
@@ -55,9 +67,9 @@ def _source_markdown(source: SourceRef, *, outlet: bool) -> str:
     return f"[{date}]({source.url})" if source.url else date
 
 
-def source_lines(sources: Sequence[SourceRef]) -> list[str]:
-    """An answer's sources, one line each."""
-    return [_source_markdown(source, outlet=True) for source in sources]
+def source_lines(sources: Sequence[SourceRef], language: str | None = None) -> list[str]:
+    """An answer's sources, one line each (dates in ``language``)."""
+    return [_source_markdown(source, outlet=True, language=language) for source in sources]
 
 
 def _fit_lines(lines: Sequence[str], limit: int) -> str:
@@ -79,71 +91,90 @@ def _fit_lines(lines: Sequence[str], limit: int) -> str:
     return "\n".join(shown)
 
 
-def fit_source_lines(sources: Sequence[SourceRef], limit: int) -> str:
-    return _fit_lines(source_lines(sources), limit)
+def fit_source_lines(sources: Sequence[SourceRef], limit: int, language: str | None = None) -> str:
+    return _fit_lines(source_lines(sources, language), limit)
 
 
-def listing_lines(groups: Sequence[SourceGroup]) -> list[str]:
+def listing_lines(groups: Sequence[SourceGroup], language: str | None = None) -> list[str]:
     """``/sources``: a bold outlet line, then one line per source, newest first."""
     lines = []
     for group in groups:
         lines.append(f"**{discord.utils.escape_markdown(group.outlet)}**")
-        lines += [f"• {_source_markdown(s, outlet=False)}" for s in group.sources]
+        lines += [
+            f"• {_source_markdown(s, outlet=False, language=language)}" for s in group.sources
+        ]
     return lines
 
 
-def sources_embed(groups: Sequence[SourceGroup], title: str) -> discord.Embed:
+def sources_embed(
+    groups: Sequence[SourceGroup], pack_title: str, language: str | None = None
+) -> discord.Embed:
+    """``/sources`` for a pack, its fixed words in ``language`` (the server's setting)."""
     count = sum(len(group.sources) for group in groups)
+    listing = _fit_lines(listing_lines(groups, language), EMBED_DESCRIPTION_LIMIT)
     embed = discord.Embed(
-        title=clip(title, EMBED_TITLE_LIMIT),
-        description=_fit_lines(listing_lines(groups), EMBED_DESCRIPTION_LIMIT) or "No sources yet.",
+        title=clip(tr(language, "Sources for {title}").format(title=pack_title), EMBED_TITLE_LIMIT),
+        description=listing or tr(language, "No sources yet."),
         colour=ANSWER_COLOUR,
     )
-    embed.set_footer(text=f"{count} sources from {len(groups)} outlets")
+    footer = ntr(
+        language,
+        "{count} source from {outlets} outlets",
+        "{count} sources from {outlets} outlets",
+        count,
+    )
+    embed.set_footer(text=footer.format(count=count, outlets=len(groups)))
     return embed
 
 
-def answer_embed(answer: Answer, *, spoiler_wrap: bool = True) -> discord.Embed:
+def answer_embed(
+    answer: Answer, *, spoiler_wrap: bool = True, language: str | None = None
+) -> discord.Embed:
+    """The answer as an embed, its fixed words in the fan's language (or ``language``, the
+    server's setting, when the question did not show one)."""
+    language = reply_language(answer, language)
     colour = {
         Outcome.ANSWER: ANSWER_COLOUR,
         Outcome.ASK_BACK: UNSURE_COLOUR,
         Outcome.DECLINE: DECLINE_COLOUR,
+        Outcome.SMALL_TALK: ANSWER_COLOUR,
     }[answer.outcome]
     embed = discord.Embed(
         title=quote_user_text(answer.question) if answer.question.strip() else None,
-        description=_answer_description(answer, spoiler_wrap=spoiler_wrap),
+        description=_answer_description(answer, spoiler_wrap=spoiler_wrap, language=language),
         colour=colour,
     )
     if answer.pack_title:
         embed.set_author(name=clip(answer.pack_title, EMBED_TITLE_LIMIT))
-    if line := as_of_line(answer):
-        embed.add_field(name="True as of", value=line.removeprefix("As of "), inline=True)
+    if (as_of := as_of_value(answer, language)) is not None:
+        embed.add_field(name=tr(language, "True as of"), value=as_of, inline=True)
     if answer.sources:
-        name = "Source" if len(answer.sources) == 1 else "Sources"
-        value = fit_source_lines(answer.sources, EMBED_FIELD_LIMIT)
+        name = sources_label(len(answer.sources), language)
+        value = fit_source_lines(answer.sources, EMBED_FIELD_LIMIT, language)
         embed.add_field(name=name, value=value, inline=False)
     if answer.outcome is Outcome.ANSWER:
-        footer = f"Confidence {answer.confidence:.0%}"
+        footer = tr(language, "Confidence {percent}").format(percent=f"{answer.confidence:.0%}")
         if answer.status:
-            footer += f" · {answer.status}"
-        embed.set_footer(text=footer + " · Was this helpful? Vote below.")
+            footer += f" · {tr(language, answer.status)}"
+        embed.set_footer(text=footer + " · " + tr(language, "Was this helpful? Vote below."))
     return embed
 
 
-def _answer_description(answer: Answer, *, spoiler_wrap: bool) -> str:
+def _answer_description(answer: Answer, *, spoiler_wrap: bool, language: str | None = None) -> str:
     """The answer, its notes and any truncation note, within the description limit.
 
     Over the limit, the notes give way first, then the body is clipped *inside* its spoiler
     tags: a cut closing "||" would show the rest of a spoiler in plain sight.
     """
-    extras = list(answer.notes)
-    if note := truncation_note(answer):
+    extras = list(answer.notes_in(language))
+    if note := truncation_note(answer, language):
         extras.append(f"*{note}*")
     after = "".join(f"\n\n{extra}" for extra in extras)
     wrap = answer.spoiler and spoiler_wrap
-    before, close = (SPOILER_INTRO + "||", "||") if wrap else ("", "")
+    before, close = (spoiler_intro(language) + "||", "||") if wrap else ("", "")
     budget = EMBED_DESCRIPTION_LIMIT - len(before) - len(close)
-    body = clip(answer.body, max(budget - len(after), min(len(answer.body), budget // 2)))
+    text = answer.body_in(language)
+    body = clip(text, max(budget - len(after), min(len(text), budget // 2)))
     if len(body) + len(after) > budget:
         after = clip(after, budget - len(body))
     return before + body + close + after
@@ -168,15 +199,28 @@ def problems_embed(
     )
 
 
-def timeline_embed(timeline: Timeline, title: str) -> discord.Embed:
+def timeline_title(description: str, language: str | None = None) -> str:
+    """ "Timeline: <what the topic is>", in ``language``."""
+    return tr(language, "Timeline: {topic}").format(topic=description)
+
+
+def timeline_embed(timeline: Timeline, title: str, language: str | None = None) -> discord.Embed:
+    """The steps of a timeline, oldest first; the fixed words in ``language``."""
     lines = []
     for step in timeline.steps:
-        marks = [f"**{mark}**" if mark == "current answer" else mark for mark in step.marks]
+        marks = [
+            f"**{tr(language, mark)}**" if mark == "current answer" else tr(language, mark)
+            for mark in step.marks
+        ]
         text = step.text if step.current else f"~~{step.text}~~" if step.superseded else step.text
         suffix = f" · {', '.join(marks)}" if marks else ""
-        lines.append(f"**{format_date(step.date)}**: {text} ({step.attribution}){suffix}")
+        attribution = "; ".join(
+            [tr(language, step.status), *([", ".join(step.outlets)] if step.outlets else [])]
+        )
+        lines.append(f"**{show_date(step.date, language)}**: {text} ({attribution}){suffix}")
+    nothing = tr(language, "Nothing recorded yet.")
     return discord.Embed(
         title=clip(title, EMBED_TITLE_LIMIT),
-        description=clip("\n".join(lines) or "Nothing recorded yet.", EMBED_DESCRIPTION_LIMIT),
+        description=clip("\n".join(lines) or nothing, EMBED_DESCRIPTION_LIMIT),
         colour=ANSWER_COLOUR,
     )

@@ -14,8 +14,10 @@ import discord
 
 from bot.core.answer import Answer, Outcome, Suggestion
 from bot.core.limits import BUTTON_LABEL_LIMIT
+from bot.core.render import reply_language
 from bot.transport.embeds import answer_embed, clip
 from bot.transport.errors import report_failure
+from bot.transport.records import WriteStatus
 
 if TYPE_CHECKING:
     from bot.transport.bot import FanBot
@@ -23,6 +25,16 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 CUSTOM_ID_LIMIT = 100
+VOTE_NOT_SAVED = {
+    WriteStatus.QUEUED: (
+        "Thanks! The database is busy: your vote is kept and will be saved as soon as it is back."
+    ),
+    WriteStatus.FAILED: "Thanks! (I couldn't save your vote.)",
+    WriteStatus.NO_DATABASE: (
+        "Thanks! (Votes are not saved: the bot is running without a database.)"
+    ),
+}
+"""The reply to a vote that was not written by the time the reply went out."""
 _ID = r"[a-z0-9_-]*"
 
 
@@ -77,7 +89,7 @@ class FeedbackButton(discord.ui.DynamicItem[discord.ui.Button[Any]], template=FE
         question = None
         if interaction.message and interaction.message.embeds:
             question = interaction.message.embeds[0].title
-        result = await bot.records.vote(
+        written = await bot.records.vote(
             message_id=interaction.message.id if interaction.message else interaction.id,
             user_id=interaction.user.id,
             vote=1 if self.vote == "up" else -1,
@@ -86,8 +98,9 @@ class FeedbackButton(discord.ui.DynamicItem[discord.ui.Button[Any]], template=FE
             claim_id=self.claim or None,
             question=question,
         )
+        result = written.value
         if result is None:
-            text = "Thanks! (I couldn't save your vote just now.)"
+            text = VOTE_NOT_SAVED[written.status]
         elif result.status.value == "changed":
             text = "Thanks, I changed your vote."
         elif result.status.value == "unchanged":
@@ -134,8 +147,10 @@ class SuggestionButton(
         answer = bot.library.engine.answer_intent(self.intent, self.entities, pack_id=self.pack)
         settings = await bot.records.guild(interaction.guild_id)
         await interaction.response.edit_message(
-            embed=answer_embed(answer, spoiler_wrap=settings.spoiler_wrap),
-            view=answer_view(answer),
+            embed=answer_embed(
+                answer, spoiler_wrap=settings.spoiler_wrap, language=settings.language
+            ),
+            view=answer_view(answer, settings.language),
         )
         await bot.records.question(
             answer,
@@ -145,16 +160,21 @@ class SuggestionButton(
         )
 
 
-def answer_view(answer: Answer) -> discord.ui.View | None:
-    """Feedback buttons under an answer, choices under an ask-back, nothing under a decline."""
-    if answer.outcome is Outcome.DECLINE:
+def answer_view(answer: Answer, language: str | None = None) -> discord.ui.View | None:
+    """Feedback buttons under an answer, choices under an ask-back (labelled in the reply's
+    language, ``language`` being the server's setting), nothing under a decline or small
+    talk."""
+    if answer.outcome in (Outcome.DECLINE, Outcome.SMALL_TALK):
         return None
     view = discord.ui.View(timeout=None)
     if answer.outcome is Outcome.ASK_BACK:
         for suggestion in answer.suggestions:
             view.add_item(
                 SuggestionButton(
-                    suggestion.pack, suggestion.intent, suggestion.entities, suggestion.label
+                    suggestion.pack,
+                    suggestion.intent,
+                    suggestion.entities,
+                    suggestion.label_in(reply_language(answer, language)),
                 )
             )
     else:

@@ -8,6 +8,9 @@ from __future__ import annotations
 
 import json
 
+import pytest
+
+from bot.core.answer import Outcome
 from bot.core.engine import Engine
 from bot.core.models import Tier
 from bot.core.render import render_text, sources_text, to_json
@@ -79,3 +82,133 @@ def test_part_of_the_current_answer_only_where_the_answer_cites_it(real_engine: 
     # The undated fan page that said no trailer had come out is not in today's answer.
     trailer = {s.text: s for s in real_engine.timeline("trailer").steps}
     assert trailer["no official trailer"].marks == ()
+
+
+# -- small talk --------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("message", "entry", "language"),
+    [
+        ("thanks bot you're great", "thanks", "en"),
+        ("hello!", "greeting", "en"),
+        ("who are you?", "who-are-you", "en"),
+        ("what can you do", "what-can-you-do", "en"),
+        ("stupid bot", "insult", "en"),
+        ("thnks sooo much", "thanks", "en"),
+        ("안녕하세요", "greeting", "ko"),
+        ("고마워요", "thanks", "ko"),
+        ("terima kasih banyak", "thanks", "id"),
+        ("kamu siapa", "who-are-you", "id"),
+        ("¿qué puedes hacer?", "what-can-you-do", "es"),
+        ("muchas gracias", "thanks", "es"),
+    ],
+)
+def test_small_talk_gets_a_short_reply_in_its_language(
+    real_engine: Engine, message: str, entry: str, language: str
+) -> None:
+    answer = real_engine.ask(message)
+    assert answer.outcome is Outcome.SMALL_TALK, (message, answer.body)
+    assert answer.extra == {"small_talk": entry, "language": language}
+    assert not answer.body.startswith("Sorry, I can only") and len(answer.body) < 300
+    assert answer.intent is None and not answer.sources and not answer.suggestions
+    shown = to_json(answer)
+    assert shown["intent"] is None and shown["answer"] == answer.body
+
+
+@pytest.mark.parametrize(
+    "question",
+    ["thanks! when is season 2 out", "hi, who plays cheong-san", "help me find the trailer"],
+)
+def test_a_question_with_small_talk_in_it_is_still_answered(
+    real_engine: Engine, question: str
+) -> None:
+    assert real_engine.ask(question).outcome is not Outcome.SMALL_TALK
+
+
+# -- ratings -----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("question", ["what is the imdb rating", "imdb score?"])
+def test_imdb_question_says_no_imdb_figure_is_sourced(real_engine: Engine, question: str) -> None:
+    answer = real_engine.ask(question)
+    assert answer.outcome is Outcome.ANSWER and answer.intent == "rating"
+    assert "IMDb" in answer.body and "none of the sources" in answer.body
+    # No undated, unattributed score mixed in, and nothing cited that does not back it.
+    assert "7.5" not in answer.body and "out of 10" not in answer.body
+    assert [s.outlet for s in answer.sources] == ["Web News Observer"]
+
+
+# -- yes/no questions --------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("question", "first"),
+    [
+        ("is season 2 cancelled", "**No.**"),
+        ("is season 2 canceled??", "**No.**"),
+        ("has season 2 been axed", "**No.**"),
+        ("is season 2 renewed", "**Yes.**"),
+        ("is there going to be a season 2", "**Yes.**"),
+        ("is it out yet", "**No.**"),
+        ("is season 2 out yet?", "**No.**"),
+        ("is cheong-san coming back", "**Yes.**"),
+        ("is nam-ra in season 2", "**Yes.**"),
+        ("is roh yoon-seo coming back", "**Reportedly, no.**"),
+        ("is wu-jin dead", "**Yes.**"),
+        ("apakah season 2 dibatalkan", "**No.**"),
+    ],
+)
+def test_yes_no_questions_get_the_matching_yes_or_no_first(
+    real_engine: Engine, question: str, first: str
+) -> None:
+    answer = real_engine.ask(question)
+    assert answer.outcome is Outcome.ANSWER, (question, answer.body)
+    assert answer.body.startswith(f"{first} "), (question, answer.body)
+    assert answer.body.count(first) == 1
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "when is season 2 coming out",  # not a yes/no question
+        "what is the renewal status",
+        "isn't season 2 cancelled",  # negated: a bare yes or no would be ambiguous
+        "is cheong-san dead",  # the pack does not settle it
+        "who plays nam-ra",
+    ],
+)
+def test_no_yes_or_no_where_the_question_or_the_data_does_not_call_for_one(
+    real_engine: Engine, question: str
+) -> None:
+    body = real_engine.ask(question).body
+    assert not body.startswith(("**Yes", "**No.", "**Reportedly", "**Probably")), body
+
+
+# -- season 1 facts ----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("question", "fact", "outlet"),
+    [
+        ("when did season 1 come out", "28 January 2022", "Daum"),
+        ("season 1 release date?", "28 January 2022", "Daum"),
+        ("how many episodes does season 1 have", "12 episodes", "Deadline"),
+        ("who was in the season 1 cast", "Yoon Chan-young", "Web News Observer"),
+    ],
+)
+def test_season_one_facts_are_answered_from_their_sourced_claims(
+    real_engine: Engine, question: str, fact: str, outlet: str
+) -> None:
+    answer = real_engine.ask(question)
+    assert answer.outcome is Outcome.ANSWER, (question, answer.body)
+    assert fact in answer.body and "season 2" not in answer.body.lower()
+    assert outlet in {s.outlet for s in answer.sources}
+
+
+def test_season_one_claims_never_answer_questions_about_the_upcoming_season(
+    real_engine: Engine,
+) -> None:
+    assert "early 2027" in real_engine.ask("when is season 2 coming out").body
+    assert "season 2" in real_engine.ask("how many episodes").body
+    assert "Returning in season 2" in real_engine.ask("who is in the cast").body

@@ -10,14 +10,16 @@ from bot.store import (
     Database,
     DislikedAnswer,
     GapQuestion,
+    LoggedQuestion,
     gaps,
     log_question,
+    log_questions,
     purge_questions_older_than,
     record_vote,
 )
 from bot.store.questions import Outcome
 
-from .conftest import NOW, user
+from .conftest import NOW, rows, user
 
 
 async def ask(
@@ -48,16 +50,14 @@ async def ask(
 
 async def count_rows(db: Database) -> int:
     """How many questions are logged."""
-    rows = await db.connection.execute_fetchall("SELECT COUNT(*) FROM question_log")
-    return next(iter(rows))[0]
+    return int(await _one(db, "SELECT COUNT(*) AS n FROM question_log"))
 
 
 async def test_log_question_stores_every_field(db: Database) -> None:
     first = await ask(db, "When is season 2?", outcome="answer", confidence=0.9, intent="s2")
     second = await ask(db, "Who?", guild_id=None)
     assert second == first + 1
-    rows = await db.connection.execute_fetchall("SELECT * FROM question_log ORDER BY id")
-    stored = dict(next(iter(rows)))
+    stored = (await rows(db, "SELECT * FROM question_log ORDER BY id"))[0]
     assert stored == {
         "id": first,
         "asked_at": "2025-06-15T12:00:00.000000+00:00",
@@ -83,8 +83,7 @@ async def test_non_utc_times_are_converted(db: Database) -> None:
 
     seoul = timezone(timedelta(hours=9))
     await ask(db, "q", at=datetime(2025, 6, 15, 21, 0, tzinfo=seoul))
-    rows = await db.connection.execute_fetchall("SELECT asked_at FROM question_log")
-    assert next(iter(rows))[0] == "2025-06-15T12:00:00.000000+00:00"
+    assert await _one(db, "SELECT asked_at FROM question_log") == "2025-06-15T12:00:00.000000+00:00"
 
 
 @pytest.mark.parametrize(
@@ -121,8 +120,8 @@ async def test_purge_deletes_only_old_rows(db: Database) -> None:
     await ask(db, "just inside", at=NOW - timedelta(days=30) + timedelta(seconds=1))
     await ask(db, "recent", at=NOW - timedelta(hours=1))
     assert await purge_questions_older_than(db, 30, now=NOW) == 2
-    rows = await db.connection.execute_fetchall("SELECT question FROM question_log ORDER BY id")
-    assert [row[0] for row in rows] == ["just inside", "recent"]
+    kept = await rows(db, "SELECT question FROM question_log ORDER BY id")
+    assert [row["question"] for row in kept] == ["just inside", "recent"]
     assert await purge_questions_older_than(db, 30, now=NOW) == 0
 
 
@@ -269,3 +268,61 @@ async def test_changed_vote_counts_once_in_disliked(db: Database) -> None:
 async def test_gaps_rejects_naive_now(db: Database) -> None:
     with pytest.raises(ValueError, match="timezone-aware"):
         await gaps(db, guild_id=1, days=7, low_confidence=0.5, now=datetime(2025, 1, 1))
+
+
+def logged(n: int, **changes: object) -> LoggedQuestion:
+    values: dict[str, object] = {
+        "user_hash": user(n),
+        "question": f"question {n}",
+        "intent": "release" if n % 2 else None,
+        "confidence": n / 10,
+        "outcome": "answer" if n % 2 else "decline",
+        "answered": bool(n % 2),
+        "guild_id": n,
+        "channel_id": 10 + n,
+        "asked_at": NOW,
+    }
+    values.update(changes)
+    return LoggedQuestion(**values)  # type: ignore[arg-type]
+
+
+async def test_log_questions_stores_a_batch_like_one_at_a_time(db: Database) -> None:
+    assert await log_questions(db, [logged(n) for n in range(1, 6)]) == 5
+    one = await Database.open(":memory:")  # the same rows written one at a time
+    try:
+        for n in range(1, 6):
+            item = logged(n)
+            await log_question(
+                one,
+                user_hash=item.user_hash,
+                question=item.question,
+                intent=item.intent,
+                confidence=item.confidence,
+                outcome=item.outcome,
+                answered=item.answered,
+                guild_id=item.guild_id,
+                channel_id=item.channel_id,
+                asked_at=item.asked_at,
+            )
+        query = "SELECT * FROM question_log ORDER BY id"
+        batch = await rows(db, query)
+        single = await rows(one, query)
+    finally:
+        await one.close()
+    assert batch == single and len(batch) == 5
+    assert await log_questions(db, []) == 0
+
+
+async def test_a_bad_row_writes_nothing_of_its_batch(db: Database) -> None:
+    with pytest.raises(ValueError, match="outcome"):
+        await log_questions(db, [logged(1), logged(2, outcome="maybe")])
+    with pytest.raises(ValueError, match="finite"):
+        await log_questions(db, [logged(1), logged(2, confidence=float("nan"))])
+    assert await count_rows(db) == 0
+
+
+async def _one(db: Database, sql: str) -> object:
+    """The one value of a one-row, one-column query, as :func:`plain` gives it."""
+    (row,) = await rows(db, sql)
+    (value,) = row.values()
+    return value

@@ -305,7 +305,12 @@ async def test_settings_show_defaults(running: Running) -> None:
     assert body["type"] == CALLBACK_CHANNEL_MESSAGE
     assert body["data"]["flags"] == EPHEMERAL
     fields = field_map(body["data"]["embeds"][0])
-    assert fields == {"Auto-answer": "off", "Spoiler tags": "on", "Answer channels": "none"}
+    assert fields == {
+        "Auto-answer": "off",
+        "Spoiler tags": "on",
+        "Language": "English (default)",
+        "Answer channels": "none",
+    }
     assert "footer" not in body["data"]["embeds"][0]
 
 
@@ -335,9 +340,10 @@ async def test_settings_changes_are_saved(running: Running) -> None:
     assert fields == {
         "Auto-answer": "on",
         "Spoiler tags": "off",
+        "Language": "English (default)",
         "Answer channels": f"<#{questions}>",
     }
-    assert "footer" not in body["data"]["embeds"][0]  # saved, no warning
+    assert body["data"]["embeds"][0]["footer"]["text"] == "Saved."
 
     stored = await bot.records.guild(int(fake.guild.id))
     assert stored.answer_channels == {int(questions)}

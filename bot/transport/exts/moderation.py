@@ -20,6 +20,7 @@ from discord.ext import commands, tasks
 from bot.core.library import ReloadResult
 from bot.core.preview import preview
 from bot.transport.checks import moderator_only
+from bot.transport.cluster import ProcessStatus
 from bot.transport.embeds import (
     ANSWER_COLOUR,
     OK_COLOUR,
@@ -39,6 +40,24 @@ log = logging.getLogger(__name__)
 WATCH_DEBOUNCE_MS = 400
 """Editors save in bursts; wait this long for quiet before reloading."""
 PREVIEW_LIMIT = 4000
+RELOAD_REPLY_SECONDS = 1.5
+"""A /kb reload still running after this is deferred ("thinking…") and answered when done."""
+
+
+def processes_text(processes: list[ProcessStatus]) -> str:
+    """One line per bot process (this one first): shards, knowledge hash, load time; a
+    process whose knowledge differs from this one's is flagged."""
+    mine = processes[0].content_hash
+    lines = []
+    for index, status in enumerate(processes):
+        flag = "" if status.content_hash == mine else " ⚠ **different knowledge**"
+        name = f"{status.process} (this one)" if index == 0 else status.process
+        loaded = discord.utils.format_dt(status.loaded, "f")
+        lines.append(
+            f"`{discord.utils.escape_markdown(name)}` · shards {status.shards_label()} · "
+            f"`{status.content_hash}` loaded {loaded}{flag}"
+        )
+    return clip("\n".join(lines), 1024)
 
 
 def reload_embed(result: ReloadResult, trigger: str) -> discord.Embed:
@@ -103,9 +122,11 @@ class Moderation(commands.GroupCog, group_name="kb", group_description="Knowledg
         self.bot = bot
         self._watcher: asyncio.Task[None] | None = None
         self._stop = asyncio.Event()
+        self._reloading = asyncio.Lock()
         super().__init__()
 
     async def cog_load(self) -> None:
+        self.bot.cluster.on_reload = self.reload
         if self.bot.settings.watch_knowledge:
             self._watcher = asyncio.create_task(self._watch(), name="knowledge-watcher")
         self.purge_old_questions.start()
@@ -116,6 +137,7 @@ class Moderation(commands.GroupCog, group_name="kb", group_description="Knowledg
         await self.bot.records.purge()
 
     async def cog_unload(self) -> None:
+        self.bot.cluster.on_reload = None
         self.purge_old_questions.cancel()
         self._stop.set()
         if self._watcher is not None:
@@ -124,8 +146,10 @@ class Moderation(commands.GroupCog, group_name="kb", group_description="Knowledg
                 await self._watcher
 
     async def reload(self, trigger: str) -> ReloadResult:
-        # Off the event loop: a changed pack retrains its decision (seconds of CPU).
-        result = await asyncio.to_thread(self.bot.library.reload)
+        """Parse, validate and index in a worker thread, so answers keep flowing; the library
+        swaps to the new engine in one assignment. One reload at a time."""
+        async with self._reloading:
+            result = await asyncio.to_thread(self.bot.library.reload)
         log.log(logging.INFO if result.ok else logging.WARNING, "%s: %s", trigger, result.summary())
         await self.bot.records.knowledge_loaded(result, trigger=trigger)
         return result
@@ -161,9 +185,18 @@ class Moderation(commands.GroupCog, group_name="kb", group_description="Knowledg
     @app_commands.command(name="reload", description="Reload the knowledge files now")
     @moderator_only()
     async def reload_command(self, interaction: discord.Interaction[Any]) -> None:
-        result = await self.reload(f"/kb reload by {interaction.user}")
+        reload = asyncio.ensure_future(self.reload(f"/kb reload by {interaction.user}"))
+        done, _ = await asyncio.wait({reload}, timeout=RELOAD_REPLY_SECONDS)
+        if not done:  # a large pack: Discord drops an interaction unanswered for 3 s
+            await interaction.response.defer(ephemeral=True, thinking=True)
+        result = await reload
+        if result.ok:
+            await self.bot.cluster.reloaded()  # every other process reloads too
         embed = reload_embed(result, "/kb reload")
-        await interaction.response.send_message(embed=embed, ephemeral=True)
+        if interaction.response.is_done():
+            await interaction.followup.send(embed=embed, ephemeral=True)
+        else:
+            await interaction.response.send_message(embed=embed, ephemeral=True)
         by = discord.utils.escape_markdown(str(interaction.user))
         await self._post_mod_log(reload_embed(result, f"/kb reload by {by}"))
 
@@ -191,6 +224,9 @@ class Moderation(commands.GroupCog, group_name="kb", group_description="Knowledg
                 value=clip("\n".join(library.engine.status_lines), 1024),
                 inline=False,
             )
+        processes = await self.bot.cluster.statuses()
+        if len(processes) > 1:
+            embed.add_field(name="Processes", value=processes_text(processes), inline=False)
         last = library.last_result
         if not last.ok:
             embed.add_field(
