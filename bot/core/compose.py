@@ -500,4 +500,6 @@ def _compose_character(pack: Pack, entity_ids: Sequence[str]) -> Composed | None
         sources=tuple(dict.fromkeys((*status.sources, *fates.sources))),
         as_of=max(dates) if dates else None,
         spoiler=fates.spoiler,
+        verdict=status.verdict,
+        certainty=status.certainty,
     )

@@ -66,6 +66,9 @@ class Lexical:
     """Intents about other seasons than the question names: never answered."""
     entity_kinds: Mapping[str, tuple[str, ...]]
     """Per intent, which kinds of names it can be about."""
+    covers: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    """Intents whose answer holds the others' for this question (the character answer holds
+    a named character's cast line and fate): unsure between them, it answers with them all."""
 
 
 @dataclass(frozen=True)
@@ -297,6 +300,10 @@ class LearnedDecider(Decider):
     ) -> Decision:
         probabilities = {c: round(float(v), 4) for c, v in zip(self.classes, p, strict=True)}
         outcome, index = decide_outcome(p, self.decline_index, thresholds, self.classes, lexical)
+        confidence = float(p[index])
+        if outcome == "answer" and self.classes[index] in lexical.covers:
+            covered = (self.classes[index], *lexical.covers[self.classes[index]])
+            confidence = max(confidence, sum(probabilities.get(c, 0.0) for c in covered))
         masked = _mask(p, self.classes, lexical.blocked)
         candidates = tuple(
             (self.classes[i], float(masked[i]))
@@ -305,7 +312,7 @@ class LearnedDecider(Decider):
         )[:MAX_SUGGESTED]
         if outcome == "answer":
             return Decision(
-                "answer", self.classes[index], float(p[index]), (), False, used_encoder,
+                "answer", self.classes[index], min(confidence, 1.0), (), False, used_encoder,
                 probabilities,
             )  # fmt: skip
         if outcome == "no_claim":
@@ -404,6 +411,13 @@ def decide_outcome(
     best = int(np.argmax(masked))
     if masked[best] >= thresholds.answer and masked[best] >= decline:
         return "answer", best
+    if lexical is not None:
+        index = {c: i for i, c in enumerate(classes)}
+        for covering, covered in lexical.covers.items():
+            group = [index[c] for c in (covering, *covered) if c in index]
+            total = float(sum(masked[i] for i in group))
+            if best in group and total >= thresholds.answer and total >= decline:
+                return "answer", index[covering]
     if masked[best] >= thresholds.ask:
         return "ask", best
     if lexical is not None and lexical.match.entities and decline < thresholds.answer:

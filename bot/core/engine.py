@@ -16,6 +16,9 @@ from typing import TypeVar
 
 from bot.core.answer import Answer, Outcome, Reason, SourceRef, Suggestion
 from bot.core.compose import (
+    CAST_INTENT,
+    CHARACTER_INTENT,
+    RECAP_INTENT,
     Composed,
     can_be_about,
     claims_naming,
@@ -202,12 +205,15 @@ class Engine:
         return pack, self.lexical(pack, match)
 
     def lexical(self, pack: Pack, match: Match) -> Lexical:
-        blocked = frozenset(i.id for i in pack.intents.values() if _about_other_seasons(i, match))
+        blocked = frozenset(
+            i.id for i in pack.intents.values() if _about_other_seasons(pack, i, match)
+        )
         return Lexical(
             match=match,
             ranked=tuple(self._rank(pack, match)),
             blocked=blocked,
             entity_kinds={i.id: tuple(i.entity_kinds) for i in pack.intents.values()},
+            covers=_covers(pack, match, blocked),
         )
 
     def _veto(self, pack: Pack, match: Match) -> Reason | None:
@@ -244,7 +250,7 @@ class Engine:
             return self._decline(asked, Reason.NO_CLAIM, pack, intent=intent, truncated=truncated)
         body = composed.body
         if question is not None and (
-            first := yes_no(pack.intents[intent], question, composed.verdict, composed.certainty)
+            first := self._yes_no(pack, intent, usable, question, composed)
         ):
             body = f"{first} {body}"
         return Answer(
@@ -266,6 +272,19 @@ class Engine:
             truncated=truncated,
             translations=composed.translations,
         )
+
+    def _yes_no(
+        self, pack: Pack, intent: str, entity_ids: Sequence[str], question: str, composed: Composed
+    ) -> str | None:
+        """The yes or no a yes/no question calls for. The character answer holds a season
+        status ("is X coming back?") and a fate ("is X dead?"): the fate's polarity is the
+        recap intent's."""
+        first = yes_no(pack.intents[intent], question, composed.verdict, composed.certainty)
+        if first is None and intent == CHARACTER_INTENT and RECAP_INTENT in pack.intents:
+            fate = self._compose(pack, RECAP_INTENT, entity_ids)
+            if fate is not None:
+                first = yes_no(pack.intents[RECAP_INTENT], question, fate.verdict, fate.certainty)
+        return first
 
     # -- listings -------------------------------------------------------------------------
 
@@ -573,3 +592,13 @@ def _one_season(match: Match) -> int | None:
 
 def _names_a_character(match: Match) -> bool:
     return any(mention.kind == "character" for mention in match.entities)
+
+
+def _covers(pack: Pack, match: Match, blocked: frozenset[str]) -> dict[str, tuple[str, ...]]:
+    """When a question names a character, the character answer holds their cast line and
+    their fate: it covers the cast and recap answers (see :class:`Lexical`)."""
+    if CHARACTER_INTENT not in pack.intents or CHARACTER_INTENT in blocked:
+        return {}
+    if not _names_a_character(match):
+        return {}
+    return {CHARACTER_INTENT: tuple(i for i in (CAST_INTENT, RECAP_INTENT) if i in pack.intents)}

@@ -6,6 +6,7 @@ import copy
 
 from bot.core.answer import Outcome
 from bot.core.engine import Engine
+from bot.core.library import Library
 from bot.settings import Settings
 from bot.store import vote_totals
 from bot.transport.bot import FanBot
@@ -36,13 +37,19 @@ The first one that is an ask-back with a recap choice is used, so matcher tuning
 break these tests."""
 
 
-def ask_back_question(engine: Engine) -> str:
-    for question in ASK_BACK_CANDIDATES:
-        answer = engine.ask(question)
-        if answer.outcome is Outcome.ASK_BACK and any(
-            s.intent == "recap" for s in answer.suggestions
-        ):
-            return question
+def ask_back_question(library: Library) -> str:
+    """A question the live engine asks back with a recap choice. The learned decision asks
+    back rarely (a bare name gets the character answer), so when none of the candidates is
+    an ask-back, the library switches to the lexical rules' decision, which these button
+    tests were written against: they test the buttons, not the decision."""
+    for engine in (library.engine, Engine(library.knowledge)):
+        library.engine = engine
+        for question in ASK_BACK_CANDIDATES:
+            answer = engine.ask(question)
+            if answer.outcome is Outcome.ASK_BACK and any(
+                s.intent == "recap" for s in answer.suggestions
+            ):
+                return question
     raise AssertionError(f"none of {ASK_BACK_CANDIDATES} is an ask-back any more")
 
 
@@ -64,8 +71,8 @@ async def _ask(running: Running, question: str, user: Json | None = None) -> Jso
 
 async def test_ask_back_buttons_answer_in_place(running: Running) -> None:
     bot, fake = running
+    question = ask_back_question(bot.library)
     engine = bot.library.engine
-    question = ask_back_question(engine)
     asked = engine.ask(question)
     assert asked.outcome is Outcome.ASK_BACK and len(asked.suggestions) >= 2
 
@@ -101,7 +108,7 @@ async def test_ask_back_buttons_answer_in_place(running: Running) -> None:
 
 async def test_ask_back_button_spoiler_choice_is_wrapped(running: Running) -> None:
     bot, fake = running
-    question = ask_back_question(bot.library.engine)
+    question = ask_back_question(bot.library)
     asked = bot.library.engine.ask(question)
     recap = next(s for s in asked.suggestions if s.intent == "recap")
     answer = bot.library.engine.answer_intent(recap.intent, recap.entities, pack_id=recap.pack)
@@ -118,7 +125,7 @@ async def test_ask_back_buttons_survive_a_restart(settings: Settings, fake: Fake
     """DynamicItem buttons need no stored view: a button on a message sent before a restart
     still works in the new process."""
     async with launch_bot(settings, fake) as bot:
-        question = ask_back_question(bot.library.engine)
+        question = ask_back_question(bot.library)
         asked = bot.library.engine.ask(question)
         message = await _ask((bot, fake), question)
     async with launch_bot(settings, fake) as bot:

@@ -92,7 +92,7 @@ async def test_a_failing_suggestion_button_still_answers(
     from .test_e2e_buttons import ask_back_question
 
     bot, fake = running
-    question = ask_back_question(bot.library.engine)
+    question = ask_back_question(bot.library)
     payload = fake.command_interaction("ask", option("question", question))
     await fake.interact(payload, settle=bot)
     message = response_message(fake, payload)
