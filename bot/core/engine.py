@@ -27,13 +27,15 @@ from bot.core.compose import (
     season_claims,
     source_refs,
 )
-from bot.core.decision import Decider, Lexical, RuleDecider
+from bot.core.decision import Decider, Lexical, RuleDecider, RuleThresholds
+from bot.core.corrections import correction_text, repeated_claim
 from bot.core.i18n import LANGUAGES, N_, TRANSLATED, Phrase
 from bot.core.language import detect_language
 from bot.core.loader import Knowledge, Pack
 from bot.core.matcher import Match, PackIndex, Prepared, prepare
 from bot.core.models import Intent
-from bot.core.polarity import yes_no
+from bot.core.normalise import tokens
+from bot.core.polarity import is_yes_no_question, yes_no
 from bot.core.ranking import (
     answerable,
     chronological_key,
@@ -45,6 +47,9 @@ from bot.core.smalltalk import SmallTalkIndex
 
 MAX_QUESTION_CHARS = 500
 """Longer questions are answered from their start."""
+ON_TOPIC_SCORE = RuleThresholds().suggest
+"""Lexical score from which a question that repeats a debunked claim's date counts as on
+the claim's topic (the rules' "Did you mean" floor)."""
 ENTITY_BONUS = 0.06
 """Added to intents that can be about the character or person the question names."""
 MAX_SUGGESTIONS = 3
@@ -168,6 +173,8 @@ class Engine:
         veto = self._veto(pack, match)
         if veto is not None:
             return self._decline(question, veto, pack, match, truncated=truncated)
+        if (corrected := self._correct(question, text, pack, match, truncated)) is not None:
+            return corrected
         lexical = self.lexical(pack, match)
         decision = self.decider(pack.info.id).decide(text, lexical)
         entity_ids = tuple(m.entity_id for m in match.entities)
@@ -249,10 +256,12 @@ class Engine:
         if composed is None:
             return self._decline(asked, Reason.NO_CLAIM, pack, intent=intent, truncated=truncated)
         body = composed.body
+        translations = composed.translations
         if question is not None and (
             first := self._yes_no(pack, intent, usable, question, composed)
         ):
             body = f"{first} {body}"
+            translations = {k: f"{first} {v}" for k, v in translations.items()}
         return Answer(
             question=asked,
             outcome=Outcome.ANSWER,
@@ -270,7 +279,7 @@ class Engine:
             pack=pack.info.id,
             pack_title=pack.info.title,
             truncated=truncated,
-            translations=composed.translations,
+            translations=translations,
         )
 
     def _yes_no(
@@ -360,6 +369,39 @@ class Engine:
         return match.entities[0].entity_id if match.entities else None
 
     # -- internals ------------------------------------------------------------------------
+
+    def _correct(
+        self, question: str, text: str, pack: Pack, match: Match, truncated: bool
+    ) -> Answer | None:
+        """When the question states what the pack marks as false or superseded ("is it out
+        on 14 August 2025?"), say so plainly, then give the current answer on that topic."""
+        found = repeated_claim(pack, text)
+        intent = pack.intents.get(found.claim.topic) if found else None
+        if found is None or intent is None:
+            return None
+        about = [found.claim.season] if found.claim.season else intent.seasons
+        if match.seasons and about and not set(match.seasons) & set(about):
+            return None  # "did season 1 come out in 2022?" is not about season 2's estimates
+        if found.topic_only and (
+            match.score_of(intent.id) < ON_TOPIC_SCORE or not is_yes_no_question(tokens(text))
+        ):
+            return None  # a bare year states something only in a yes/no question on the topic
+        current = self.answer_intent(
+            intent.id,
+            pack_id=pack.info.id,
+            confidence=max(match.score_of(intent.id), ON_TOPIC_SCORE),
+            truncated=truncated,
+        )
+        if not current.answered:
+            return None
+        lead = f"**No:** {correction_text(pack, found)}\n"
+        return dataclasses.replace(
+            current,
+            question=question,
+            body=lead + current.body,
+            translations={k: lead + v for k, v in current.translations.items()},
+            extra={"corrected": found.claim.id},
+        )
 
     def _small_talk(self, question: str, text: str) -> Answer | None:
         """A short reply when the whole message is small talk (hello, thanks, who are you),
