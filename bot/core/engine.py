@@ -27,8 +27,8 @@ from bot.core.compose import (
     season_claims,
     source_refs,
 )
-from bot.core.decision import Decider, Lexical, RuleDecider, RuleThresholds
 from bot.core.corrections import correction_text, repeated_claim
+from bot.core.decision import Decider, Lexical, RuleDecider, RuleThresholds
 from bot.core.i18n import LANGUAGES, N_, TRANSLATED, Phrase
 from bot.core.language import detect_language
 from bot.core.loader import Knowledge, Pack
