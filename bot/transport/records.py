@@ -16,7 +16,7 @@ from typing import Any, TypeVar
 
 from bot.core.answer import Answer
 from bot.core.library import ReloadResult
-from bot.settings import Settings
+from bot.settings import Settings, user_hash_salt
 from bot.store import (
     Database,
     GapReport,
@@ -55,6 +55,7 @@ class Records:
         self.database = database
         self.settings = settings
         self.reply_wait = reply_wait
+        self._salt = user_hash_salt(settings)
         self._guild_cache: dict[int, GuildSettings] = {}
         """Each guild's settings as last read or saved; the cache wins even when a save failed."""
         self._background: set[asyncio.Task[Any]] = set()
@@ -85,7 +86,7 @@ class Records:
             return None
 
     def user_hash(self, user_id: int) -> str:
-        return hash_user_id(user_id, self.settings.user_hash_salt.get_secret_value())
+        return hash_user_id(user_id, self._salt)
 
     async def question(
         self, answer: Answer, *, user_id: int, guild_id: int | None, channel_id: int | None

@@ -9,10 +9,11 @@ import re
 import sys
 
 import discord
+from pydantic import SecretStr
 
 from bot.core.library import Library
 from bot.core.problems import KnowledgeError
-from bot.settings import Settings
+from bot.settings import Settings, user_hash_salt
 from bot.store import Database, StoreError
 from bot.transport.bot import FanBot
 
@@ -67,6 +68,9 @@ async def open_database(settings: Settings) -> Database | None:
 
 
 async def build_bot(settings: Settings, **options: object) -> FanBot:
+    # The salt first: a SettingsError about it must come before the database is open.
+    salt = SecretStr(user_hash_salt(settings))
+    settings = settings.model_copy(update={"user_hash_salt": salt})
     library = Library.open(settings.knowledge_dir)
     database = await open_database(settings)
     return FanBot(settings, library, database, **options)
