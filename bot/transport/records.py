@@ -1,10 +1,11 @@
-"""The bot's side of the store: every write is best effort, so a failing or locked database
-never stops an answer. Failures are logged; reads fall back to defaults or the last value.
+"""The bot's side of the store: a failing or locked database never stops an answer, and
+loses nothing it can keep. Failures are logged; reads fall back to defaults or the last value.
 
-Store work a reply waits for (guild settings, votes, settings changes, gaps, reload records)
-is waited on for at most :data:`REPLY_WAIT_SECONDS`: Discord drops an interaction that is not
-answered within 3 seconds, and a locked database makes SQLite wait up to its busy timeout.
-Work that takes longer goes on in the background, and its failure is still logged.
+Writes (question-log rows, votes, settings changes, knowledge-load records) go through one
+bounded, in-order :class:`~bot.store.outbox.Outbox`: while the database is locked or away
+they wait in memory and are written, in order, when it is back. A reply waits for its write
+(and for reads) at most :data:`REPLY_WAIT_SECONDS` (Discord drops an interaction that is not
+answered within 3 seconds) and then says truthfully what happened: :class:`WriteStatus`.
 """
 
 from __future__ import annotations
@@ -12,7 +13,9 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Awaitable, Callable
-from typing import Any, TypeVar
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Any, Generic, TypeVar
 
 from bot.core.answer import Answer
 from bot.core.library import ReloadResult
@@ -32,6 +35,7 @@ from bot.store import (
     record_vote,
     save_guild_settings,
 )
+from bot.store.outbox import Outbox
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -40,6 +44,28 @@ REPLY_WAIT_SECONDS = 1.0
 """How long a reply waits for the store before it goes out without it."""
 CLOSE_WAIT_SECONDS = 10.0
 """How long closing waits for store work still running in the background."""
+
+
+class WriteStatus(StrEnum):
+    """What became of a write by the time the reply went out."""
+
+    SAVED = "saved"
+    """Written to the database."""
+    QUEUED = "queued"
+    """Kept in memory; written as soon as the database is back (lost only if the bot stops
+    before that)."""
+    FAILED = "failed"
+    """Not saved: the database refused it, or the queue was full."""
+    NO_DATABASE = "no-database"
+    """The bot runs without a database: nothing is saved, everything is gone at restart."""
+
+
+@dataclass(frozen=True, slots=True)
+class Written(Generic[T]):
+    """A write's status and, when it was saved, the store function's result."""
+
+    status: WriteStatus
+    value: T | None = None
 
 
 class Records:
@@ -56,9 +82,12 @@ class Records:
         self.settings = settings
         self.reply_wait = reply_wait
         self._salt = user_hash_salt(settings)
+        self.close_wait = CLOSE_WAIT_SECONDS
+        """How long :meth:`close` waits for queued writes."""
         self._guild_cache: dict[int, GuildSettings] = {}
         """Each guild's settings as last read or saved; the cache wins even when a save failed."""
         self._background: set[asyncio.Task[Any]] = set()
+        self.outbox: Outbox[Database] | None = None if database is None else Outbox(database)
 
     async def _try(self, action: str, work: Callable[[Database], Awaitable[T]]) -> T | None:
         if self.database is None:
@@ -85,13 +114,34 @@ class Records:
             )
             return None
 
+    async def _write(self, action: str, work: Callable[[Database], Awaitable[T]]) -> Written[T]:
+        """Queue a write and wait for it at most ``reply_wait`` seconds."""
+        if self.outbox is None:
+            return Written(WriteStatus.NO_DATABASE)
+        future = self.outbox.submit(action, work)
+        if future is None:
+            return Written(WriteStatus.FAILED)
+        try:
+            value = await asyncio.wait_for(asyncio.shield(future), self.reply_wait)
+        except TimeoutError:
+            log.warning(
+                "database: %s is taking over %.1f s; it stays queued (%d waiting)",
+                action,
+                self.reply_wait,
+                self.outbox.pending,
+            )
+            return Written(WriteStatus.QUEUED)
+        except Exception:  # the outbox logged it
+            return Written(WriteStatus.FAILED)
+        return Written(WriteStatus.SAVED, value)
+
     def user_hash(self, user_id: int) -> str:
         return hash_user_id(user_id, self._salt)
 
     async def question(
         self, answer: Answer, *, user_id: int, guild_id: int | None, channel_id: int | None
-    ) -> None:
-        await self._try(
+    ) -> WriteStatus:
+        written = await self._write(
             "logging a question",
             lambda db: log_question(
                 db,
@@ -105,6 +155,7 @@ class Records:
                 channel_id=channel_id,
             ),
         )
+        return written.status
 
     async def vote(
         self,
@@ -116,8 +167,8 @@ class Records:
         intent: str | None,
         claim_id: str | None,
         question: str | None,
-    ) -> VoteResult | None:
-        return await self._try_soon(
+    ) -> Written[VoteResult]:
+        return await self._write(
             "recording a vote",
             lambda db: record_vote(
                 db,
@@ -150,15 +201,13 @@ class Records:
             return stored
         return self._guild_cache.get(guild_id, GuildSettings(guild_id=guild_id))
 
-    async def save_guild(self, settings: GuildSettings) -> bool:
+    async def save_guild(self, settings: GuildSettings) -> WriteStatus:
+        """Save a guild's settings; they apply at once (cached) whatever the status."""
         self._guild_cache[settings.guild_id] = settings
-
-        async def save(db: Database) -> bool:
-            await save_guild_settings(db, settings)  # returns None: success is "no StoreError"
-            return True
-
-        done = await self._try_soon("saving guild settings", save)
-        return done is True or self.database is None
+        written = await self._write(
+            "saving guild settings", lambda db: save_guild_settings(db, settings)
+        )
+        return written.status
 
     async def gaps(self, guild_id: int | None, days: int, limit: int = 10) -> GapReport | None:
         return await self._try_soon(
@@ -172,10 +221,10 @@ class Records:
             ),
         )
 
-    async def knowledge_loaded(self, result: ReloadResult, *, trigger: str) -> None:
+    async def knowledge_loaded(self, result: ReloadResult, *, trigger: str) -> WriteStatus:
         knowledge = result.knowledge
         totals = knowledge.totals() if knowledge else {}
-        await self._try_soon(
+        written = await self._write(
             "recording a knowledge load",
             lambda db: record_knowledge_load(
                 db,
@@ -189,6 +238,7 @@ class Records:
                 trigger=trigger,
             ),
         )
+        return written.status
 
     async def purge(self) -> int:
         days = self.settings.question_retention_days
@@ -198,8 +248,11 @@ class Records:
         return deleted or 0
 
     async def close(self) -> None:
+        """Write what is queued (waiting up to :data:`CLOSE_WAIT_SECONDS`), then close."""
+        if self.outbox is not None:
+            await self.outbox.drain(self.close_wait)
         if self._background:
-            await asyncio.wait(set(self._background), timeout=CLOSE_WAIT_SECONDS)
+            await asyncio.wait(set(self._background), timeout=self.close_wait)
         if self.database is not None:
             try:
                 await self.database.close()

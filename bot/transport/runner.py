@@ -63,7 +63,11 @@ async def open_database(settings: Settings) -> Database | None:
     try:
         return await Database.open(settings.database_path)
     except StoreError:
-        log.exception("database %s unavailable; answering without it", settings.database_path)
+        log.exception(
+            "database %s cannot be opened: the bot answers without it, and questions, votes "
+            "and settings changes are not saved (settings last until a restart)",
+            settings.database_path,
+        )
         return None
 
 

@@ -17,6 +17,7 @@ from bot.core.limits import BUTTON_LABEL_LIMIT
 from bot.core.render import reply_language
 from bot.transport.embeds import answer_embed, clip
 from bot.transport.errors import report_failure
+from bot.transport.records import WriteStatus
 
 if TYPE_CHECKING:
     from bot.transport.bot import FanBot
@@ -24,6 +25,16 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 CUSTOM_ID_LIMIT = 100
+VOTE_NOT_SAVED = {
+    WriteStatus.QUEUED: (
+        "Thanks! The database is busy: your vote is kept and will be saved as soon as it is back."
+    ),
+    WriteStatus.FAILED: "Thanks! (I couldn't save your vote.)",
+    WriteStatus.NO_DATABASE: (
+        "Thanks! (Votes are not saved: the bot is running without a database.)"
+    ),
+}
+"""The reply to a vote that was not written by the time the reply went out."""
 _ID = r"[a-z0-9_-]*"
 
 
@@ -78,7 +89,7 @@ class FeedbackButton(discord.ui.DynamicItem[discord.ui.Button[Any]], template=FE
         question = None
         if interaction.message and interaction.message.embeds:
             question = interaction.message.embeds[0].title
-        result = await bot.records.vote(
+        written = await bot.records.vote(
             message_id=interaction.message.id if interaction.message else interaction.id,
             user_id=interaction.user.id,
             vote=1 if self.vote == "up" else -1,
@@ -87,8 +98,9 @@ class FeedbackButton(discord.ui.DynamicItem[discord.ui.Button[Any]], template=FE
             claim_id=self.claim or None,
             question=question,
         )
+        result = written.value
         if result is None:
-            text = "Thanks! (I couldn't save your vote just now.)"
+            text = VOTE_NOT_SAVED[written.status]
         elif result.status.value == "changed":
             text = "Thanks, I changed your vote."
         elif result.status.value == "unchanged":

@@ -343,7 +343,7 @@ async def test_settings_changes_are_saved(running: Running) -> None:
         "Language": "English (default)",
         "Answer channels": f"<#{questions}>",
     }
-    assert "footer" not in body["data"]["embeds"][0]  # saved, no warning
+    assert body["data"]["embeds"][0]["footer"]["text"] == "Saved."
 
     stored = await bot.records.guild(int(fake.guild.id))
     assert stored.answer_channels == {int(questions)}

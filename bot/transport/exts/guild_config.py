@@ -14,12 +14,28 @@ from bot.core.i18n import LANGUAGES
 from bot.store import GuildSettings
 from bot.transport.checks import moderator_only
 from bot.transport.embeds import ANSWER_COLOUR
+from bot.transport.records import WriteStatus
 
 if TYPE_CHECKING:
     from bot.transport.bot import FanBot
 
 
-def settings_embed(settings: GuildSettings, saved: bool) -> discord.Embed:
+SAVE_NOTES = {
+    WriteStatus.SAVED: "Saved.",
+    WriteStatus.QUEUED: (
+        "The database is busy: this change applies now and is saved as soon as the database "
+        "is back (it is lost if the bot stops first)."
+    ),
+    WriteStatus.FAILED: "Could not save to the database; applies until the bot restarts.",
+    WriteStatus.NO_DATABASE: (
+        "Not saved: the bot is running without a database, so this change is lost when it restarts."
+    ),
+}
+"""The footer of a /settings reply after a change, by what became of the save."""
+
+
+def settings_embed(settings: GuildSettings, saved: WriteStatus | None) -> discord.Embed:
+    """The settings as an embed; ``saved`` is the fate of a change (None: just showing)."""
     channels = ", ".join(f"<#{c}>" for c in sorted(settings.answer_channels)) or "none"
     embed = discord.Embed(title="Server settings", colour=ANSWER_COLOUR)
     embed.add_field(name="Auto-answer", value="on" if settings.auto_answer else "off")
@@ -27,8 +43,8 @@ def settings_embed(settings: GuildSettings, saved: bool) -> discord.Embed:
     language = LANGUAGES[settings.language] if settings.language else "English (default)"
     embed.add_field(name="Language", value=language)
     embed.add_field(name="Answer channels", value=channels, inline=False)
-    if not saved:
-        embed.set_footer(text="Could not save to the database; applies until the bot restarts.")
+    if saved is not None:
+        embed.set_footer(text=SAVE_NOTES[saved])
     return embed
 
 
@@ -52,7 +68,7 @@ class GuildConfig(commands.GroupCog, group_name="settings", group_description="S
     async def show(self, interaction: discord.Interaction[Any]) -> None:
         settings = await self.bot.records.guild(interaction.guild_id)
         await interaction.response.send_message(
-            embed=settings_embed(settings, True), ephemeral=True
+            embed=settings_embed(settings, None), ephemeral=True
         )
 
     @app_commands.command(name="channel", description="Add or remove an auto-answer channel")
