@@ -18,6 +18,8 @@ class Outcome(StrEnum):
     ANSWER = "answer"
     ASK_BACK = "ask_back"
     DECLINE = "decline"
+    SMALL_TALK = "small_talk"
+    """A greeting, thanks, "who are you"...: a short reply, neither an answer nor a gap."""
 
 
 class Reason(StrEnum):

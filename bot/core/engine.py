@@ -34,6 +34,7 @@ from bot.core.ranking import (
     placement_dates,
 )
 from bot.core.render import SourceGroup, fan_sources, group_by_outlet
+from bot.core.smalltalk import SmallTalkIndex
 
 MAX_QUESTION_CHARS = 500
 """Longer questions are answered from their start."""
@@ -106,6 +107,7 @@ class Engine:
         self.packs = {pack.info.id: pack for pack in knowledge.packs}
         self._composed: dict[tuple[str, str, tuple[str, ...]], Composed | None] = {}
         self._abouts: dict[tuple[str, str, tuple[str, ...]], tuple[bool, bool]] = {}
+        self.small_talk = {pack.info.id: SmallTalkIndex.build(pack) for pack in knowledge.packs}
 
     def _compose(self, pack: Pack, intent: str, entity_ids: Sequence[str]) -> Composed | None:
         """``compose`` memoised: the knowledge never changes under one engine."""
@@ -148,6 +150,8 @@ class Engine:
         prepared = prepare(text)
         if not prepared or not self.indexes:
             return self._decline(question, Reason.EMPTY, None, truncated=truncated)
+        if (talk := self._small_talk(question, text)) is not None:
+            return talk
         match = self._best_match(prepared)
         pack = self.packs[match.pack]
         if match.other_shows and not match.mentions_pack and not _names_a_character(match):
@@ -302,6 +306,24 @@ class Engine:
         return match.entities[0].entity_id if match.entities else None
 
     # -- internals ------------------------------------------------------------------------
+
+    def _small_talk(self, question: str, text: str) -> Answer | None:
+        """A short reply when the whole message is small talk (hello, thanks, who are you),
+        before any matching: it is never declined, never asked back, never a gap."""
+        for pack_id, index in self.small_talk.items():
+            if (reply := index.match(text)) is not None:
+                pack = self.packs[pack_id]
+                return Answer(
+                    question=question,
+                    outcome=Outcome.SMALL_TALK,
+                    body=reply.text,
+                    pack=pack_id,
+                    pack_title=pack.info.title,
+                    extra={"small_talk": reply.entry, "language": reply.language},
+                    language=reply.language,
+                    translations=reply.translations,
+                )
+        return None
 
     def _pack(self, pack_id: str | None) -> Pack | None:
         if pack_id is not None:

@@ -2,7 +2,8 @@
 
 A pack is a folder under the knowledge root. Every ``*.toml`` file in it (at any depth)
 may hold any of the tables ``[pack]``, ``[[source]]``, ``[[claim]]``, ``[[person]]``,
-``[[character]]`` and ``[[intent]]``, so a moderator can add a claim by adding a file.
+``[[character]]``, ``[[intent]]`` and ``[[smalltalk]]``, so a moderator can add a claim by
+adding a file.
 Loading either returns the whole knowledge or raises :class:`KnowledgeError` listing every
 problem with its file and line: callers keep serving what they had before.
 """
@@ -20,13 +21,22 @@ from typing import Any
 import tomli
 from pydantic import ValidationError
 
-from bot.core.models import Character, Claim, Intent, PackFile, PackInfo, Person, Source
-from bot.core.normalise import compact
+from bot.core.models import (
+    Character,
+    Claim,
+    Intent,
+    PackFile,
+    PackInfo,
+    Person,
+    SmallTalk,
+    Source,
+)
+from bot.core.normalise import compact, tokens
 from bot.core.problems import KnowledgeError, Problem
 from bot.core.reading import read_pack
 from bot.core.toml_errors import explain
 
-_TABLES = ("source", "claim", "person", "character", "intent")
+_TABLES = ("source", "claim", "person", "character", "intent", "smalltalk")
 _TABLE_HEADER = re.compile(r"^\s*\[\[\s*(\w+)\s*\]\]")
 _ANY_HEADER = re.compile(r"^\s*\[\[?\s*\w+\s*\]\]?\s*$")
 _ID_LINE = re.compile(r"^\s*id\s*=\s*[\"']([^\"']+)[\"']")
@@ -44,6 +54,7 @@ class Pack:
     characters: Mapping[str, Character]
     intents: Mapping[str, Intent]
     files: Mapping[str, str] = field(repr=False)
+    smalltalk: Mapping[str, SmallTalk] = field(default_factory=dict)
 
     @property
     def counts(self) -> dict[str, int]:
@@ -195,10 +206,12 @@ def build_pack(
         characters={k: v[0] for k, v in entries["character"].items()},
         intents={k: v[0] for k, v in entries["intent"].items()},
         files={**files, **(overlay or {})},
+        smalltalk={k: v[0] for k, v in entries["smalltalk"].items()},
     )
     origin = {table: {k: (v[1], v[2]) for k, v in entries[table].items()} for table in _TABLES}
     problems.extend(_reference_problems(pack, origin, unchecked))
     problems.extend(_alias_problems(pack, origin))
+    problems.extend(_smalltalk_problems(pack, origin))
     problems.extend(_retire_cycles(pack, origin))
     if info.id != folder:
         problems.append(
@@ -220,7 +233,8 @@ def _empty_file(path: str, text: str) -> Problem:
         None,
         "",
         f"the file {what} and defines nothing: any entries it had are gone",
-        "at least one [[claim]], [[source]], [[person]], [[character]] or [[intent]], or no file",
+        "at least one [[claim]], [[source]], [[person]], [[character]], [[intent]] or "
+        "[[smalltalk]], or no file",
         warning=True,
     )
 
@@ -402,6 +416,32 @@ def _alias_problems(pack: Pack, origin: Origin) -> Iterable[Problem]:
                     "each alias to name one character or person",
                 )
             owners.setdefault(key, (table, item.id))
+
+
+def _smalltalk_problems(pack: Pack, origin: Origin) -> Iterable[Problem]:
+    """One phrasing may mean one kind of small talk only: "hi" cannot be a greeting and a
+    thanks at once."""
+    seen: dict[str, str] = {}
+    for entry in pack.smalltalk.values():
+        path, line = origin["smalltalk"][entry.id]
+        for phrases in entry.examples.values():
+            for phrase in phrases:
+                key = " ".join(tokens(phrase))
+                if not key:
+                    yield Problem(
+                        path,
+                        line,
+                        f"smalltalk '{entry.id}'",
+                        f"phrasing {phrase!r} has no letters or digits",
+                    )
+                elif seen.setdefault(key, entry.id) != entry.id:
+                    yield Problem(
+                        path,
+                        line,
+                        f"smalltalk '{entry.id}'",
+                        f"phrasing {phrase!r} is also small talk '{seen[key]}'",
+                        "each phrasing in one smalltalk entry only",
+                    )
 
 
 def _cross_pack_problems(packs: list[Pack]) -> Iterable[Problem]:

@@ -8,10 +8,19 @@ used by two characters...) live in :mod:`bot.core.validate`, which sees the whol
 from __future__ import annotations
 
 import datetime as dt
+import re
 from enum import StrEnum
 from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field, HttpUrl, StringConstraints, field_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    HttpUrl,
+    StringConstraints,
+    field_validator,
+    model_validator,
+)
 
 from bot.core.limits import EMBED_DESCRIPTION_LIMIT, EMBED_FIELD_LIMIT
 
@@ -307,6 +316,57 @@ class PackInfo(Strict):
     description: NoteText | None = None
 
 
+LanguageCode = Annotated[str, StringConstraints(pattern=r"^[a-z]{2,3}$")]
+"""An ISO 639 language code: "en", "ko", "id", "es"."""
+
+SMALL_TALK_PLACEHOLDERS = frozenset({"title"})
+"""What a small-talk reply may name in braces: ``{title}`` is the show's title."""
+
+
+class SmallTalk(Strict):
+    """A kind of chat that is not a question (hello, thanks, who are you): a short reply.
+
+    A message is this small talk when it contains one of the phrasings and every other word
+    in it appears in this entry's phrasings ("thanks bot you're great" with "thanks",
+    "thanks bot" and "you're great"). The reply is in the language of the phrasing matched.
+    """
+
+    id: Identifier
+    examples: dict[LanguageCode, list[ShortText]] = Field(
+        min_length=1, description='Phrasings by language: {en = ["thanks", ...], ko = [...]}.'
+    )
+    reply: dict[LanguageCode, NoteText] = Field(
+        min_length=1, description="The reply in each language that has phrasings."
+    )
+
+    @field_validator("examples")
+    @classmethod
+    def _phrasings_given(cls, value: dict[str, list[str]]) -> dict[str, list[str]]:
+        empty = sorted(language for language, phrases in value.items() if not phrases)
+        if empty:
+            raise ValueError(f"no phrasings for {', '.join(empty)}")
+        return value
+
+    @field_validator("reply")
+    @classmethod
+    def _known_placeholders(cls, value: dict[str, str]) -> dict[str, str]:
+        for language, text in value.items():
+            unknown = set(re.findall(r"{(\w*)}", text)) - SMALL_TALK_PLACEHOLDERS
+            if unknown:
+                raise ValueError(
+                    f"reply {language}: unknown placeholder(s) {sorted(unknown)}; "
+                    "only {title} is filled in"
+                )
+        return value
+
+    @model_validator(mode="after")
+    def _a_reply_per_language(self) -> SmallTalk:
+        missing = sorted(set(self.examples) - set(self.reply))
+        if missing:
+            raise ValueError(f"no reply for {', '.join(missing)}, which has phrasings")
+        return self
+
+
 class PackFile(Strict):
     """One TOML file of a pack. Any file may hold any of these tables."""
 
@@ -316,3 +376,4 @@ class PackFile(Strict):
     person: list[Person] = Field(default_factory=list)
     character: list[Character] = Field(default_factory=list)
     intent: list[Intent] = Field(default_factory=list)
+    smalltalk: list[SmallTalk] = Field(default_factory=list)

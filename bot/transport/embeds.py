@@ -126,6 +126,7 @@ def answer_embed(
         Outcome.ANSWER: ANSWER_COLOUR,
         Outcome.ASK_BACK: UNSURE_COLOUR,
         Outcome.DECLINE: DECLINE_COLOUR,
+        Outcome.SMALL_TALK: ANSWER_COLOUR,
     }[answer.outcome]
     embed = discord.Embed(
         title=quote_user_text(answer.question) if answer.question.strip() else None,

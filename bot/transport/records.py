@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any, Generic, TypeVar
 
-from bot.core.answer import Answer
+from bot.core.answer import Answer, Outcome
 from bot.core.library import ReloadResult
 from bot.settings import Settings, user_hash_salt
 from bot.store import (
@@ -58,6 +58,8 @@ class WriteStatus(StrEnum):
     """Not saved: the database refused it, or the queue was full."""
     NO_DATABASE = "no-database"
     """The bot runs without a database: nothing is saved, everything is gone at restart."""
+    SKIPPED = "skipped"
+    """Nothing to save: small talk is never logged."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -141,6 +143,9 @@ class Records:
     async def question(
         self, answer: Answer, *, user_id: int, guild_id: int | None, channel_id: int | None
     ) -> WriteStatus:
+        if answer.outcome is Outcome.SMALL_TALK:
+            # "thanks!" is neither a question to answer better nor a gap: not logged.
+            return WriteStatus.SKIPPED
         written = await self._write(
             "logging a question",
             lambda db: log_question(

@@ -162,8 +162,9 @@ class SuggestionButton(
 
 def answer_view(answer: Answer, language: str | None = None) -> discord.ui.View | None:
     """Feedback buttons under an answer, choices under an ask-back (labelled in the reply's
-    language, ``language`` being the server's setting), nothing under a decline."""
-    if answer.outcome is Outcome.DECLINE:
+    language, ``language`` being the server's setting), nothing under a decline or small
+    talk."""
+    if answer.outcome in (Outcome.DECLINE, Outcome.SMALL_TALK):
         return None
     view = discord.ui.View(timeout=None)
     if answer.outcome is Outcome.ASK_BACK:

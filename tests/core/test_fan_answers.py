@@ -8,6 +8,9 @@ from __future__ import annotations
 
 import json
 
+import pytest
+
+from bot.core.answer import Outcome
 from bot.core.engine import Engine
 from bot.core.models import Tier
 from bot.core.render import render_text, sources_text, to_json
@@ -79,3 +82,45 @@ def test_part_of_the_current_answer_only_where_the_answer_cites_it(real_engine: 
     # The undated fan page that said no trailer had come out is not in today's answer.
     trailer = {s.text: s for s in real_engine.timeline("trailer").steps}
     assert trailer["no official trailer"].marks == ()
+
+
+# -- small talk --------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("message", "entry", "language"),
+    [
+        ("thanks bot you're great", "thanks", "en"),
+        ("hello!", "greeting", "en"),
+        ("who are you?", "who-are-you", "en"),
+        ("what can you do", "what-can-you-do", "en"),
+        ("stupid bot", "insult", "en"),
+        ("thnks sooo much", "thanks", "en"),
+        ("안녕하세요", "greeting", "ko"),
+        ("고마워요", "thanks", "ko"),
+        ("terima kasih banyak", "thanks", "id"),
+        ("kamu siapa", "who-are-you", "id"),
+        ("¿qué puedes hacer?", "what-can-you-do", "es"),
+        ("muchas gracias", "thanks", "es"),
+    ],
+)
+def test_small_talk_gets_a_short_reply_in_its_language(
+    real_engine: Engine, message: str, entry: str, language: str
+) -> None:
+    answer = real_engine.ask(message)
+    assert answer.outcome is Outcome.SMALL_TALK, (message, answer.body)
+    assert answer.extra == {"small_talk": entry, "language": language}
+    assert not answer.body.startswith("Sorry, I can only") and len(answer.body) < 300
+    assert answer.intent is None and not answer.sources and not answer.suggestions
+    shown = to_json(answer)
+    assert shown["intent"] is None and shown["answer"] == answer.body
+
+
+@pytest.mark.parametrize(
+    "question",
+    ["thanks! when is season 2 out", "hi, who plays cheong-san", "help me find the trailer"],
+)
+def test_a_question_with_small_talk_in_it_is_still_answered(
+    real_engine: Engine, question: str
+) -> None:
+    assert real_engine.ask(question).outcome is not Outcome.SMALL_TALK

@@ -8,6 +8,8 @@ from pathlib import Path
 
 import pytest
 
+from bot.core.answer import Outcome
+from bot.core.engine import Engine
 from bot.core.library import Library
 from bot.core.loader import load_knowledge
 from bot.core.problems import KnowledgeError, Problem
@@ -217,3 +219,53 @@ def test_reload_picks_up_a_valid_change(mini_root: Path, edit: Edit) -> None:
     assert result.ok and result.changed
     assert "June 2025" in library.engine.ask("when is season 2 out").body
     assert not library.reload().changed
+
+
+# -- small talk --------------------------------------------------------------------------
+
+SMALLTALK = """
+[[smalltalk]]
+id = "thanks"
+examples.en = ["thanks", "thank you"]
+examples.ko = ["고마워"]
+reply.en = "You're welcome! More on {title}?"
+reply.ko = "천만에요!"
+
+[[smalltalk]]
+id = "greeting"
+examples.en = ["hi"]
+reply.en = "Hi!"
+"""
+
+
+def test_small_talk_validates_and_answers_in_the_phrasing_language(
+    mini_root: Path, edit: Edit
+) -> None:
+    edit("smalltalk.toml", SMALLTALK)
+    pack = load_knowledge(mini_root).packs[0]
+    assert set(pack.smalltalk) == {"thanks", "greeting"}
+    engine = Engine(load_knowledge(mini_root))
+    thanks = engine.ask("thank you!!")
+    assert thanks.outcome is Outcome.SMALL_TALK
+    assert thanks.body == f"You're welcome! More on {pack.info.title}?"
+    assert engine.ask("고마워").body == "천만에요!"
+    assert engine.ask("hi").extra["small_talk"] == "greeting"
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "message"),
+    [
+        ('reply.ko = "천만에요!"\n', "", "no reply for ko, which has phrasings"),
+        ('reply.en = "Hi!"', 'reply.en = "Hi {name}!"', "unknown placeholder(s) ['name']"),
+        ('["thanks", "thank you"]', '["thanks", "hi"]', "phrasing 'hi' is also small talk"),
+        ('examples.ko = ["고마워"]', 'examples.korean = ["고마워"]', "examples.korean"),
+    ],
+)
+def test_small_talk_problems_are_located(
+    mini_root: Path, edit: Edit, old: str, new: str, message: str
+) -> None:
+    assert old in SMALLTALK
+    edit("smalltalk.toml", SMALLTALK.replace(old, new))
+    found = problems(mini_root)
+    assert any(message in f"{p.location} {p.message}" for p in found), found
+    assert all(p.file == "minipack/smalltalk.toml" and p.line for p in found), found
