@@ -72,7 +72,7 @@ class Console:
             return f"{text}\n(Give the picture a file name: /timeline {topic} --png FILE.png)"
         from bot.core.chart import render_timeline
 
-        chart = render_timeline(self.library.engine.timeline(topic), f"Timeline: {topic}")
+        chart = render_timeline(self.library.engine.timeline(topic), topic)
         try:
             Path(png).write_bytes(chart.png)
         except OSError as exc:

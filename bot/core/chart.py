@@ -19,6 +19,7 @@ import io
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from bot.core.i18n import ntr, tr
 from bot.core.models import STATUS_ORDER, TIER_ORDER, Tier
 
 if TYPE_CHECKING:
@@ -117,9 +118,19 @@ def _label_levels(points: tuple[ChartPoint, ...], heights: list[float]) -> list[
     return levels
 
 
-def render_timeline(timeline: Timeline, title: str) -> Chart:
-    """Draw ``timeline`` as a ``WIDTH_PX`` × ``HEIGHT_PX`` PNG. CPU-bound: call it off the
-    event loop."""
+def _drawable(text: str) -> bool:
+    """Whether matplotlib's default font has a glyph for every character of ``text``."""
+    from matplotlib import font_manager
+    from matplotlib.ft2font import FT2Font
+
+    font = FT2Font(font_manager.findfont(font_manager.FontProperties()))
+    return all(font.get_char_index(ord(c)) for c in text if not c.isspace())
+
+
+def render_timeline(timeline: Timeline, topic: str, language: str | None = None) -> Chart:
+    """Draw ``timeline`` as a ``WIDTH_PX`` × ``HEIGHT_PX`` PNG titled "Timeline: ``topic``",
+    its fixed words (title, statuses, tiers, notes) in ``language`` when the font can draw
+    them, else in English. CPU-bound: call it off the event loop."""
     from matplotlib import dates as mdates
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
@@ -127,6 +138,10 @@ def render_timeline(timeline: Timeline, title: str) -> Chart:
 
     points = chart_points(timeline)
     undated = len(timeline.steps) - len(points)
+    words = [tr(language, "Timeline: {topic}"), tr(language, "source")]
+    if not _drawable(" ".join([*words, *(tr(language, s) for s in STATUS_LEVELS)])):
+        language = None  # the font has no glyphs for that script: English words, not boxes
+    title = tr(language, "Timeline: {topic}").format(topic=topic)
     figure = Figure(figsize=(WIDTH_PX / DPI, HEIGHT_PX / DPI), dpi=DPI)
     FigureCanvasAgg(figure)
     axes = figure.add_subplot()
@@ -163,22 +178,28 @@ def render_timeline(timeline: Timeline, title: str) -> Chart:
             fontsize=8,
             fontweight="bold" if point.current else "normal",
         )
-    axes.set_yticks(list(STATUS_LEVELS.values()), list(STATUS_LEVELS))
+    axes.set_yticks(list(STATUS_LEVELS.values()), [tr(language, s) for s in STATUS_LEVELS])
     axes.set_ylim(min(STATUS_LEVELS.values()) - 0.6, max(STATUS_LEVELS.values()) + 0.8)
     axes.xaxis.set_major_formatter(mdates.ConciseDateFormatter(axes.xaxis.get_major_locator()))
     axes.margins(x=0.12)
     axes.grid(axis="y", color="#eaeef2")
     axes.set_title(title, fontsize=12)
     handles = [
-        Line2D([], [], marker="o", linestyle="", color=colour, label=tier)
+        Line2D([], [], marker="o", linestyle="", color=colour, label=tr(language, tier))
         for tier, colour in TIER_COLOURS.items()
         if any(p.tier == tier for p in points)
     ]
     if handles:
-        axes.legend(handles=handles, title="source", fontsize=8, loc="lower right")
+        axes.legend(handles=handles, title=tr(language, "source"), fontsize=8, loc="lower right")
     if undated:
-        figure.text(0.01, 0.01, f"{undated} undated claim(s) not shown", fontsize=8)
-    figure.subplots_adjust(left=0.1, right=0.98, top=0.92, bottom=0.09)  # no tight_layout:
+        note = ntr(
+            language,
+            "{count} undated claim not shown",
+            "{count} undated claims not shown",
+            undated,
+        )
+        figure.text(0.01, 0.01, note.format(count=undated), fontsize=8)
+    figure.subplots_adjust(left=0.12, right=0.98, top=0.92, bottom=0.09)  # no tight_layout:
     buffer = io.BytesIO()  # it would draw the figure once more only to measure it
     figure.savefig(buffer, format="png", dpi=DPI, pil_kwargs={"compress_level": 3})
     return Chart(buffer.getvalue(), points, undated, WIDTH_PX, HEIGHT_PX)

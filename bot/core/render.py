@@ -38,6 +38,15 @@ STATUS_WORDS = (
     N_("debunked"),
 )
 """A claim's status as the footer shows it (the ids are the status values)."""
+TIER_WORDS = (N_("official"), N_("press"), N_("report"), N_("blog"), N_("unreliable"))
+"""A source's tier as the timeline picture's legend shows it (the ids are the tier values)."""
+TIMELINE_MARKS = (
+    N_("current answer"),
+    N_("superseded"),
+    N_("part of the current answer"),
+    N_("not reliable"),
+)
+"""The marks the engine puts on timeline steps, translated where they are shown."""
 
 
 def reply_language(answer: Answer, setting: str | None = None) -> str:

@@ -11,9 +11,8 @@ from collections.abc import Sequence
 import discord
 
 from bot.core.answer import Answer, Outcome, SourceRef
-from bot.core.compose import format_date
 from bot.core.engine import Timeline
-from bot.core.i18n import tr
+from bot.core.i18n import ntr, tr
 from bot.core.limits import EMBED_DESCRIPTION_LIMIT, EMBED_FIELD_LIMIT, EMBED_TITLE_LIMIT
 from bot.core.problems import Problem
 from bot.core.render import (
@@ -96,23 +95,35 @@ def fit_source_lines(sources: Sequence[SourceRef], limit: int, language: str | N
     return _fit_lines(source_lines(sources, language), limit)
 
 
-def listing_lines(groups: Sequence[SourceGroup]) -> list[str]:
+def listing_lines(groups: Sequence[SourceGroup], language: str | None = None) -> list[str]:
     """``/sources``: a bold outlet line, then one line per source, newest first."""
     lines = []
     for group in groups:
         lines.append(f"**{discord.utils.escape_markdown(group.outlet)}**")
-        lines += [f"• {_source_markdown(s, outlet=False)}" for s in group.sources]
+        lines += [
+            f"• {_source_markdown(s, outlet=False, language=language)}" for s in group.sources
+        ]
     return lines
 
 
-def sources_embed(groups: Sequence[SourceGroup], title: str) -> discord.Embed:
+def sources_embed(
+    groups: Sequence[SourceGroup], pack_title: str, language: str | None = None
+) -> discord.Embed:
+    """``/sources`` for a pack, its fixed words in ``language`` (the server's setting)."""
     count = sum(len(group.sources) for group in groups)
+    listing = _fit_lines(listing_lines(groups, language), EMBED_DESCRIPTION_LIMIT)
     embed = discord.Embed(
-        title=clip(title, EMBED_TITLE_LIMIT),
-        description=_fit_lines(listing_lines(groups), EMBED_DESCRIPTION_LIMIT) or "No sources yet.",
+        title=clip(tr(language, "Sources for {title}").format(title=pack_title), EMBED_TITLE_LIMIT),
+        description=listing or tr(language, "No sources yet."),
         colour=ANSWER_COLOUR,
     )
-    embed.set_footer(text=f"{count} sources from {len(groups)} outlets")
+    footer = ntr(
+        language,
+        "{count} source from {outlets} outlets",
+        "{count} sources from {outlets} outlets",
+        count,
+    )
+    embed.set_footer(text=footer.format(count=count, outlets=len(groups)))
     return embed
 
 
@@ -188,15 +199,28 @@ def problems_embed(
     )
 
 
-def timeline_embed(timeline: Timeline, title: str) -> discord.Embed:
+def timeline_title(description: str, language: str | None = None) -> str:
+    """ "Timeline: <what the topic is>", in ``language``."""
+    return tr(language, "Timeline: {topic}").format(topic=description)
+
+
+def timeline_embed(timeline: Timeline, title: str, language: str | None = None) -> discord.Embed:
+    """The steps of a timeline, oldest first; the fixed words in ``language``."""
     lines = []
     for step in timeline.steps:
-        marks = [f"**{mark}**" if mark == "current answer" else mark for mark in step.marks]
+        marks = [
+            f"**{tr(language, mark)}**" if mark == "current answer" else tr(language, mark)
+            for mark in step.marks
+        ]
         text = step.text if step.current else f"~~{step.text}~~" if step.superseded else step.text
         suffix = f" · {', '.join(marks)}" if marks else ""
-        lines.append(f"**{format_date(step.date)}**: {text} ({step.attribution}){suffix}")
+        attribution = "; ".join(
+            [tr(language, step.status), *([", ".join(step.outlets)] if step.outlets else [])]
+        )
+        lines.append(f"**{show_date(step.date, language)}**: {text} ({attribution}){suffix}")
+    nothing = tr(language, "Nothing recorded yet.")
     return discord.Embed(
         title=clip(title, EMBED_TITLE_LIMIT),
-        description=clip("\n".join(lines) or "Nothing recorded yet.", EMBED_DESCRIPTION_LIMIT),
+        description=clip("\n".join(lines) or nothing, EMBED_DESCRIPTION_LIMIT),
         colour=ANSWER_COLOUR,
     )

@@ -26,9 +26,9 @@ from bot.core.i18n import (
 )
 from bot.core.language import detect_language
 from bot.core.loader import load_knowledge
-from bot.core.models import Status
+from bot.core.models import Status, Tier
 from bot.core.problems import KnowledgeError
-from bot.core.render import STATUS_WORDS, render_text
+from bot.core.render import STATUS_WORDS, TIER_WORDS, TIMELINE_MARKS, render_text
 
 KNOWLEDGE = Path(__file__).resolve().parents[2] / "knowledge"
 PACK = "all-of-us-are-dead"
@@ -236,3 +236,9 @@ def test_intent_translations_are_validated(tmp_path: Path) -> None:
     path.write_text(text.replace(old, 'question_about_ko = "누가 나오나요?"', 1), encoding="utf-8")
     with pytest.raises(KnowledgeError, match=r"question_about_ko.*\{name\}"):
         load_knowledge(root)
+
+
+def test_every_timeline_mark_and_tier_has_a_catalog_word(engine: Engine) -> None:
+    marks = {m for topic in engine.topics() for s in engine.timeline(topic).steps for m in s.marks}
+    assert marks and marks <= set(TIMELINE_MARKS)
+    assert set(TIER_WORDS) == {tier.value for tier in Tier}

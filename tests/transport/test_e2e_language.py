@@ -99,3 +99,37 @@ async def test_did_you_mean_buttons_are_labelled_in_the_fan_language(running: Ru
     buttons = [c for row in request.json["data"]["components"] for c in row["components"]]
     assert [b["label"] for b in buttons] == [s.label_in("ko") for s in answer.suggestions]
     assert all(b["label"] != s.label for b, s in zip(buttons, answer.suggestions, strict=True))
+
+
+async def test_timeline_and_sources_follow_the_server_language(running: Running) -> None:
+    bot, fake = running
+    await _command(
+        running, "settings", subcommand("language", option("language", "ko")), user=manager(fake)
+    )
+    engine = bot.library.engine
+    pack = next(iter(engine.packs.values()))
+    timeline = engine.timeline("release")
+    payload = fake.command_interaction("timeline", option("topic", "release"))
+    since = fake.mark()
+    callback = await fake.interact(payload, settle=bot)
+    (embed,) = callback.json["data"]["embeds"]
+    assert embed["title"] == tr("ko", "Timeline: {topic}").format(
+        topic=pack.intents["release"].description
+    )
+    lines = embed["description"].split("\n")
+    assert len(lines) == len(timeline.steps)
+    for line, step in zip(lines, timeline.steps, strict=True):
+        date = localised_date(step.date, "ko") if step.date else tr("ko", "undated")
+        assert line.startswith(f"**{date}**"), line
+        assert f"({tr('ko', step.status)}" in line
+    assert embed["description"].count(f"**{tr('ko', 'current answer')}**") == 1
+    edit = await fake.wait_for_webhook(payload["token"], method="PATCH", since=since, timeout=60)
+    (picture,) = edit.files
+    assert picture.data.startswith(b"\x89PNG")
+
+    sources = await _command(running, "sources")
+    groups = engine.source_groups()
+    count = sum(len(g.sources) for g in groups)
+    footer = ntr("ko", "{count} source from {outlets} outlets", "", count)
+    assert sources["footer"]["text"] == footer.format(count=count, outlets=len(groups))
+    assert sources["title"] == tr("ko", "Sources for {title}").format(title=pack.info.title)

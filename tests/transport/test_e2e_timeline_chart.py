@@ -47,7 +47,9 @@ async def test_timeline_attaches_the_chart_to_its_reply(
     assert edited["description"] == embed["description"]  # the text reply is kept
     assert edit.json["attachments"][0]["filename"] == "timeline-release.png"
     # The attached picture is exactly the renderer's picture of this timeline.
-    expected = render_timeline(bot.library.engine.timeline("release"), embed["title"])
+    pack = next(iter(bot.library.engine.packs.values()))
+    description = pack.intents["release"].description
+    expected = render_timeline(bot.library.engine.timeline("release"), description)
     assert picture.data == expected.png
 
 
@@ -58,7 +60,7 @@ async def test_timeline_picture_plots_each_dated_claim_at_its_date(
     engine = bot.library.engine
     pack = next(iter(engine.packs.values()))
     timeline = engine.timeline("release")
-    chart = render_timeline(timeline, "Timeline: release")
+    chart = render_timeline(timeline, "release")
     assert png_size(chart.png) == (WIDTH_PX, HEIGHT_PX)
     claims = [c for c in pack.claims.values() if c.topic == "release"]
     dated = {c.id: c for c in claims if claim_date(pack, c) is not None}
@@ -87,3 +89,16 @@ def test_matplotlib_is_imported_only_when_a_picture_is_drawn() -> None:
         [sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=60
     )
     assert result.stdout.strip() == "False"
+
+
+def test_the_picture_words_follow_the_language_when_the_font_has_them(
+    running: tuple[FanBot, FakeDiscord],
+) -> None:
+    bot, _ = running
+    timeline = bot.library.engine.timeline("release")
+    english = render_timeline(timeline, "release")
+    spanish = render_timeline(timeline, "release", "es")
+    korean = render_timeline(timeline, "release", "ko")  # no Hangul in the font: English
+    assert spanish.points == english.points == korean.points
+    assert spanish.png != english.png
+    assert korean.png == english.png

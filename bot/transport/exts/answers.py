@@ -18,7 +18,13 @@ from bot.core.engine import Timeline
 from bot.core.normalise import clean
 from bot.transport.checks import user_cooldown
 from bot.transport.delivery import respond
-from bot.transport.embeds import ANSWER_COLOUR, clip, sources_embed, timeline_embed
+from bot.transport.embeds import (
+    ANSWER_COLOUR,
+    clip,
+    sources_embed,
+    timeline_embed,
+    timeline_title,
+)
 
 if TYPE_CHECKING:
     from bot.transport.bot import FanBot
@@ -45,15 +51,19 @@ def rank_choices(current: str, options: list[tuple[str, str]]) -> list[app_comma
 
 
 async def attach_chart(
-    interaction: discord.Interaction[Any], embed: discord.Embed, timeline: Timeline, title: str
+    interaction: discord.Interaction[Any],
+    embed: discord.Embed,
+    timeline: Timeline,
+    topic: str,
+    language: str | None = None,
 ) -> None:
     """Add the timeline picture to the reply already sent (the text goes out at once; the
     picture, drawn in a worker thread, follows). A failure leaves the text reply as it is."""
     try:
-        chart = await asyncio.to_thread(render_timeline, timeline, title)
+        chart = await asyncio.to_thread(render_timeline, timeline, topic, language)
         name = f"timeline-{timeline.topic}.png"
         embed.set_image(url=f"attachment://{name}")
-        picture = discord.File(io.BytesIO(chart.png), filename=name, description=title)
+        picture = discord.File(io.BytesIO(chart.png), filename=name, description=embed.title)
         await interaction.edit_original_response(embed=embed, attachments=[picture])
     except (discord.HTTPException, ImportError, ValueError, RuntimeError):
         log.exception("timeline picture for %s not attached", timeline.topic)
@@ -129,7 +139,8 @@ class Answers(commands.Cog):
     async def sources(self, interaction: discord.Interaction[Any]) -> None:
         engine = self.bot.library.engine
         pack = next(iter(engine.packs.values()))
-        embed = sources_embed(engine.source_groups(), f"Sources for {pack.info.title}")
+        language = (await self.bot.records.guild(interaction.guild_id)).language
+        embed = sources_embed(engine.source_groups(), pack.info.title, language)
         await interaction.response.send_message(embed=embed, ephemeral=True)
 
     @app_commands.command(name="timeline", description="How an answer changed over time")
@@ -143,12 +154,13 @@ class Answers(commands.Cog):
             )
             return
         pack = next(iter(engine.packs.values()))
+        language = (await self.bot.records.guild(interaction.guild_id)).language
         description = pack.intents[topic].description
         timeline = engine.timeline(topic)
-        embed = timeline_embed(timeline, f"Timeline: {description}")
+        embed = timeline_embed(timeline, timeline_title(description, language), language)
         await interaction.response.send_message(embed=embed)
         task = asyncio.create_task(
-            attach_chart(interaction, embed, timeline, f"Timeline: {description}")
+            attach_chart(interaction, embed, timeline, description, language)
         )
         self.pictures.add(task)  # kept until done, so it is neither collected nor forgotten
         task.add_done_callback(self.pictures.discard)
