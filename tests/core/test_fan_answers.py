@@ -124,3 +124,16 @@ def test_a_question_with_small_talk_in_it_is_still_answered(
     real_engine: Engine, question: str
 ) -> None:
     assert real_engine.ask(question).outcome is not Outcome.SMALL_TALK
+
+
+# -- ratings -----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("question", ["what is the imdb rating", "imdb score?"])
+def test_imdb_question_says_no_imdb_figure_is_sourced(real_engine: Engine, question: str) -> None:
+    answer = real_engine.ask(question)
+    assert answer.outcome is Outcome.ANSWER and answer.intent == "rating"
+    assert "IMDb" in answer.body and "none of the sources" in answer.body
+    # No undated, unattributed score mixed in, and nothing cited that does not back it.
+    assert "7.5" not in answer.body and "out of 10" not in answer.body
+    assert [s.outlet for s in answer.sources] == ["Web News Observer"]
