@@ -16,9 +16,11 @@ from bot.store.questions import (
     DislikedAnswer,
     GapQuestion,
     GapReport,
+    LoggedQuestion,
     Outcome,
     gaps,
     log_question,
+    log_questions,
     purge_questions_older_than,
 )
 
@@ -30,6 +32,7 @@ __all__ = [
     "GapReport",
     "GuildSettings",
     "KnowledgeLoad",
+    "LoggedQuestion",
     "Migration",
     "MigrationError",
     "Outcome",
@@ -43,6 +46,7 @@ __all__ = [
     "hash_user_id",
     "last_knowledge_load",
     "log_question",
+    "log_questions",
     "purge_questions_older_than",
     "record_knowledge_load",
     "record_vote",

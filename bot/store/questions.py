@@ -55,6 +55,50 @@ class GapReport:
     disliked: list[DislikedAnswer]
 
 
+@dataclass(frozen=True, slots=True)
+class LoggedQuestion:
+    """One question and the bot's reply, as :func:`log_questions` stores it.
+
+    ``user_hash`` must come from :func:`~bot.store.privacy.hash_user_id`; ``asked_at`` must be
+    timezone-aware (default: when the row is made).
+    """
+
+    user_hash: str
+    question: str
+    intent: str | None
+    confidence: float
+    outcome: Outcome
+    answered: bool
+    guild_id: int | None
+    channel_id: int | None
+    asked_at: datetime | None = None
+
+    def row(self) -> tuple[Any, ...]:
+        """The checked ``question_log`` row (ValueError on a bad hash, outcome or number)."""
+        check_user_hash(self.user_hash)
+        if self.outcome not in OUTCOMES:
+            raise ValueError(f"outcome must be one of {sorted(OUTCOMES)}, got {self.outcome!r}")
+        if not math.isfinite(self.confidence):
+            raise ValueError(f"confidence must be a finite number, got {self.confidence!r}")
+        return (
+            to_db(utc_now() if self.asked_at is None else self.asked_at),
+            self.guild_id,
+            self.channel_id,
+            self.user_hash,
+            self.question,
+            self.intent,
+            float(self.confidence),
+            int(bool(self.answered)),
+            self.outcome,
+        )
+
+
+_INSERT_QUESTION = (
+    "INSERT INTO question_log (asked_at, guild_id, channel_id, user_hash, question,"
+    " intent, confidence, answered, outcome) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"
+)
+
+
 async def log_question(
     db: Database,
     *,
@@ -73,33 +117,31 @@ async def log_question(
     ``user_hash`` must come from :func:`~bot.store.privacy.hash_user_id`; ``asked_at``
     defaults to now and must be timezone-aware.
     """
-    check_user_hash(user_hash)
-    if outcome not in OUTCOMES:
-        raise ValueError(f"outcome must be one of {sorted(OUTCOMES)}, got {outcome!r}")
-    if not math.isfinite(confidence):
-        raise ValueError(f"confidence must be a finite number, got {confidence!r}")
-    stamp = to_db(utc_now() if asked_at is None else asked_at)
+    row = LoggedQuestion(
+        user_hash, question, intent, confidence, outcome, answered, guild_id, channel_id, asked_at
+    ).row()
     async with db.transaction("logging a question") as conn:
-        cursor = await conn.execute(
-            "INSERT INTO question_log (asked_at, guild_id, channel_id, user_hash, question,"
-            " intent, confidence, answered, outcome) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            (
-                stamp,
-                guild_id,
-                channel_id,
-                user_hash,
-                question,
-                intent,
-                float(confidence),
-                int(bool(answered)),
-                outcome,
-            ),
-        )
+        cursor = await conn.execute(_INSERT_QUESTION, row)
         row_id = cursor.lastrowid
         await cursor.close()
     if row_id is None:  # pragma: no cover - SQLite always sets it after an INSERT
         raise RuntimeError("INSERT did not report a row id")
     return row_id
+
+
+async def log_questions(db: Database, questions: Iterable[LoggedQuestion]) -> int:
+    """Record many questions in one transaction (all or none); return how many.
+
+    The bot logs a busy minute's questions this way: one transaction for a batch costs about
+    what one costs for a single question. Every row is checked before anything is written.
+    """
+    rows = [question.row() for question in questions]
+    if not rows:
+        return 0
+    action = "logging a question" if len(rows) == 1 else f"logging {len(rows)} questions"
+    async with db.transaction(action) as conn:
+        await conn.executemany(_INSERT_QUESTION, rows)
+    return len(rows)
 
 
 async def purge_questions_older_than(

@@ -6,6 +6,12 @@ bounded, in-order :class:`~bot.store.outbox.Outbox`: while the database is locke
 they wait in memory and are written, in order, when it is back. A reply waits for its write
 (and for reads) at most :data:`REPLY_WAIT_SECONDS` (Discord drops an interaction that is not
 answered within 3 seconds) and then says truthfully what happened: :class:`WriteStatus`.
+
+Question-log rows are written in batches: a question joins the batch of a question write that
+is queued and not yet started, and that write logs its whole batch in one transaction. One at
+a time that is one row per transaction, as before; under load dozens share one (the
+transaction, a BEGIN/COMMIT and aiosqlite's thread hand-offs, was most of the store's cost
+per answer).
 """
 
 from __future__ import annotations
@@ -24,12 +30,13 @@ from bot.store import (
     Database,
     GapReport,
     GuildSettings,
+    LoggedQuestion,
     StoreError,
     VoteResult,
     gaps,
     get_guild_settings,
     hash_user_id,
-    log_question,
+    log_questions,
     purge_questions_older_than,
     record_knowledge_load,
     record_vote,
@@ -90,6 +97,9 @@ class Records:
         """Each guild's settings as last read or saved; the cache wins even when a save failed."""
         self._background: set[asyncio.Task[Any]] = set()
         self.outbox: Outbox[Database] | None = None if database is None else Outbox(database)
+        self._batch: list[LoggedQuestion] | None = None
+        """Questions waiting for a queued write that has not started (None: no such write)."""
+        self._batch_written: asyncio.Future[int] | None = None
 
     async def _try(self, action: str, work: Callable[[Database], Awaitable[T]]) -> T | None:
         if self.database is None:
@@ -120,8 +130,11 @@ class Records:
         """Queue a write and wait for it at most ``reply_wait`` seconds."""
         if self.outbox is None:
             return Written(WriteStatus.NO_DATABASE)
-        future = self.outbox.submit(action, work)
-        if future is None:
+        return await self._wait(action, self.outbox.submit(action, work))
+
+    async def _wait(self, action: str, future: asyncio.Future[T] | None) -> Written[T]:
+        """Wait for a queued write at most ``reply_wait`` seconds; what became of it."""
+        if future is None or self.outbox is None:
             return Written(WriteStatus.FAILED)
         try:
             value = await asyncio.wait_for(asyncio.shield(future), self.reply_wait)
@@ -146,21 +159,32 @@ class Records:
         if answer.outcome is Outcome.SMALL_TALK:
             # "thanks!" is neither a question to answer better nor a gap: not logged.
             return WriteStatus.SKIPPED
-        written = await self._write(
-            "logging a question",
-            lambda db: log_question(
-                db,
-                user_hash=self.user_hash(user_id),
-                question=answer.question,
-                intent=answer.intent,
-                confidence=answer.confidence,
-                outcome=answer.outcome.value,
-                answered=answer.answered,
-                guild_id=guild_id,
-                channel_id=channel_id,
-            ),
+        if self.outbox is None:
+            return WriteStatus.NO_DATABASE
+        row = LoggedQuestion(
+            user_hash=self.user_hash(user_id),
+            question=answer.question,
+            intent=answer.intent,
+            confidence=answer.confidence,
+            outcome=answer.outcome.value,
+            answered=answer.answered,
+            guild_id=guild_id,
+            channel_id=channel_id,
         )
-        return written.status
+        if self._batch is not None:
+            self._batch.append(row)
+            return (await self._wait("logging a question", self._batch_written)).status
+        batch = [row]
+
+        async def work(db: Database) -> int:
+            if self._batch is batch:  # started: later questions go to the next write
+                self._batch = None
+            return await log_questions(db, batch)
+
+        future = self.outbox.submit("logging a question", work)
+        if future is not None:
+            self._batch, self._batch_written = batch, future
+        return (await self._wait("logging a question", future)).status
 
     async def vote(
         self,

@@ -10,8 +10,10 @@ from bot.store import (
     Database,
     DislikedAnswer,
     GapQuestion,
+    LoggedQuestion,
     gaps,
     log_question,
+    log_questions,
     purge_questions_older_than,
     record_vote,
 )
@@ -269,3 +271,54 @@ async def test_changed_vote_counts_once_in_disliked(db: Database) -> None:
 async def test_gaps_rejects_naive_now(db: Database) -> None:
     with pytest.raises(ValueError, match="timezone-aware"):
         await gaps(db, guild_id=1, days=7, low_confidence=0.5, now=datetime(2025, 1, 1))
+
+
+def logged(n: int, **changes: object) -> LoggedQuestion:
+    values: dict[str, object] = {
+        "user_hash": user(n),
+        "question": f"question {n}",
+        "intent": "release" if n % 2 else None,
+        "confidence": n / 10,
+        "outcome": "answer" if n % 2 else "decline",
+        "answered": bool(n % 2),
+        "guild_id": n,
+        "channel_id": 10 + n,
+        "asked_at": NOW,
+    }
+    values.update(changes)
+    return LoggedQuestion(**values)  # type: ignore[arg-type]
+
+
+async def test_log_questions_stores_a_batch_like_one_at_a_time(db: Database) -> None:
+    assert await log_questions(db, [logged(n) for n in range(1, 6)]) == 5
+    one = await Database.open(":memory:")
+    try:
+        for n in range(1, 6):
+            item = logged(n)
+            await log_question(
+                one,
+                user_hash=item.user_hash,
+                question=item.question,
+                intent=item.intent,
+                confidence=item.confidence,
+                outcome=item.outcome,
+                answered=item.answered,
+                guild_id=item.guild_id,
+                channel_id=item.channel_id,
+                asked_at=item.asked_at,
+            )
+        query = "SELECT * FROM question_log ORDER BY id"
+        batch = [dict(r) for r in await db.connection.execute_fetchall(query)]
+        single = [dict(r) for r in await one.connection.execute_fetchall(query)]
+    finally:
+        await one.close()
+    assert batch == single and len(batch) == 5
+    assert await log_questions(db, []) == 0
+
+
+async def test_a_bad_row_writes_nothing_of_its_batch(db: Database) -> None:
+    with pytest.raises(ValueError, match="outcome"):
+        await log_questions(db, [logged(1), logged(2, outcome="maybe")])
+    with pytest.raises(ValueError, match="finite"):
+        await log_questions(db, [logged(1), logged(2, confidence=float("nan"))])
+    assert await count_rows(db) == 0

@@ -1,0 +1,90 @@
+"""The bot logs questions in batches: questions that come while their write waits in the
+outbox share its transaction, and nothing queued is lost at close."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from bot.core.library import Library
+from bot.settings import Settings
+from bot.store import Database
+from bot.transport.records import Records, WriteStatus
+
+from .conftest import KNOWLEDGE
+
+
+@pytest.fixture
+async def counted(tmp_path: Path) -> AsyncIterator[tuple[Records, list[str]]]:
+    database = await Database.open(tmp_path / "fanbot.sqlite3")
+    actions: list[str] = []
+    real = database.transaction
+
+    @contextlib.asynccontextmanager
+    async def transaction(action: str, **options: Any) -> AsyncIterator[Any]:
+        actions.append(action)
+        async with real(action, **options) as conn:
+            yield conn
+
+    database.transaction = transaction  # type: ignore[method-assign]
+    settings = Settings(_env_file=None, knowledge_dir=KNOWLEDGE)  # type: ignore[call-arg]
+    records = Records(database, settings)
+    try:
+        yield records, actions
+    finally:
+        await records.close()
+
+
+async def logged(records: Records) -> list[tuple[str, int]]:
+    assert records.database is not None
+    rows = await records.database.connection.execute_fetchall(
+        "SELECT question, guild_id FROM question_log ORDER BY id"
+    )
+    return [(row[0], row[1]) for row in rows]
+
+
+async def test_questions_queued_together_share_one_transaction(
+    counted: tuple[Records, list[str]],
+) -> None:
+    records, actions = counted
+    engine = Library.open(KNOWLEDGE).engine
+    questions = [f"when is season {n} out" for n in range(10)]
+    statuses = await asyncio.gather(
+        *(
+            records.question(engine.ask(question), user_id=n, guild_id=n, channel_id=1)
+            for n, question in enumerate(questions)
+        )
+    )
+    assert statuses == [WriteStatus.SAVED] * 10
+    assert actions == ["logging 10 questions"]
+    assert await logged(records) == [(q, n) for n, q in enumerate(questions)]
+
+    status = await records.question(
+        engine.ask("who plays on-jo"), user_id=1, guild_id=7, channel_id=1
+    )
+    assert status == WriteStatus.SAVED
+    assert actions[1:] == ["logging a question"]
+    assert (await logged(records))[-1] == ("who plays on-jo", 7)
+
+
+async def test_closing_writes_what_is_still_queued(tmp_path: Path) -> None:
+    path = tmp_path / "fanbot.sqlite3"
+    settings = Settings(_env_file=None, knowledge_dir=KNOWLEDGE)  # type: ignore[call-arg]
+    records = Records(await Database.open(path), settings, reply_wait=0.0)
+    engine = Library.open(KNOWLEDGE).engine
+    statuses = await asyncio.gather(
+        *(
+            records.question(engine.ask("recap"), user_id=n, guild_id=3, channel_id=1)
+            for n in range(5)
+        )
+    )
+    assert statuses == [WriteStatus.QUEUED] * 5  # nobody waited for the write
+    await records.close()
+    async with await Database.open(path) as database:
+        rows = await database.connection.execute_fetchall("SELECT COUNT(*) FROM question_log")
+        assert next(iter(rows))[0] == 5
