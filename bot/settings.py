@@ -162,6 +162,8 @@ def user_hash_salt(settings: Settings) -> str:
     Raises :class:`SettingsError` (one line) if the file cannot be read or written."""
     if settings.user_hash_salt is not None:
         return settings.user_hash_salt.get_secret_value()
+    if str(settings.database_path) == ":memory:":
+        return secrets.token_hex(32)  # a database that keeps nothing: a salt for this run
     path = settings.database_path.parent / SALT_FILE
     try:
         return _read_salt(path)
