@@ -98,6 +98,14 @@ class Answer:
     front end can show it in the reply's language; ``body`` is its English text."""
     translations: dict[str, str] = field(default_factory=dict, compare=False)
     """The moderators' translations of ``body`` by language (``answer_ko = "…"``)."""
+    note_phrases: tuple[Phrase, ...] = ()
+    """``notes`` as phrases (when every note is one), to be shown in a reply's language."""
+
+    def notes_in(self, language: str | None) -> tuple[str, ...]:
+        """The notes in ``language``, or as written when they are not phrases."""
+        if self.note_phrases and len(self.note_phrases) == len(self.notes):
+            return tuple(phrase.text(language) for phrase in self.note_phrases)
+        return self.notes
 
     def body_in(self, language: str | None) -> str:
         """The body in ``language``: the phrase translated, the claim's own translation, or

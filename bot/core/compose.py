@@ -13,6 +13,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
 from bot.core.answer import SourceRef
+from bot.core.i18n import LANGUAGES, N_, Phrase, localised_date, localised_lists, tr
 from bot.core.loader import Pack
 from bot.core.models import CastStatus, Character, Claim, Person, Status, StatusKind
 from bot.core.ranking import (
@@ -42,10 +43,17 @@ class Composed:
     status: str | None = None
     translations: dict[str, str] = field(default_factory=dict, compare=False)
     """The body in other languages, when the body is one claim's answer as written."""
+    note_phrases: tuple[Phrase, ...] = ()
+    """``notes`` as phrases, to be shown in the reply's language (empty: show ``notes``)."""
 
 
 def format_date(date: dt.date | None) -> str:
     return f"{date.day} {date:%B %Y}" if date else "undated"
+
+
+def localised_date_or_undated(date: dt.date | None, language: str) -> str:
+    """:func:`format_date` in ``language``."""
+    return localised_date(date, language) if date else tr(language, "undated")
 
 
 def source_refs(pack: Pack, ids: Iterable[str]) -> tuple[SourceRef, ...]:
@@ -124,18 +132,32 @@ def _compose_claim(pack: Pack, intent: str, entity_ids: Sequence[str]) -> Compos
     claim = latest(pack, candidates)
     if claim is None:
         return None
-    notes = []
+    notes: list[Phrase] = []
     replaced = _replaced_note(pack, claim)
     if replaced:
         notes.append(replaced)
     disagreeing = _disagreeing(pack, claim)
     source_ids = list(claim.sources)
     if disagreeing:
-        others = "; ".join(
-            f"{_outlets(pack, other)} ({format_date(claim_date(pack, other))}) says {_label(other)}"
-            for other in disagreeing
+        others = {
+            language: "; ".join(
+                tr(language, "{outlets} ({date}) says {label}").format(
+                    outlets=_outlets(pack, other),
+                    date=localised_date_or_undated(claim_date(pack, other), language),
+                    label=_label(other),
+                )
+                for other in disagreeing
+            )
+            for language in LANGUAGES
+        }
+        notes.append(
+            Phrase.of(
+                N_("Sources disagree: {outlets} says {label}; {others}."),
+                outlets=_outlets(pack, claim),
+                label=_label(claim),
+                others=others,
+            )
         )
-        notes.append(f"Sources disagree: {_outlets(pack, claim)} says {_label(claim)}; {others}.")
         source_ids += [s for other in disagreeing for s in other.sources]
     return Composed(
         body=claim.answer,
@@ -143,7 +165,8 @@ def _compose_claim(pack: Pack, intent: str, entity_ids: Sequence[str]) -> Compos
         sources=source_refs(pack, source_ids),
         as_of=claim_date(pack, claim),
         spoiler=claim.spoiler,
-        notes=tuple(notes),
+        notes=tuple(note.english for note in notes),
+        note_phrases=tuple(notes),
         claim_id=claim.id,
         status=claim.status.value,
     )
@@ -157,16 +180,16 @@ def _outlets(pack: Pack, claim: Claim) -> str:
     return ", ".join(dict.fromkeys(r.outlet for r in source_refs(pack, claim.sources)))
 
 
-def _replaced_note(pack: Pack, claim: Claim) -> str | None:
+def _replaced_note(pack: Pack, claim: Claim) -> Phrase | None:
     older = [pack.claims[c] for c in claim.supersedes if c in pack.claims]
     if not older:
         return None
     placed = placement_dates(pack, list(pack.claims.values()))
     older.sort(key=lambda c: chronological_key(pack, c, placed))
-    labels = _join([_label(c) for c in older])
+    labels = localised_lists([_label(c) for c in older], _join)
     if all(c.status in (Status.EXPECTED, Status.SPECULATION) for c in older):
-        return f"Earlier estimates of {labels} did not hold."
-    return f"This replaces earlier reports: {labels}."
+        return Phrase.of(N_("Earlier estimates of {labels} did not hold."), labels=labels)
+    return Phrase.of(N_("This replaces earlier reports: {labels}."), labels=labels)
 
 
 def _disagreeing(pack: Pack, claim: Claim) -> list[Claim]:

@@ -224,6 +224,7 @@ class Engine:
             as_of=composed.as_of,
             spoiler=composed.spoiler,
             notes=composed.notes,
+            note_phrases=composed.note_phrases,
             claim_id=composed.claim_id,
             status=composed.status,
             pack=pack.info.id,

@@ -18,7 +18,7 @@ import datetime as dt
 import gettext as _gettext
 import io
 import string
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -127,6 +127,19 @@ def localised_date(date: dt.date, language: str | None) -> str:
     from babel.dates import format_date
 
     return format_date(date, format="long", locale=language)
+
+
+def localised_lists(
+    items: Sequence[str], english: Callable[[Sequence[str]], str]
+) -> dict[str, str]:
+    """``items`` joined as each language lists things ("a, b and c", "a, b y c", "a, b 및 c");
+    ``english`` keeps the project's own English form."""
+    from babel.lists import format_list
+
+    joined = {SOURCE_LANGUAGE: english(items)}
+    for language in TRANSLATED:
+        joined[language] = format_list(list(items), locale=language) if items else ""
+    return joined
 
 
 # ---------------------------------------------------------------------------- validation

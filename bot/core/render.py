@@ -152,7 +152,7 @@ def render_text(answer: Answer, setting: str | None = None) -> str:
     if answer.spoiler:
         lines.append(tr(language, "[Spoiler]"))
     lines.append(answer.body_in(language))
-    lines.extend(answer.notes)
+    lines.extend(answer.notes_in(language))
     if note := truncation_note(answer, language):
         lines.append(note)
     if line := as_of_line(answer, language):

@@ -166,7 +166,7 @@ def _answer_description(answer: Answer, *, spoiler_wrap: bool, language: str | N
     Over the limit, the notes give way first, then the body is clipped *inside* its spoiler
     tags: a cut closing "||" would show the rest of a spoiler in plain sight.
     """
-    extras = list(answer.notes)
+    extras = list(answer.notes_in(language))
     if note := truncation_note(answer, language):
         extras.append(f"*{note}*")
     after = "".join(f"\n\n{extra}" for extra in extras)

@@ -242,3 +242,21 @@ def test_every_timeline_mark_and_tier_has_a_catalog_word(engine: Engine) -> None
     marks = {m for topic in engine.topics() for s in engine.timeline(topic).steps for m in s.marks}
     assert marks and marks <= set(TIMELINE_MARKS)
     assert set(TIER_WORDS) == {tier.value for tier in Tier}
+
+
+def test_notes_are_framed_in_the_reply_language(engine: Engine) -> None:
+    answer = engine.ask(QUESTIONS["es"][0])
+    assert answer.notes and len(answer.note_phrases) == len(answer.notes)
+    text = render_text(answer).splitlines()
+    for note, phrase in zip(answer.notes, answer.note_phrases, strict=True):
+        assert phrase.english == note  # the English text stays the answer's own
+        assert phrase.text("es") in text and note not in text
+
+
+def test_a_disagreement_note_is_translated_with_its_dates(mini_engine: Engine) -> None:
+    answer = mini_engine.answer_intent("production")
+    (phrase,) = [p for p in answer.note_phrases if p.msgid.startswith("Sources disagree")]
+    spanish = phrase.text("es")
+    assert spanish.startswith(tr("es", "Sources disagree: {outlets} says {label}; {others}.")[:10])
+    assert "(1 de febrero de 2025)" in spanish and "(1 February 2025)" not in spanish
+    assert "(1 February 2025)" in phrase.english
