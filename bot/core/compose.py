@@ -15,7 +15,15 @@ from dataclasses import dataclass, field
 from bot.core.answer import SourceRef
 from bot.core.i18n import LANGUAGES, N_, Phrase, localised_date, localised_lists, tr
 from bot.core.loader import Pack
-from bot.core.models import CastStatus, Character, Claim, Person, Status, StatusKind
+from bot.core.models import (
+    CastStatus,
+    Character,
+    Claim,
+    Person,
+    Status,
+    StatusKind,
+    Verdict,
+)
 from bot.core.ranking import (
     answerable,
     best_tier,
@@ -41,6 +49,10 @@ class Composed:
     notes: tuple[str, ...] = ()
     claim_id: str | None = None
     status: str | None = None
+    verdict: Verdict | None = None
+    """The yes or no this answer gives to its topic's yes/no question, if it settles it."""
+    certainty: Status | None = None
+    """How settled that yes or no is (a cast status only "reported" is hedged)."""
     translations: dict[str, str] = field(default_factory=dict, compare=False)
     """The body in other languages, when the body is one claim's answer as written."""
     note_phrases: tuple[Phrase, ...] = ()
@@ -169,7 +181,18 @@ def _compose_claim(pack: Pack, intent: str, entity_ids: Sequence[str]) -> Compos
         note_phrases=tuple(notes),
         claim_id=claim.id,
         status=claim.status.value,
+        verdict=claim.verdict,
+        certainty=_verdict_certainty(claim),
     )
+
+
+def _verdict_certainty(claim: Claim) -> Status | None:
+    """How sure a claim's yes or no is. An *expected* claim expects something later (a
+    date); its yes or no about now is as the moderators wrote it. A *reported* one is
+    hedged ("Reportedly, no."); speculation gives no yes or no at all."""
+    if claim.verdict is None or claim.status is Status.SPECULATION:
+        return None
+    return Status.REPORTED if claim.status is Status.REPORTED else Status.CONFIRMED
 
 
 def _label(claim: Claim) -> str:
@@ -295,13 +318,27 @@ def _compose_characters(pack: Pack, characters: list[Character]) -> Composed:
                 dates.append(date)
         else:
             lines.append(line)
+    verdict, certainty = None, None
+    if len(characters) == 1 and (status := latest(pack, list(characters[0].status))):
+        verdict = _IN_SEASON.get(status.status)
+        certainty = status.confidence if verdict else None
     return Composed(
         body="\n".join(lines),
         sources=source_refs(pack, source_ids),
         as_of=max(dates) if dates else None,
         spoiler=False,
         status=None,
+        verdict=verdict,
+        certainty=certainty,
     )
+
+
+_IN_SEASON = {
+    StatusKind.RETURNING: Verdict.YES,
+    StatusKind.NEW: Verdict.YES,
+    StatusKind.NOT_RETURNING: Verdict.NO,
+}
+"""A character's status as the yes or no to "are they in the upcoming season?"."""
 
 
 def _claims_about(pack: Pack, character: Character) -> list[Claim]:
@@ -388,8 +425,15 @@ def _compose_fates(pack: Pack, entity_ids: Sequence[str]) -> Composed | None:
                 dates.append(date)
     if not lines:
         return None
+    fates = [pack.characters[e].previous_fate for e in entity_ids if e in pack.characters]
+    verdict = fates[0].verdict if len(fates) == 1 and fates[0] is not None else None
     return Composed(
-        "\n".join(lines), source_refs(pack, source_ids), max(dates) if dates else None, spoiler
+        "\n".join(lines),
+        source_refs(pack, source_ids),
+        max(dates) if dates else None,
+        spoiler,
+        verdict=verdict,
+        certainty=Status.CONFIRMED if verdict else None,
     )
 
 

@@ -27,6 +27,7 @@ from bot.core.language import detect_language
 from bot.core.loader import Knowledge, Pack
 from bot.core.matcher import Match, PackIndex, Prepared, prepare
 from bot.core.models import Intent
+from bot.core.polarity import yes_no
 from bot.core.ranking import (
     answerable,
     chronological_key,
@@ -213,10 +214,15 @@ class Engine:
         composed = self._compose(pack, intent, usable)
         if composed is None:
             return self._decline(asked, Reason.NO_CLAIM, pack, intent=intent, truncated=truncated)
+        body = composed.body
+        if question is not None and (
+            first := yes_no(pack.intents[intent], question, composed.verdict, composed.certainty)
+        ):
+            body = f"{first} {body}"
         return Answer(
             question=asked,
             outcome=Outcome.ANSWER,
-            body=composed.body,
+            body=body,
             intent=intent,
             confidence=round(min(max(confidence, 0.0), 1.0), 3),
             entities=tuple(entity_name(pack, e) for e in usable),

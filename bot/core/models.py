@@ -117,6 +117,26 @@ class Source(Strict):
         return max(dates) if dates else None
 
 
+class Verdict(StrEnum):
+    """A claim's answer to its topic's yes/no question (the intent's ``yes_no``)."""
+
+    YES = "yes"
+    NO = "no"
+
+
+class YesNo(Strict):
+    """What makes a question a yes/no question on this topic, and which way it asks.
+
+    The topic's own yes/no question is the intent's ``question`` ("Is season 2 confirmed?");
+    a claim's ``verdict`` answers it. A yes/no question naming one of ``asks`` asks the same
+    thing; one naming one of ``opposite`` ("cancelled") asks the reverse, so the verdict is
+    turned round ("is it cancelled?" → "No.").
+    """
+
+    asks: list[ShortText] = Field(min_length=1)
+    opposite: list[ShortText] = Field(default_factory=list)
+
+
 class Claim(Strict):
     """One thing a source says about one topic, true as of a date."""
 
@@ -135,6 +155,11 @@ class Claim(Strict):
     sources: list[Identifier] = Field(min_length=1)
     status: Status
     spoiler: bool = False
+    verdict: Verdict | None = Field(
+        default=None,
+        description="The claim's yes or no to its topic's yes/no question (the intent's "
+        "`yes_no`); shown first when a fan asks one. Leave out when the sources do not settle it.",
+    )
     entities: list[Identifier] = Field(default_factory=list)
     supersedes: list[Identifier] = Field(
         default_factory=list,
@@ -210,6 +235,11 @@ class Fate(Strict):
     text: NoteText
     sources: list[Identifier] = Field(min_length=1)
     spoiler: bool = True
+    verdict: Verdict | None = Field(
+        default=None,
+        description="Yes or no to the recap topic's yes/no question (e.g. 'did they die?'), "
+        "when the source settles it.",
+    )
 
 
 class Person(Strict):
@@ -259,6 +289,11 @@ class Intent(Strict):
         "only other seasons is not answered with this intent.",
     )
     spoiler: bool = False
+    yes_no: YesNo | None = Field(
+        default=None,
+        description="The words of yes/no questions on this topic, so the answer can start "
+        "with the claim's yes or no.",
+    )
     question_es: ShortText | None = Field(default=None, description="`question` in Spanish.")
     question_id: ShortText | None = Field(default=None, description="`question` in Indonesian.")
     question_ko: ShortText | None = Field(default=None, description="`question` in Korean.")

@@ -25,6 +25,7 @@ from bot.core.language import warm_up
 from bot.core.library import Library
 from bot.settings import Settings
 from bot.store import Database
+from bot.transport.cluster import Cluster
 from bot.transport.errors import handle_app_command_error
 from bot.transport.records import Records
 
@@ -104,11 +105,13 @@ class FanBot(commands.AutoShardedBot):
         self.settings = settings
         self.library = library
         self.records = Records(database, settings)
+        self.cluster = Cluster(self)
         self.tree.on_error = self._on_tree_error
         self._identify_buckets: IdentifyBuckets | None = None
 
     async def setup_hook(self) -> None:
         await asyncio.to_thread(warm_up)  # the language models, before the first question
+        await self.cluster.start()
         for extension in EXTENSIONS:
             await self.load_extension(extension)
         await self.records.knowledge_loaded(self.library.last_result, trigger="startup")
@@ -155,4 +158,5 @@ class FanBot(commands.AutoShardedBot):
 
     async def close(self) -> None:
         await super().close()
+        await self.cluster.close()
         await self.records.close()

@@ -230,6 +230,11 @@ class Records:
             return stored
         return self._guild_cache.get(guild_id, GuildSettings(guild_id=guild_id))
 
+    def forget_guild(self, guild_id: int) -> None:
+        """Drop the cached settings of ``guild_id`` (another process changed them): the next
+        answer there reads them from the store."""
+        self._guild_cache.pop(guild_id, None)
+
     async def save_guild(self, settings: GuildSettings) -> WriteStatus:
         """Save a guild's settings; they apply at once (cached) whatever the status."""
         self._guild_cache[settings.guild_id] = settings

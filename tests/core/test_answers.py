@@ -336,3 +336,26 @@ def test_a_character_nobody_plays_is_introduced_by_its_claim_first(
     )
     body = Engine(load_knowledge(mini_root)).answer_intent("cast", ["the-owner"]).body
     assert body == "The Owner runs the diner.\nNothing sourced yet on The Owner in season 2."
+
+
+def test_a_yes_no_answer_comes_from_the_claim_and_the_intent_words(
+    mini_root: Path, edit: Edit
+) -> None:
+    intents = (mini_root / "minipack" / "intents.toml").read_text(encoding="utf-8")
+    words = 'yes_no.asks = ["out yet"]\nyes_no.opposite = ["delayed"]\n'
+    edit("intents.toml", intents.replace('id = "release"\n', 'id = "release"\n' + words, 1))
+    edit(
+        "claims/out.toml",
+        '[[claim]]\nid = "release-out"\ntopic = "release"\nanswer = "Season 2 is out."\n'
+        'as_of = 2024-06-01\nsources = ["studio-2024"]\nstatus = "confirmed"\nverdict = "yes"\n',
+    )
+    engine = Engine(load_knowledge(mini_root))
+
+    def asked(question: str) -> str:
+        return engine.answer_intent("release", question=question).body
+
+    assert asked("is season 2 out yet") == "**Yes.** Season 2 is out."
+    assert asked("is season 2 delayed") == "**No.** Season 2 is out."
+    assert asked("when is season 2 out yet") == "Season 2 is out."  # not a yes/no question
+    # A slash command or a button asks no question: the answer alone.
+    assert engine.answer_intent("release").body == "Season 2 is out."

@@ -137,3 +137,49 @@ def test_imdb_question_says_no_imdb_figure_is_sourced(real_engine: Engine, quest
     # No undated, unattributed score mixed in, and nothing cited that does not back it.
     assert "7.5" not in answer.body and "out of 10" not in answer.body
     assert [s.outlet for s in answer.sources] == ["Web News Observer"]
+
+
+# -- yes/no questions --------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("question", "first"),
+    [
+        ("is season 2 cancelled", "**No.**"),
+        ("is season 2 canceled??", "**No.**"),
+        ("has season 2 been axed", "**No.**"),
+        ("is season 2 renewed", "**Yes.**"),
+        ("is there going to be a season 2", "**Yes.**"),
+        ("is it out yet", "**No.**"),
+        ("is season 2 out yet?", "**No.**"),
+        ("is cheong-san coming back", "**Yes.**"),
+        ("is nam-ra in season 2", "**Yes.**"),
+        ("is roh yoon-seo coming back", "**Reportedly, no.**"),
+        ("is wu-jin dead", "**Yes.**"),
+        ("apakah season 2 dibatalkan", "**No.**"),
+    ],
+)
+def test_yes_no_questions_get_the_matching_yes_or_no_first(
+    real_engine: Engine, question: str, first: str
+) -> None:
+    answer = real_engine.ask(question)
+    assert answer.outcome is Outcome.ANSWER, (question, answer.body)
+    assert answer.body.startswith(f"{first} "), (question, answer.body)
+    assert answer.body.count(first) == 1
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "when is season 2 coming out",  # not a yes/no question
+        "what is the renewal status",
+        "isn't season 2 cancelled",  # negated: a bare yes or no would be ambiguous
+        "is cheong-san dead",  # the pack does not settle it
+        "who plays nam-ra",
+    ],
+)
+def test_no_yes_or_no_where_the_question_or_the_data_does_not_call_for_one(
+    real_engine: Engine, question: str
+) -> None:
+    body = real_engine.ask(question).body
+    assert not body.startswith(("**Yes", "**No.", "**Reportedly", "**Probably")), body

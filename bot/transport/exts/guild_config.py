@@ -59,6 +59,7 @@ class GuildConfig(commands.GroupCog, group_name="settings", group_description="S
         current = await self.bot.records.guild(interaction.guild_id)
         updated = dataclasses.replace(current, **changes)
         saved = await self.bot.records.save_guild(updated)
+        await self.bot.cluster.guild_changed(updated.guild_id)  # the other processes re-read
         await interaction.response.send_message(
             embed=settings_embed(updated, saved), ephemeral=True
         )

@@ -20,6 +20,7 @@ from discord.ext import commands, tasks
 from bot.core.library import ReloadResult
 from bot.core.preview import preview
 from bot.transport.checks import moderator_only
+from bot.transport.cluster import ProcessStatus
 from bot.transport.embeds import (
     ANSWER_COLOUR,
     OK_COLOUR,
@@ -41,6 +42,22 @@ WATCH_DEBOUNCE_MS = 400
 PREVIEW_LIMIT = 4000
 RELOAD_REPLY_SECONDS = 1.5
 """A /kb reload still running after this is deferred ("thinking…") and answered when done."""
+
+
+def processes_text(processes: list[ProcessStatus]) -> str:
+    """One line per bot process (this one first): shards, knowledge hash, load time; a
+    process whose knowledge differs from this one's is flagged."""
+    mine = processes[0].content_hash
+    lines = []
+    for index, status in enumerate(processes):
+        flag = "" if status.content_hash == mine else " ⚠ **different knowledge**"
+        name = f"{status.process} (this one)" if index == 0 else status.process
+        loaded = discord.utils.format_dt(status.loaded, "f")
+        lines.append(
+            f"`{discord.utils.escape_markdown(name)}` · shards {status.shards_label()} · "
+            f"`{status.content_hash}` loaded {loaded}{flag}"
+        )
+    return clip("\n".join(lines), 1024)
 
 
 def reload_embed(result: ReloadResult, trigger: str) -> discord.Embed:
@@ -109,6 +126,7 @@ class Moderation(commands.GroupCog, group_name="kb", group_description="Knowledg
         super().__init__()
 
     async def cog_load(self) -> None:
+        self.bot.cluster.on_reload = self.reload
         if self.bot.settings.watch_knowledge:
             self._watcher = asyncio.create_task(self._watch(), name="knowledge-watcher")
         self.purge_old_questions.start()
@@ -119,6 +137,7 @@ class Moderation(commands.GroupCog, group_name="kb", group_description="Knowledg
         await self.bot.records.purge()
 
     async def cog_unload(self) -> None:
+        self.bot.cluster.on_reload = None
         self.purge_old_questions.cancel()
         self._stop.set()
         if self._watcher is not None:
@@ -171,6 +190,8 @@ class Moderation(commands.GroupCog, group_name="kb", group_description="Knowledg
         if not done:  # a large pack: Discord drops an interaction unanswered for 3 s
             await interaction.response.defer(ephemeral=True, thinking=True)
         result = await reload
+        if result.ok:
+            await self.bot.cluster.reloaded()  # every other process reloads too
         embed = reload_embed(result, "/kb reload")
         if interaction.response.is_done():
             await interaction.followup.send(embed=embed, ephemeral=True)
@@ -197,6 +218,9 @@ class Moderation(commands.GroupCog, group_name="kb", group_description="Knowledg
         loaded = discord.utils.format_dt(knowledge.loaded_at, "F")
         embed.add_field(name="Loaded", value=loaded)
         embed.add_field(name="Content hash", value=f"`{knowledge.content_hash}`")
+        processes = await self.bot.cluster.statuses()
+        if len(processes) > 1:
+            embed.add_field(name="Processes", value=processes_text(processes), inline=False)
         last = library.last_result
         if not last.ok:
             embed.add_field(

@@ -1,0 +1,95 @@
+"""Yes/no questions: start the answer with the yes or no the question calls for.
+
+"Is season 2 cancelled?" and "is season 2 renewed?" get the same claim, but one is
+answered "No." and the other "Yes.". What a yes/no means lives in the data: the claim's
+``verdict`` answers its topic's own yes/no question, and the intent's ``yes_no`` lists the
+words that ask it (``asks``) or ask its reverse (``opposite``). This module only knows how
+a yes/no question is built (an auxiliary verb first, no question word before it) and stays
+silent whenever it is unsure: a negated question, or one about a particular time ("will it
+be out in 2027?"), which a verdict about now does not answer.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+
+from bot.core.models import Intent, Status, Verdict
+from bot.core.normalise import tokens
+
+
+def _words(text: str) -> frozenset[str]:
+    return frozenset(text.split())
+
+
+AUXILIARIES = _words(
+    "is are was were will would has have had did does do can could should shall"
+    " apakah"  # Indonesian marks a yes/no question with "apakah"
+    " esta estan"  # Spanish "¿está cancelada?"
+)
+QUESTION_WORDS = _words(
+    "what whats when whens where wheres who whos whom whose why how hows which"
+    " kapan siapa bagaimana mengapa kenapa dimana"
+)
+NEGATIONS = _words(
+    "not no never isnt arent wasnt werent wont wouldnt hasnt havent hadnt didnt doesnt"
+    " dont cant couldnt shouldnt tidak bukan"
+)
+MONTHS = _words(
+    "january february march april may june july august september october november december"
+    " jan feb mar apr jun jul aug sep sept oct nov dec"
+)
+_YEAR = re.compile(r"^(19|20)\d\d$")
+POLAR_WINDOW = 4
+"""The auxiliary must be among the first words ("so is it cancelled", "aoud s2 is it out")."""
+
+_WORDS = {
+    (True, Status.CONFIRMED): "**Yes.**",
+    (False, Status.CONFIRMED): "**No.**",
+    (True, Status.REPORTED): "**Reportedly, yes.**",
+    (False, Status.REPORTED): "**Reportedly, no.**",
+    (True, Status.EXPECTED): "**Probably.**",
+    (False, Status.EXPECTED): "**Probably not.**",
+}
+
+
+def is_yes_no_question(words: Sequence[str]) -> bool:
+    """An auxiliary verb among the first words, with no question word before it."""
+    for word in words[:POLAR_WINDOW]:
+        if word in QUESTION_WORDS:
+            return False
+        if word in AUXILIARIES:
+            return True
+    return False
+
+
+def _contains(words: Sequence[str], phrase: Sequence[str]) -> bool:
+    size = len(phrase)
+    return size > 0 and any(
+        tuple(words[i : i + size]) == tuple(phrase) for i in range(len(words) - size + 1)
+    )
+
+
+def _names_a_time(words: Sequence[str]) -> bool:
+    return any(_YEAR.match(word) or word in MONTHS for word in words)
+
+
+def yes_no(
+    intent: Intent, question: str, verdict: Verdict | None, certainty: Status | None
+) -> str | None:
+    """The words to start the answer with ("**No.**"), or None to start with the answer."""
+    if verdict is None or intent.yes_no is None or certainty not in _STATUSES:
+        return None
+    words = tokens(question)
+    if not is_yes_no_question(words) or NEGATIONS & set(words) or _names_a_time(words):
+        return None
+    if any(_contains(words, tokens(phrase)) for phrase in intent.yes_no.opposite):
+        reverse = True
+    elif any(_contains(words, tokens(phrase)) for phrase in intent.yes_no.asks):
+        reverse = False
+    else:
+        return None
+    return _WORDS[((verdict is Verdict.YES) != reverse, certainty)]
+
+
+_STATUSES = frozenset(status for _, status in _WORDS)
