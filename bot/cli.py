@@ -83,6 +83,15 @@ def cmd_validate(args: argparse.Namespace) -> int:
     return 1 if failed or problems else 0
 
 
+def cmd_catalogs(args: argparse.Namespace) -> int:
+    from bot.core.i18n import po_path, update_catalogs
+
+    for language, missing in update_catalogs().items():
+        state = f"{missing} message(s) to translate" if missing else "complete"
+        print(f"{po_path(language)}: {state}")
+    return 0
+
+
 def cmd_eval(args: argparse.Namespace) -> int:
     from bot.core.evaluation import evaluate, format_report, read_labelled
 
@@ -170,6 +179,11 @@ def build_parser() -> argparse.ArgumentParser:
     validate = _subcommand(sub, "validate", help="check every knowledge file")
     validate.add_argument("dir", nargs="?", help="knowledge folder (default: --knowledge)")
     validate.set_defaults(func=cmd_validate)
+
+    catalogs = _subcommand(
+        sub, "catalogs", help="add new reply messages to every language's .po file, untranslated"
+    )
+    catalogs.set_defaults(func=cmd_catalogs)
 
     evaluate = _subcommand(sub, "eval", help="score the matcher on a labelled question file")
     evaluate.add_argument(

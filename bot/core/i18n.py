@@ -165,6 +165,39 @@ def marked_messages(roots: Iterable[Path] = (PACKAGE_DIR,)) -> dict[str, tuple[s
     return found
 
 
+def update_catalogs(locale_dir: Path = LOCALE_DIR) -> dict[str, int]:
+    """Bring every shipped ``.po`` file in line with the messages marked in the code: new
+    ones are added untranslated (``validate`` then lists them), gone ones dropped, every
+    translation kept. Returns how many messages each language still lacks."""
+    from babel.messages.catalog import Catalog
+    from babel.messages.pofile import read_po, write_po
+
+    template = Catalog(domain=DOMAIN)
+    for ids in marked_messages().values():
+        template.add(ids if len(ids) > 1 else ids[0])
+    missing: dict[str, int] = {}
+    for language in TRANSLATED:
+        path = po_path(language, locale_dir)
+        if path.exists():
+            with path.open("rb") as po:
+                catalog = read_po(po, locale=language, domain=DOMAIN)
+        else:
+            catalog = Catalog(locale=language, domain=DOMAIN, project="fanq-bot")
+        template.creation_date = catalog.creation_date  # no change, no diff
+        catalog.update(template, no_fuzzy_matching=True)
+        catalog.obsolete.clear()
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with path.open("wb") as po:
+            write_po(po, catalog, width=100, sort_output=True, omit_header=False)
+        missing[language] = sum(
+            1
+            for message in catalog
+            if message.id
+            and not all(message.string if isinstance(message.string, tuple) else [message.string])
+        )
+    return missing
+
+
 def catalog_problems(locale_dir: Path = LOCALE_DIR) -> list[str]:
     """What is missing or wrong in the shipped catalogs, one line each (empty: complete)."""
     from babel.messages.pofile import read_po

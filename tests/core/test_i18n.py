@@ -23,6 +23,7 @@ from bot.core.i18n import (
     ntr,
     po_path,
     tr,
+    update_catalogs,
 )
 from bot.core.language import detect_language
 from bot.core.loader import load_knowledge
@@ -260,3 +261,23 @@ def test_a_disagreement_note_is_translated_with_its_dates(mini_engine: Engine) -
     assert spanish.startswith(tr("es", "Sources disagree: {outlets} says {label}; {others}.")[:10])
     assert "(1 de febrero de 2025)" in spanish and "(1 February 2025)" not in spanish
     assert "(1 February 2025)" in phrase.english
+
+
+def test_catalogs_command_adds_a_new_message_untranslated(tmp_path: Path) -> None:
+    locale = tmp_path / "locale"
+    shutil.copytree(LOCALE_DIR, locale)
+    path = po_path("id", locale)
+    text = path.read_text(encoding="utf-8")
+    entry = '#, python-brace-format\nmsgid "As of {date}"\nmsgstr "Per {date}"\n\n'
+    assert entry in text
+    path.write_text(text.replace(entry, ""), encoding="utf-8")  # as if the code had a new id
+    assert any("'As of {date}'" in p for p in catalog_problems(locale))
+    assert update_catalogs(locale) == {language: int(language == "id") for language in TRANSLATED}
+    updated = path.read_text(encoding="utf-8")
+    assert 'msgid "As of {date}"\nmsgstr ""' in updated
+    assert 'msgstr[0] "Sumber"' in updated  # the other translations are kept
+    assert [p for p in catalog_problems(locale) if "/id/" in p] == [
+        f"{path}: incomplete translation of 'As of {{date}}'"
+    ]
+    empty = tmp_path / "empty"  # a new project: every message to translate
+    assert update_catalogs(empty) == dict.fromkeys(TRANSLATED, len(marked_messages()))
