@@ -91,11 +91,19 @@ def entity_name(pack: Pack, entity_id: str) -> str:
     return item.name if item else entity_id
 
 
-def compose(pack: Pack, intent: str, entity_ids: Sequence[str]) -> Composed | None:
-    """The answer for an intent, or None when the pack holds nothing to say."""
+def compose(
+    pack: Pack, intent: str, entity_ids: Sequence[str], season: int | None = None
+) -> Composed | None:
+    """The answer for an intent, or None when the pack holds nothing to say.
+
+    ``season``: the one season the question names. When claims on the topic are about that
+    season (``season = 1``), they answer; otherwise the topic's usual claims do.
+    """
     spoiler_intent = bool(pack.intents.get(intent) and pack.intents[intent].spoiler)
     composed = None
-    if intent == CAST_INTENT:
+    if season is not None and season_claims(pack, intent, season):
+        composed = _compose_claim(pack, intent, entity_ids, season)
+    elif intent == CAST_INTENT:
         composed = _compose_cast(pack, entity_ids)
     elif intent == RECAP_INTENT and entity_ids:
         composed = _compose_fates(pack, entity_ids)
@@ -129,18 +137,39 @@ def claims_naming(pack: Pack, intent: str, entity_ids: Sequence[str]) -> list[Cl
 # -- claims ------------------------------------------------------------------------------
 
 
-def claims_for(pack: Pack, intent: str, entity_ids: Sequence[str]) -> list[Claim]:
-    """Claims on a topic about the named entities, or the general ones when none name them."""
-    on_topic = [c for c in pack.claims.values() if c.topic == intent]
+def season_claims(pack: Pack, intent: str, season: int) -> list[Claim]:
+    """The answerable claims on a topic that are about one particular season."""
+    return [
+        c
+        for c in pack.claims.values()
+        if c.topic == intent and c.season == season and answerable(pack, c)
+    ]
+
+
+def claims_for(
+    pack: Pack, intent: str, entity_ids: Sequence[str], season: int | None = None
+) -> list[Claim]:
+    """Claims on a topic about the named entities, or the general ones when none name them;
+    about ``season`` if claims are, else those about no particular season."""
+    wanted = season if season is not None and season_claims(pack, intent, season) else None
+    on_topic = [c for c in pack.claims.values() if c.topic == intent and c.season == wanted]
     if entity_ids:
-        about = claims_naming(pack, intent, entity_ids)
+        # A claim naming them is about them whatever season it covers, unless the question
+        # names a season that claims are about.
+        about = [
+            c
+            for c in claims_naming(pack, intent, entity_ids)
+            if wanted is None or c.season == wanted
+        ]
         if any(answerable(pack, c) for c in about):
             return about
     return [c for c in on_topic if not c.entities] or on_topic
 
 
-def _compose_claim(pack: Pack, intent: str, entity_ids: Sequence[str]) -> Composed | None:
-    candidates = claims_for(pack, intent, entity_ids)
+def _compose_claim(
+    pack: Pack, intent: str, entity_ids: Sequence[str], season: int | None = None
+) -> Composed | None:
+    candidates = claims_for(pack, intent, entity_ids, season)
     claim = latest(pack, candidates)
     if claim is None:
         return None

@@ -20,6 +20,7 @@ from bot.core.compose import (
     claims_naming,
     compose,
     entity_name,
+    season_claims,
     source_refs,
 )
 from bot.core.i18n import LANGUAGES, N_, TRANSLATED, Phrase
@@ -106,14 +107,16 @@ class Engine:
         self.knowledge = knowledge
         self.indexes = {pack.info.id: PackIndex.build(pack) for pack in knowledge.packs}
         self.packs = {pack.info.id: pack for pack in knowledge.packs}
-        self._composed: dict[tuple[str, str, tuple[str, ...]], Composed | None] = {}
+        self._composed: dict[tuple[str, str, tuple[str, ...], int | None], Composed | None] = {}
         self._abouts: dict[tuple[str, str, tuple[str, ...]], tuple[bool, bool]] = {}
         self.small_talk = {pack.info.id: SmallTalkIndex.build(pack) for pack in knowledge.packs}
 
-    def _compose(self, pack: Pack, intent: str, entity_ids: Sequence[str]) -> Composed | None:
+    def _compose(
+        self, pack: Pack, intent: str, entity_ids: Sequence[str], season: int | None = None
+    ) -> Composed | None:
         """``compose`` memoised: the knowledge never changes under one engine."""
-        key = (pack.info.id, intent, tuple(entity_ids))
-        return _remember(self._composed, key, lambda: compose(pack, intent, entity_ids))
+        key = (pack.info.id, intent, tuple(entity_ids), season)
+        return _remember(self._composed, key, lambda: compose(pack, intent, entity_ids, season))
 
     def _specific(self, pack: Pack, intent: str, entity_ids: Sequence[str]) -> bool:
         """Whether the answer about them says more than the general one (a label may name
@@ -191,6 +194,7 @@ class Engine:
             question=question,
             confidence=top_score,
             truncated=truncated,
+            season=_one_season(match),
         )
 
     def answer_intent(
@@ -202,8 +206,10 @@ class Engine:
         question: str | None = None,
         confidence: float = 1.0,
         truncated: bool = False,
+        season: int | None = None,
     ) -> Answer:
-        """Answer an intent directly: slash commands and "Did you mean" choices come here."""
+        """Answer an intent directly: slash commands and "Did you mean" choices come here.
+        ``season``: the one season the question named (claims about it answer, if any)."""
         pack = self._pack(pack_id)
         asked = (
             question if question is not None else self._intent_question(pack, intent, entity_ids)
@@ -211,7 +217,7 @@ class Engine:
         if pack is None or intent not in pack.intents:
             return self._decline(asked, Reason.NO_CLAIM, pack, truncated=truncated)
         usable = [e for e in entity_ids if e in pack.characters or e in pack.people]
-        composed = self._compose(pack, intent, usable)
+        composed = self._compose(pack, intent, usable, season)
         if composed is None:
             return self._decline(asked, Reason.NO_CLAIM, pack, intent=intent, truncated=truncated)
         body = composed.body
@@ -351,7 +357,7 @@ class Engine:
         ranked = []
         for score in match.scores:
             intent = pack.intents[score.intent]
-            if _about_other_seasons(intent, match):
+            if _about_other_seasons(pack, intent, match):
                 continue  # "when did season 1 come out" is not the upcoming season's release
             value = score.score
             if kinds & set(intent.entity_kinds) and self._relevant(pack, intent.id, entity_ids):
@@ -529,9 +535,18 @@ def _part_of_current(pack: Pack, current: Composed | None) -> set[str]:
     }
 
 
-def _about_other_seasons(intent: Intent, match: Match) -> bool:
-    """Whether the question names seasons and none of them is one the intent is about."""
-    return bool(match.seasons and intent.seasons and not set(match.seasons) & set(intent.seasons))
+def _about_other_seasons(pack: Pack, intent: Intent, match: Match) -> bool:
+    """Whether the question names seasons and none of them is one the intent is about,
+    either as a whole or by a claim about that season (season 1's release date)."""
+    if not match.seasons or not intent.seasons or set(match.seasons) & set(intent.seasons):
+        return False
+    return not any(season_claims(pack, intent.id, season) for season in match.seasons)
+
+
+def _one_season(match: Match) -> int | None:
+    """The season a question names, if it names exactly one."""
+    seasons = set(match.seasons)
+    return next(iter(seasons)) if len(seasons) == 1 else None
 
 
 def _names_a_character(match: Match) -> bool:

@@ -155,6 +155,12 @@ class Claim(Strict):
     sources: list[Identifier] = Field(min_length=1)
     status: Status
     spoiler: bool = False
+    season: int | None = Field(
+        default=None,
+        description="The season this claim is about, when it is not the one its topic "
+        "answers for: season 1's release date under `release`. Such a claim answers only "
+        "questions naming that season.",
+    )
     verdict: Verdict | None = Field(
         default=None,
         description="The claim's yes or no to its topic's yes/no question (the intent's "

@@ -359,3 +359,19 @@ def test_a_yes_no_answer_comes_from_the_claim_and_the_intent_words(
     assert asked("when is season 2 out yet") == "Season 2 is out."  # not a yes/no question
     # A slash command or a button asks no question: the answer alone.
     assert engine.answer_intent("release").body == "Season 2 is out."
+
+
+def test_a_claim_about_another_season_answers_questions_naming_it(
+    mini_root: Path, edit: Edit
+) -> None:
+    edit(
+        "claims/season-one.toml",
+        '[[claim]]\nid = "release-s1"\ntopic = "release"\nseason = 1\n'
+        'answer = "Season 1 came out in 2022."\nsources = ["blog-2023"]\nstatus = "confirmed"\n',
+    )
+    engine = Engine(load_knowledge(mini_root))
+    answer = engine.ask("when did season 1 come out")
+    assert answer.outcome is Outcome.ANSWER and answer.claim_id == "release-s1"
+    # Questions about the upcoming season, or naming none, keep the usual answer.
+    assert engine.ask("when does season 2 come out").claim_id == "release-studio-2024"
+    assert engine.answer_intent("release").claim_id == "release-studio-2024"

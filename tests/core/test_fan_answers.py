@@ -183,3 +183,32 @@ def test_no_yes_or_no_where_the_question_or_the_data_does_not_call_for_one(
 ) -> None:
     body = real_engine.ask(question).body
     assert not body.startswith(("**Yes", "**No.", "**Reportedly", "**Probably")), body
+
+
+# -- season 1 facts ----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("question", "fact", "outlet"),
+    [
+        ("when did season 1 come out", "28 January 2022", "Daum"),
+        ("season 1 release date?", "28 January 2022", "Daum"),
+        ("how many episodes does season 1 have", "12 episodes", "Deadline"),
+        ("who was in the season 1 cast", "Yoon Chan-young", "Web News Observer"),
+    ],
+)
+def test_season_one_facts_are_answered_from_their_sourced_claims(
+    real_engine: Engine, question: str, fact: str, outlet: str
+) -> None:
+    answer = real_engine.ask(question)
+    assert answer.outcome is Outcome.ANSWER, (question, answer.body)
+    assert fact in answer.body and "season 2" not in answer.body.lower()
+    assert outlet in {s.outlet for s in answer.sources}
+
+
+def test_season_one_claims_never_answer_questions_about_the_upcoming_season(
+    real_engine: Engine,
+) -> None:
+    assert "early 2027" in real_engine.ask("when is season 2 coming out").body
+    assert "season 2" in real_engine.ask("how many episodes").body
+    assert "Returning in season 2" in real_engine.ask("who is in the cast").body
