@@ -1,4 +1,4 @@
-"""Command line: ``python -m bot [run|chat|ask|validate|eval|bench|sync]``.
+"""Command line: ``python -m bot [run|chat|ask|validate|eval|bench|sync|migrate-db]``.
 
 ``run`` (the default) starts the Discord bot when a token is configured, and otherwise the
 console, which answers exactly as the bot does because both call the same core.
@@ -140,6 +140,38 @@ def cmd_sync(args: argparse.Namespace) -> int:
     return sync_commands(load_settings(), guild_id=args.guild)
 
 
+def cmd_migrate_db(args: argparse.Namespace) -> int:
+    """Copy the SQLite store into PostgreSQL and compare both sides."""
+    import asyncio
+
+    from bot.store import is_postgres_url
+    from bot.store.base import redact, sqlite_path
+    from bot.store.copy import copy_sqlite_to_postgres
+    from bot.store.errors import StoreError
+
+    if not is_postgres_url(args.to):
+        print("--to must be a postgresql:// URL", file=sys.stderr)
+        return 2
+    if args.source:
+        source = sqlite_path(args.source)
+    else:
+        from bot.settings import load_settings
+
+        source = load_settings().database_path
+    print(f"Copying {source} into {redact(args.to)} ...")
+    try:
+        report = asyncio.run(copy_sqlite_to_postgres(source, args.to))
+    except StoreError as exc:
+        print(f"migrate-db failed: {exc}", file=sys.stderr)
+        return 1
+    for table in report:
+        print(table.line())
+    total = sum(table.target_rows for table in report)
+    print(f"Done: {total} rows in {len(report)} tables, counts and checksums equal.")
+    print(f"Set DATABASE_URL={redact(args.to)} to run the bot on PostgreSQL.")
+    return 0
+
+
 def _subcommand(
     sub: argparse._SubParsersAction[argparse.ArgumentParser], name: str, help: str, **kw: object
 ) -> argparse.ArgumentParser:
@@ -210,6 +242,17 @@ def build_parser() -> argparse.ArgumentParser:
     sync = _subcommand(sub, "sync", help="sync slash commands to Discord")
     sync.add_argument("--guild", type=int, help="sync to one guild only (instant)")
     sync.set_defaults(func=cmd_sync)
+
+    migrate = _subcommand(
+        sub, "migrate-db", help="copy the SQLite store into an empty PostgreSQL database"
+    )
+    migrate.add_argument("--to", required=True, help="the target, postgresql://USER@HOST/DB")
+    migrate.add_argument(
+        "--from",
+        dest="source",
+        help="the SQLite file (default: $DATABASE_PATH)",
+    )
+    migrate.set_defaults(func=cmd_migrate_db)
     return parser
 
 

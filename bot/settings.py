@@ -65,6 +65,8 @@ class Settings(BaseSettings):
     discord_token: SecretStr | None = Field(default=None, description="Bot token; unset = console")
     knowledge_dir: Path = Path("knowledge")
     database_path: Path = Path("data/fanbot.sqlite3")
+    database_url: SecretStr | None = None
+    """``postgresql://...`` for PostgreSQL, or ``sqlite:PATH``; unset: SQLite at database_path."""
     dev_guild_id: int | None = None
     moderator_role_ids: Annotated[list[int], NoDecode] = Field(default_factory=list)
     mod_log_channel_id: int | None = None
@@ -145,6 +147,12 @@ class Settings(BaseSettings):
         if level not in {"DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"}:
             raise ValueError("expected DEBUG, INFO, WARNING, ERROR or CRITICAL")
         return level
+
+    @property
+    def database_target(self) -> str | Path:
+        """What the store opens: DATABASE_URL when set, else the SQLite DATABASE_PATH."""
+        url = self.database_url.get_secret_value().strip() if self.database_url else ""
+        return url or self.database_path
 
     @property
     def token(self) -> str | None:

@@ -1,16 +1,20 @@
-"""Shared fixtures: the project root, the real knowledge folder and the fictional mini pack."""
+"""Shared fixtures: the project root, the real knowledge folder, the fictional mini pack and
+a real PostgreSQL server for the store tests."""
 
 from __future__ import annotations
 
 import datetime as dt
+import os
 import shutil
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable, Iterator
 from pathlib import Path
 
 import pytest
 
 from bot.core.engine import Engine
 from bot.core.loader import Knowledge, load_knowledge
+
+from .postgres_server import ServerUnavailable, fresh_database, postgres_server
 
 ROOT = Path(__file__).resolve().parent.parent
 KNOWLEDGE = ROOT / "knowledge"
@@ -56,3 +60,27 @@ def edit(mini_root: Path) -> Callable[[str, str], Path]:
 
 def today() -> dt.date:
     return dt.date.today()
+
+
+# ------------------------------------------------------------------------------ PostgreSQL
+
+
+@pytest.fixture(scope="session")
+def postgres_admin_url() -> Iterator[str]:
+    """A real PostgreSQL server started for this test run (stopped at the end); its admin
+    URL. Without PostgreSQL installed the tests that need it are skipped, with the reason,
+    except under CI=true, where that is a failure."""
+    try:
+        with postgres_server() as url:
+            yield url
+    except ServerUnavailable as exc:
+        if os.environ.get("CI", "").lower() in ("1", "true", "yes"):
+            pytest.fail(f"PostgreSQL is needed in CI: {exc}")
+        pytest.skip(f"PostgreSQL unavailable: {exc}")
+
+
+@pytest.fixture
+async def postgres_url(postgres_admin_url: str) -> AsyncIterator[str]:
+    """The URL of a fresh, empty database on the test server, dropped afterwards."""
+    async with fresh_database(postgres_admin_url) as url:
+        yield url

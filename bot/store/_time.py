@@ -21,17 +21,20 @@ def to_db(moment: datetime) -> str:
     return moment.astimezone(UTC).isoformat(timespec="microseconds")
 
 
-def from_db(text: str) -> datetime:
-    """Parse stored text back into an aware UTC datetime."""
-    moment = datetime.fromisoformat(text)
+def from_db(text: str | datetime) -> datetime:
+    """Parse stored text (SQLite) or a ``timestamptz`` (PostgreSQL) into an aware UTC
+    datetime."""
+    moment = text if isinstance(text, datetime) else datetime.fromisoformat(text)
     if moment.tzinfo is None:
         raise ValueError(f"stored timestamp {text!r} has no UTC offset")
     return moment.astimezone(UTC)
 
 
-def cutoff(now: datetime | None, days: int) -> tuple[str, str]:
-    """The stored-text bounds ``(now - days, now)`` of a window of whole days."""
+def cutoff(now: datetime | None, days: int) -> tuple[datetime, datetime]:
+    """The bounds ``(now - days, now)`` of a window of whole days, in UTC."""
     if days < 0:
         raise ValueError(f"days must be >= 0, got {days}")
     end = utc_now() if now is None else now
-    return to_db(end - timedelta(days=days)), to_db(end)
+    to_db(end)  # refuses a naive datetime
+    end = end.astimezone(UTC)
+    return end - timedelta(days=days), end

@@ -1,4 +1,4 @@
-"""The bot's SQLite database: one aiosqlite connection, checked and migrated on open.
+"""The SQLite backend: one aiosqlite connection, checked and migrated on open.
 
 The connection runs in autocommit mode; every store function works inside
 :meth:`Database.transaction`, which serialises access with an :class:`asyncio.Lock` (one
@@ -24,14 +24,15 @@ import contextlib
 import logging
 import os
 import sqlite3
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Mapping, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
-from types import TracebackType
-from typing import Self
+from typing import Any, Self
 
 import aiosqlite
 
+from bot.store._time import to_db
+from bot.store.base import Database, Params, Row, Session
 from bot.store.errors import (
     CorruptDatabaseError,
     DatabaseClosedError,
@@ -50,8 +51,41 @@ SIDE_FILES = ("-wal", "-shm")
 FileIdentity = tuple[int, int]
 
 
-class Database:
+def _adapt(params: Params) -> dict[str, Any]:
+    """SQLite stores timestamps as fixed-width UTC text (see :mod:`bot.store._time`)."""
+    if not params:
+        return {}
+    return {k: to_db(v) if isinstance(v, datetime) else v for k, v in params.items()}
+
+
+class SQLiteSession(Session):
+    """A :class:`~bot.store.base.Session` on the shared aiosqlite connection."""
+
+    dialect = "sqlite"
+
+    def __init__(self, conn: aiosqlite.Connection) -> None:
+        self.conn = conn
+
+    async def fetch(self, sql: str, params: Params = None) -> list[Row]:
+        return list(await self.conn.execute_fetchall(sql, _adapt(params)))  # type: ignore[arg-type]
+
+    async def execute(self, sql: str, params: Params = None) -> int:
+        cursor = await self.conn.execute(sql, _adapt(params))
+        count = cursor.rowcount
+        await cursor.close()
+        return count
+
+    async def executemany(self, sql: str, rows: Sequence[Mapping[str, Any]]) -> None:
+        await self.conn.executemany(sql, [_adapt(row) for row in rows])
+
+    async def lock(self, key: str) -> None:
+        return None  # BEGIN IMMEDIATE already holds the file's one write lock
+
+
+class SQLiteDatabase(Database):
     """An open, migrated SQLite database. Create it with :meth:`open`."""
+
+    dialect = "sqlite"
 
     path: Path
     """Where the database lives (``Path(":memory:")`` for an in-memory database)."""
@@ -68,6 +102,7 @@ class Database:
     ) -> None:
         """Wrap an already-configured connection; prefer :meth:`open`."""
         self.path = path
+        self.target = str(path)
         self.moved_aside = None
         self._conn: aiosqlite.Connection | None = conn
         self._lock = asyncio.Lock()
@@ -136,6 +171,12 @@ class Database:
                     await rollback_quietly(conn)
                     raise
 
+    @contextlib.asynccontextmanager
+    async def session(self, action: str, *, write: bool = True) -> AsyncIterator[Session]:
+        """:meth:`transaction`, as the backend-neutral :class:`~bot.store.base.Session`."""
+        async with self.transaction(action, write=write) as conn:
+            yield SQLiteSession(conn)
+
     async def _follow_the_file(self) -> None:
         """Reopen the database if its file was deleted or replaced since it was opened."""
         if self._identity is None:
@@ -193,23 +234,10 @@ class Database:
             with translate_errors(f"closing database {self.path}"):
                 await conn.close()
 
-    async def __aenter__(self) -> Self:
-        """``async with await Database.open(...) as db:`` closes ``db`` on exit."""
-        return self
-
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        """Close the database."""
-        await self.close()
-
     def __repr__(self) -> str:
         """Show the path and whether the database is open."""
         state = "closed" if self.closed else "open"
-        return f"<Database {str(self.path)!r} {state}>"
+        return f"<SQLiteDatabase {str(self.path)!r} {state}>"
 
 
 def _identity(path: Path) -> FileIdentity | None:

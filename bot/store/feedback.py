@@ -11,10 +11,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 
-import aiosqlite
-
 from bot.store._time import to_db, utc_now
-from bot.store.database import Database
+from bot.store.base import Database, Session
 from bot.store.privacy import check_user_hash
 
 UP = 1
@@ -78,13 +76,13 @@ async def record_vote(
     check_user_hash(user_hash)
     if isinstance(vote, bool) or vote not in (UP, DOWN):
         raise ValueError(f"vote must be 1 or -1, got {vote!r}")
-    stamp = to_db(utc_now() if now is None else now)
-    async with db.transaction("recording a vote") as conn:
-        async with conn.execute(
-            "SELECT vote FROM feedback WHERE message_id = ? AND user_hash = ?",
-            (message_id, user_hash),
-        ) as cursor:
-            row = await cursor.fetchone()
+    stamp = utc_now() if now is None else now
+    to_db(stamp)  # refuses a naive datetime before the database is touched
+    async with db.session("recording a vote") as conn:
+        row = await conn.fetchrow(
+            "SELECT vote FROM feedback WHERE message_id = :message_id AND user_hash = :user_hash",
+            {"message_id": message_id, "user_hash": user_hash},
+        )
         previous = None if row is None else int(row["vote"])
         if previous is None:
             status = VoteStatus.NEW
@@ -112,18 +110,18 @@ async def record_vote(
 
 async def vote_totals(db: Database, message_id: int) -> tuple[int, int]:
     """The ``(up, down)`` vote counts of the answer ``message_id`` (``(0, 0)`` if none)."""
-    async with db.transaction("reading vote totals", write=False) as conn:
+    async with db.session("reading vote totals", write=False) as conn:
         return await _totals(conn, message_id)
 
 
-async def _totals(conn: aiosqlite.Connection, message_id: int) -> tuple[int, int]:
+async def _totals(conn: Session, message_id: int) -> tuple[int, int]:
     """Count the votes on one message inside the caller's transaction."""
-    async with conn.execute(
-        "SELECT COALESCE(SUM(vote = 1), 0) AS up, COALESCE(SUM(vote = -1), 0) AS down"
-        " FROM feedback WHERE message_id = ?",
-        (message_id,),
-    ) as cursor:
-        row = await cursor.fetchone()
+    row = await conn.fetchrow(
+        "SELECT COALESCE(SUM(CASE WHEN vote = 1 THEN 1 ELSE 0 END), 0) AS up,"
+        " COALESCE(SUM(CASE WHEN vote = -1 THEN 1 ELSE 0 END), 0) AS down"
+        " FROM feedback WHERE message_id = :message_id",
+        {"message_id": message_id},
+    )
     if row is None:  # pragma: no cover - an aggregate always returns one row
         return 0, 0
     return int(row["up"]), int(row["down"])

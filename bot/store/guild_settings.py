@@ -9,8 +9,8 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, field
 
-from bot.store._time import to_db, utc_now
-from bot.store.database import Database
+from bot.store._time import utc_now
+from bot.store.base import Database
 
 
 @dataclass(frozen=True, slots=True)
@@ -36,13 +36,12 @@ class GuildSettings:
 
 async def get_guild_settings(db: Database, guild_id: int) -> GuildSettings:
     """The stored settings of ``guild_id``, or the defaults if none were saved."""
-    async with db.transaction("reading guild settings", write=False) as conn:
-        async with conn.execute(
+    async with db.session("reading guild settings", write=False) as conn:
+        row = await conn.fetchrow(
             "SELECT answer_channels, spoiler_wrap, auto_answer, language FROM guild_settings"
-            " WHERE guild_id = ?",
-            (guild_id,),
-        ) as cursor:
-            row = await cursor.fetchone()
+            " WHERE guild_id = :guild_id",
+            {"guild_id": guild_id},
+        )
         if row is None:
             return GuildSettings(guild_id=guild_id)
         channels = json.loads(row["answer_channels"])
@@ -59,19 +58,20 @@ async def get_guild_settings(db: Database, guild_id: int) -> GuildSettings:
 
 async def save_guild_settings(db: Database, settings: GuildSettings) -> None:
     """Insert or replace the settings of ``settings.guild_id``."""
-    async with db.transaction("saving guild settings") as conn:
+    async with db.session("saving guild settings") as conn:
         await conn.execute(
             "INSERT INTO guild_settings (guild_id, answer_channels, spoiler_wrap, auto_answer,"
-            " language, updated_at) VALUES (?, ?, ?, ?, ?, ?)"
+            " language, updated_at)"
+            " VALUES (:guild_id, :channels, :spoiler_wrap, :auto_answer, :language, :now)"
             " ON CONFLICT (guild_id) DO UPDATE SET answer_channels = excluded.answer_channels,"
             " spoiler_wrap = excluded.spoiler_wrap, auto_answer = excluded.auto_answer,"
             " language = excluded.language, updated_at = excluded.updated_at",
-            (
-                settings.guild_id,
-                json.dumps(sorted(settings.answer_channels)),
-                int(settings.spoiler_wrap),
-                int(settings.auto_answer),
-                settings.language,
-                to_db(utc_now()),
-            ),
+            {
+                "guild_id": settings.guild_id,
+                "channels": json.dumps(sorted(settings.answer_channels)),
+                "spoiler_wrap": bool(settings.spoiler_wrap),
+                "auto_answer": bool(settings.auto_answer),
+                "language": settings.language,
+                "now": utc_now(),
+            },
         )

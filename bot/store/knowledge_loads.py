@@ -7,12 +7,11 @@ its validation errors and what triggered it (startup, file watcher, a moderator 
 from __future__ import annotations
 
 import json
-import sqlite3
 from dataclasses import dataclass
 from datetime import datetime
 
 from bot.store._time import from_db, to_db, utc_now
-from bot.store.database import Database
+from bot.store.base import Database, Row
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,28 +46,28 @@ async def record_knowledge_load(
     """Record a knowledge load; return its row id. ``loaded_at`` defaults to now."""
     if not all(isinstance(error, str) for error in errors):
         raise ValueError("errors must be a list of strings")
-    stamp = to_db(utc_now() if loaded_at is None else loaded_at)
-    async with db.transaction("recording a knowledge load") as conn:
-        cursor = await conn.execute(
+    stamp = utc_now() if loaded_at is None else loaded_at
+    to_db(stamp)  # refuses a naive datetime
+    async with db.session("recording a knowledge load") as conn:
+        row_id = await conn.fetchval(
             "INSERT INTO knowledge_load (loaded_at, content_hash, packs, sources, claims,"
-            " intents, ok, errors, trigger) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            (
-                stamp,
-                content_hash,
-                packs,
-                sources,
-                claims,
-                intents,
-                int(bool(ok)),
-                json.dumps(list(errors), ensure_ascii=False),
-                trigger,
-            ),
+            " intents, ok, errors, trigger) VALUES (:stamp, :content_hash, :packs, :sources,"
+            " :claims, :intents, :ok, :errors, :trigger) RETURNING id",
+            {
+                "stamp": stamp,
+                "content_hash": content_hash,
+                "packs": packs,
+                "sources": sources,
+                "claims": claims,
+                "intents": intents,
+                "ok": bool(ok),
+                "errors": json.dumps(list(errors), ensure_ascii=False),
+                "trigger": trigger,
+            },
         )
-        row_id = cursor.lastrowid
-        await cursor.close()
-    if row_id is None:  # pragma: no cover - SQLite always sets it after an INSERT
+    if row_id is None:  # pragma: no cover - RETURNING always gives the id
         raise RuntimeError("INSERT did not report a row id")
-    return row_id
+    return int(row_id)
 
 
 async def last_knowledge_load(db: Database, *, ok_only: bool = False) -> KnowledgeLoad | None:
@@ -76,17 +75,16 @@ async def last_knowledge_load(db: Database, *, ok_only: bool = False) -> Knowled
 
     ``ok_only=True`` skips failed loads: the content the bot should currently be serving.
     """
-    where = " WHERE ok = 1" if ok_only else ""
-    async with db.transaction("reading the last knowledge load", write=False) as conn:
-        async with conn.execute(
+    where = " WHERE ok" if ok_only else ""
+    async with db.session("reading the last knowledge load", write=False) as conn:
+        row = await conn.fetchrow(
             "SELECT id, loaded_at, content_hash, packs, sources, claims, intents, ok, errors,"
             f" trigger FROM knowledge_load{where} ORDER BY loaded_at DESC, id DESC LIMIT 1"
-        ) as cursor:
-            row = await cursor.fetchone()
+        )
         return None if row is None else _from_row(row)
 
 
-def _from_row(row: sqlite3.Row) -> KnowledgeLoad:
+def _from_row(row: Row) -> KnowledgeLoad:
     """Build a :class:`KnowledgeLoad` from a stored row; a corrupt row is a ValueError."""
     errors = json.loads(row["errors"])
     if not isinstance(errors, list):

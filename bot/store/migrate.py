@@ -1,11 +1,17 @@
-"""Numbered SQL migrations, tracked in ``PRAGMA user_version``.
+"""Numbered SQL migrations, one folder per dialect, applied the same way by both backends.
 
-Migration files live in ``bot/store/migrations/`` and are named ``V<N>__<name>.sql``
+Migration files live in ``bot/store/migrations/sqlite/`` and ``.../postgres/`` (the same
+versions, each in its dialect) and are named ``V<N>__<name>.sql``
 (``V1__init.sql``, ``V2__add_index.sql``...). Versions must run 1, 2, 3... with no gap and
 no duplicate. Each pending file runs in its own ``BEGIN IMMEDIATE`` transaction together
 with the ``user_version`` bump, so a failing file leaves the database at the previous
 version. Files must therefore not contain ``BEGIN``/``COMMIT`` or ``PRAGMA foreign_keys``.
 Applying is idempotent: already-applied versions are skipped.
+
+SQLite keeps the version in ``PRAGMA user_version`` (its built-in version slot, written in
+the same transaction); PostgreSQL in a ``schema_migrations`` table, each file applied under
+a transaction-level advisory lock, so two processes starting at once apply it once
+(:mod:`bot.store.postgres`). This module runs the SQLite side.
 """
 
 from __future__ import annotations
@@ -21,8 +27,11 @@ import aiosqlite
 
 from bot.store.errors import MigrationError
 
-MIGRATIONS_DIR = Path(__file__).parent / "migrations"
-"""The package's own migrations folder (shipped as package data)."""
+MIGRATIONS_ROOT = Path(__file__).parent / "migrations"
+MIGRATIONS_DIR = MIGRATIONS_ROOT / "sqlite"
+"""The package's own SQLite migrations folder (shipped as package data)."""
+POSTGRES_MIGRATIONS_DIR = MIGRATIONS_ROOT / "postgres"
+"""The same migrations in PostgreSQL's dialect."""
 
 _FILE_NAME = re.compile(r"^V(?P<version>[0-9]+)__(?P<name>[A-Za-z0-9_]+)\.sql$")
 

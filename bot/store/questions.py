@@ -9,14 +9,13 @@ vote down. :func:`purge_questions_older_than` enforces the retention period.
 from __future__ import annotations
 
 import math
-import sqlite3
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Literal, get_args
 
 from bot.store._time import cutoff, from_db, to_db, utc_now
-from bot.store.database import Database
+from bot.store.base import Database, Row
 from bot.store.privacy import check_user_hash
 
 Outcome = Literal["answer", "ask_back", "decline"]
@@ -73,29 +72,32 @@ class LoggedQuestion:
     channel_id: int | None
     asked_at: datetime | None = None
 
-    def row(self) -> tuple[Any, ...]:
+    def row(self) -> dict[str, Any]:
         """The checked ``question_log`` row (ValueError on a bad hash, outcome or number)."""
         check_user_hash(self.user_hash)
         if self.outcome not in OUTCOMES:
             raise ValueError(f"outcome must be one of {sorted(OUTCOMES)}, got {self.outcome!r}")
         if not math.isfinite(self.confidence):
             raise ValueError(f"confidence must be a finite number, got {self.confidence!r}")
-        return (
-            to_db(utc_now() if self.asked_at is None else self.asked_at),
-            self.guild_id,
-            self.channel_id,
-            self.user_hash,
-            self.question,
-            self.intent,
-            float(self.confidence),
-            int(bool(self.answered)),
-            self.outcome,
-        )
+        asked_at = utc_now() if self.asked_at is None else self.asked_at
+        to_db(asked_at)  # refuses a naive datetime
+        return {
+            "asked_at": asked_at,
+            "guild_id": self.guild_id,
+            "channel_id": self.channel_id,
+            "user_hash": self.user_hash,
+            "question": self.question,
+            "intent": self.intent,
+            "confidence": float(self.confidence),
+            "answered": bool(self.answered),
+            "outcome": self.outcome,
+        }
 
 
 _INSERT_QUESTION = (
     "INSERT INTO question_log (asked_at, guild_id, channel_id, user_hash, question,"
-    " intent, confidence, answered, outcome) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"
+    " intent, confidence, answered, outcome) VALUES (:asked_at, :guild_id, :channel_id,"
+    " :user_hash, :question, :intent, :confidence, :answered, :outcome)"
 )
 
 
@@ -120,13 +122,11 @@ async def log_question(
     row = LoggedQuestion(
         user_hash, question, intent, confidence, outcome, answered, guild_id, channel_id, asked_at
     ).row()
-    async with db.transaction("logging a question") as conn:
-        cursor = await conn.execute(_INSERT_QUESTION, row)
-        row_id = cursor.lastrowid
-        await cursor.close()
-    if row_id is None:  # pragma: no cover - SQLite always sets it after an INSERT
+    async with db.session("logging a question") as conn:
+        row_id = await conn.fetchval(_INSERT_QUESTION + " RETURNING id", row)
+    if row_id is None:  # pragma: no cover - RETURNING always gives the id
         raise RuntimeError("INSERT did not report a row id")
-    return row_id
+    return int(row_id)
 
 
 async def log_questions(db: Database, questions: Iterable[LoggedQuestion]) -> int:
@@ -139,7 +139,7 @@ async def log_questions(db: Database, questions: Iterable[LoggedQuestion]) -> in
     if not rows:
         return 0
     action = "logging a question" if len(rows) == 1 else f"logging {len(rows)} questions"
-    async with db.transaction(action) as conn:
+    async with db.session(action) as conn:
         await conn.executemany(_INSERT_QUESTION, rows)
     return len(rows)
 
@@ -149,11 +149,10 @@ async def purge_questions_older_than(
 ) -> int:
     """Delete questions asked more than ``days`` days before ``now``; return how many."""
     start, _ = cutoff(now, days)
-    async with db.transaction("purging old questions") as conn:
-        cursor = await conn.execute("DELETE FROM question_log WHERE asked_at < ?", (start,))
-        deleted = cursor.rowcount
-        await cursor.close()
-    return deleted
+    async with db.session("purging old questions") as conn:
+        return await conn.execute(
+            "DELETE FROM question_log WHERE asked_at < :start", {"start": start}
+        )
 
 
 def _question_key(text: str) -> str:
@@ -188,9 +187,9 @@ async def gaps(
         "low": float(low_confidence),
         "limit": limit,
     }
-    async with db.transaction("building the gap report", write=False) as conn:
-        question_rows = await conn.execute_fetchall(_unanswered_sql(guild_id), params)
-        disliked_rows = await conn.execute_fetchall(_disliked_sql(guild_id), params)
+    async with db.session("building the gap report", write=False) as conn:
+        question_rows = await conn.fetch(_unanswered_sql(guild_id), params)
+        disliked_rows = await conn.fetch(_disliked_sql(guild_id), params)
         unanswered = _group_questions(question_rows, limit)
         disliked = [
             DislikedAnswer(
@@ -216,7 +215,7 @@ def _unanswered_sql(guild_id: int | None) -> str:
         SELECT q.question AS question, COUNT(*) AS n, MAX(q.asked_at) AS last_asked
         FROM question_log AS q
         WHERE q.asked_at >= :start AND q.asked_at <= :end{_guild_filter(guild_id, "q")}
-          AND (q.outcome = 'decline' OR (q.answered = 1 AND q.confidence < :low))
+          AND (q.outcome = 'decline' OR (q.answered AND q.confidence < :low))
         GROUP BY q.question
     """
 
@@ -225,22 +224,24 @@ def _disliked_sql(guild_id: int | None) -> str:
     """Vote tallies per (intent, claim_id), with the question of the latest 👎."""
     return f"""
         SELECT f.intent AS intent, f.claim_id AS claim_id,
-               SUM(f.vote = -1) AS down, SUM(f.vote = 1) AS up,
+               SUM(CASE WHEN f.vote = -1 THEN 1 ELSE 0 END) AS down,
+               SUM(CASE WHEN f.vote = 1 THEN 1 ELSE 0 END) AS up,
                (SELECT s.question FROM feedback AS s
-                 WHERE s.intent IS f.intent AND s.claim_id IS f.claim_id
+                 WHERE s.intent IS NOT DISTINCT FROM f.intent
+                   AND s.claim_id IS NOT DISTINCT FROM f.claim_id
                    AND s.vote = -1 AND s.question IS NOT NULL
                    AND s.updated_at >= :start AND s.updated_at <= :end{_guild_filter(guild_id, "s")}
                  ORDER BY s.updated_at DESC LIMIT 1) AS sample
         FROM feedback AS f
         WHERE f.updated_at >= :start AND f.updated_at <= :end{_guild_filter(guild_id, "f")}
         GROUP BY f.intent, f.claim_id
-        HAVING SUM(f.vote = -1) > 0
+        HAVING SUM(CASE WHEN f.vote = -1 THEN 1 ELSE 0 END) > 0
         ORDER BY down DESC, up ASC, f.intent, f.claim_id
         LIMIT :limit
     """
 
 
-def _group_questions(rows: Iterable[sqlite3.Row], limit: int) -> list[GapQuestion]:
+def _group_questions(rows: Iterable[Row], limit: int) -> list[GapQuestion]:
     """Merge exact-text rows into case/whitespace-insensitive groups, best first."""
     groups: dict[str, GapQuestion] = {}
     for row in rows:

@@ -7,6 +7,7 @@ import asyncio
 import logging
 import re
 import sys
+from pathlib import Path
 
 import discord
 from pydantic import SecretStr
@@ -15,6 +16,7 @@ from bot.core.library import Library
 from bot.core.problems import KnowledgeError
 from bot.settings import Settings, user_hash_salt
 from bot.store import Database, StoreError
+from bot.store.base import redact
 from bot.transport.bot import FanBot
 
 log = logging.getLogger(__name__)
@@ -58,15 +60,20 @@ def configure_logging(level: str) -> None:
     logging.getLogger("discord.http").setLevel(max(logging.getLevelName(level), logging.INFO))
 
 
+def _shown(target: str | Path) -> str:
+    """The store target for a log line, without a password."""
+    return redact(target) if isinstance(target, str) else str(target)
+
+
 async def open_database(settings: Settings) -> Database | None:
     """The store, or None when it cannot open: the bot still answers, without logging."""
     try:
-        return await Database.open(settings.database_path)
+        return await Database.open(settings.database_target)
     except StoreError:
         log.exception(
             "database %s cannot be opened: the bot answers without it, and questions, votes "
             "and settings changes are not saved (settings last until a restart)",
-            settings.database_path,
+            _shown(settings.database_target),
         )
         return None
 

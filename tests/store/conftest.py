@@ -2,16 +2,38 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Mapping
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from bot.store import Database, hash_user_id
+from bot.store._time import to_db
+
+from ..postgres_server import fresh_database
 
 SALT = "test-salt"
 NOW = datetime(2025, 6, 15, 12, 0, tzinfo=UTC)
+
+
+def plain(row: Mapping[str, Any]) -> dict[str, Any]:
+    """A stored row with backend differences removed: timestamps as the stored UTC text
+    (SQLite keeps text, PostgreSQL ``timestamptz``), booleans as 0/1."""
+    return {
+        key: to_db(value)
+        if isinstance(value, datetime)
+        else int(value)
+        if isinstance(value, bool)
+        else value
+        for key, value in dict(row).items()
+    }
+
+
+async def rows(db: Database, sql: str) -> list[dict[str, Any]]:
+    """Every row of ``sql`` on either backend, as :func:`plain` dicts."""
+    return [plain(row) for row in await db.fetch(sql)]
 
 
 def user(n: int) -> str:
@@ -19,9 +41,31 @@ def user(n: int) -> str:
     return hash_user_id(n, SALT)
 
 
+BACKENDS = ["sqlite", "postgres"]
+
+
+@pytest.fixture(params=BACKENDS)
+async def db(request: pytest.FixtureRequest) -> AsyncIterator[Database]:
+    """A fresh, migrated database on each backend: SQLite in memory, and PostgreSQL (a new
+    database on the real server the run started)."""
+    if request.param == "sqlite":
+        database = await Database.open(":memory:")
+        try:
+            yield database
+        finally:
+            await database.close()
+        return
+    async with fresh_database(request.getfixturevalue("postgres_admin_url")) as url:
+        database = await Database.open(url)
+        try:
+            yield database
+        finally:
+            await database.close()
+
+
 @pytest.fixture
-async def db() -> AsyncIterator[Database]:
-    """A fresh, migrated in-memory database."""
+async def sqlite_db() -> AsyncIterator[Database]:
+    """A fresh, migrated in-memory SQLite database (for SQLite-only behaviour)."""
     database = await Database.open(":memory:")
     try:
         yield database

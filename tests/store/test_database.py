@@ -98,10 +98,12 @@ async def test_guild_settings_survive_a_restart(db_path: Path) -> None:
         assert await get_guild_settings(db, 111) == saved
 
 
-async def test_transaction_rolls_back_on_error(db: Database) -> None:
+async def test_session_rolls_back_on_error(db: Database) -> None:
     with pytest.raises(RuntimeError):
-        async with db.transaction("test") as conn:
-            await conn.execute("INSERT INTO guild_settings (guild_id, updated_at) VALUES (1, 'x')")
+        async with db.session("test") as conn:
+            await conn.execute(
+                "INSERT INTO guild_settings (guild_id, updated_at) VALUES (1, :now)", {"now": NOW}
+            )
             raise RuntimeError("boom")
     assert await get_guild_settings(db, 1) == GuildSettings(guild_id=1)
 
@@ -175,8 +177,9 @@ async def test_dead_connection_raises_store_error(name: str) -> None:
 
 
 @pytest.mark.parametrize("name", WRITES)
-async def test_read_only_database_raises_store_error(name: str, db: Database) -> None:
-    await db.connection.execute("PRAGMA query_only = ON")
+async def test_read_only_database_raises_store_error(name: str, sqlite_db: Database) -> None:
+    db = sqlite_db
+    await db.connection.execute("PRAGMA query_only = ON")  # type: ignore[attr-defined]
     with pytest.raises(StoreError, match="readonly"):
         await CALLS[name](db)
 
@@ -197,10 +200,11 @@ async def test_locked_database_raises_store_error(name: str, db_path: Path) -> N
         await CALLS[name](waiter)  # and it works again once the lock is gone
 
 
-async def test_store_error_keeps_the_database_usable(db: Database) -> None:
-    await db.connection.execute("PRAGMA query_only = ON")
+async def test_store_error_keeps_the_database_usable(sqlite_db: Database) -> None:
+    db = sqlite_db
+    await db.connection.execute("PRAGMA query_only = ON")  # type: ignore[attr-defined]
     with pytest.raises(StoreError):
         await save_guild_settings(db, GuildSettings(guild_id=1))
-    await db.connection.execute("PRAGMA query_only = OFF")
+    await db.connection.execute("PRAGMA query_only = OFF")  # type: ignore[attr-defined]
     await save_guild_settings(db, GuildSettings(guild_id=1, auto_answer=True))
     assert (await get_guild_settings(db, 1)).auto_answer

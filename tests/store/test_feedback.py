@@ -9,7 +9,7 @@ import pytest
 
 from bot.store import Database, VoteResult, VoteStatus, record_vote, vote_totals
 
-from .conftest import NOW, user
+from .conftest import NOW, rows, user
 
 
 async def vote(
@@ -34,10 +34,7 @@ async def vote(
 
 async def feedback_rows(db: Database) -> list[dict[str, object]]:
     """Every feedback row, as dicts."""
-    rows = await db.connection.execute_fetchall(
-        "SELECT * FROM feedback ORDER BY message_id, user_hash"
-    )
-    return [dict(row) for row in rows]
+    return await rows(db, "SELECT * FROM feedback ORDER BY message_id, user_hash")
 
 
 async def test_first_vote_is_new(db: Database) -> None:

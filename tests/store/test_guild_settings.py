@@ -6,6 +6,8 @@ import pytest
 
 from bot.store import Database, GuildSettings, StoreError, get_guild_settings, save_guild_settings
 
+from .conftest import rows
+
 
 async def test_defaults_when_no_row(db: Database) -> None:
     settings = await get_guild_settings(db, 42)
@@ -20,10 +22,8 @@ async def test_save_then_update_keeps_one_row(db: Database) -> None:
     updated = GuildSettings(42, frozenset({9}), spoiler_wrap=False)
     await save_guild_settings(db, updated)
     assert await get_guild_settings(db, 42) == updated
-    rows = await db.connection.execute_fetchall(
-        "SELECT guild_id, answer_channels FROM guild_settings"
-    )
-    assert [tuple(row) for row in rows] == [(42, "[9]")]
+    stored = await rows(db, "SELECT guild_id, answer_channels FROM guild_settings")
+    assert [tuple(row.values()) for row in stored] == [(42, "[9]")]
 
 
 async def test_guilds_are_independent(db: Database) -> None:
@@ -41,8 +41,9 @@ def test_settings_accept_any_iterable_of_ints() -> None:
         GuildSettings(1, frozenset({"5"}))  # type: ignore[arg-type]
 
 
-async def test_corrupt_row_raises_store_error(db: Database) -> None:
-    await db.connection.execute(
+async def test_corrupt_row_raises_store_error(sqlite_db: Database) -> None:
+    db = sqlite_db
+    await db.connection.execute(  # type: ignore[attr-defined]
         "INSERT INTO guild_settings (guild_id, answer_channels, updated_at) VALUES (1, '{}', 'x')"
     )
     with pytest.raises(StoreError, match="not a JSON list"):

@@ -22,5 +22,10 @@ def test_public_api_is_exported() -> None:
 
 
 def test_sql_files_are_package_data() -> None:
-    sql_files = sorted(p.name for p in (ROOT / "bot" / "store" / "migrations").glob("*.sql"))
-    assert sql_files[0] == "V1__init.sql"
+    """Both dialects ship the same numbered migrations (and pyproject ships them)."""
+    root = ROOT / "bot" / "store" / "migrations"
+    sqlite = sorted(p.name for p in (root / "sqlite").glob("*.sql"))
+    postgres = sorted(p.name for p in (root / "postgres").glob("*.sql"))
+    assert sqlite[0] == "V1__init.sql"
+    assert sqlite == postgres
+    assert '"migrations/*/*.sql"' in (ROOT / "pyproject.toml").read_text(encoding="utf-8")

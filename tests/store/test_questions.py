@@ -19,7 +19,7 @@ from bot.store import (
 )
 from bot.store.questions import Outcome
 
-from .conftest import NOW, user
+from .conftest import NOW, rows, user
 
 
 async def ask(
@@ -50,16 +50,14 @@ async def ask(
 
 async def count_rows(db: Database) -> int:
     """How many questions are logged."""
-    rows = await db.connection.execute_fetchall("SELECT COUNT(*) FROM question_log")
-    return next(iter(rows))[0]
+    return int(await _one(db, "SELECT COUNT(*) AS n FROM question_log"))
 
 
 async def test_log_question_stores_every_field(db: Database) -> None:
     first = await ask(db, "When is season 2?", outcome="answer", confidence=0.9, intent="s2")
     second = await ask(db, "Who?", guild_id=None)
     assert second == first + 1
-    rows = await db.connection.execute_fetchall("SELECT * FROM question_log ORDER BY id")
-    stored = dict(next(iter(rows)))
+    stored = (await rows(db, "SELECT * FROM question_log ORDER BY id"))[0]
     assert stored == {
         "id": first,
         "asked_at": "2025-06-15T12:00:00.000000+00:00",
@@ -85,8 +83,7 @@ async def test_non_utc_times_are_converted(db: Database) -> None:
 
     seoul = timezone(timedelta(hours=9))
     await ask(db, "q", at=datetime(2025, 6, 15, 21, 0, tzinfo=seoul))
-    rows = await db.connection.execute_fetchall("SELECT asked_at FROM question_log")
-    assert next(iter(rows))[0] == "2025-06-15T12:00:00.000000+00:00"
+    assert await _one(db, "SELECT asked_at FROM question_log") == "2025-06-15T12:00:00.000000+00:00"
 
 
 @pytest.mark.parametrize(
@@ -123,8 +120,8 @@ async def test_purge_deletes_only_old_rows(db: Database) -> None:
     await ask(db, "just inside", at=NOW - timedelta(days=30) + timedelta(seconds=1))
     await ask(db, "recent", at=NOW - timedelta(hours=1))
     assert await purge_questions_older_than(db, 30, now=NOW) == 2
-    rows = await db.connection.execute_fetchall("SELECT question FROM question_log ORDER BY id")
-    assert [row[0] for row in rows] == ["just inside", "recent"]
+    kept = await rows(db, "SELECT question FROM question_log ORDER BY id")
+    assert [row["question"] for row in kept] == ["just inside", "recent"]
     assert await purge_questions_older_than(db, 30, now=NOW) == 0
 
 
@@ -291,7 +288,7 @@ def logged(n: int, **changes: object) -> LoggedQuestion:
 
 async def test_log_questions_stores_a_batch_like_one_at_a_time(db: Database) -> None:
     assert await log_questions(db, [logged(n) for n in range(1, 6)]) == 5
-    one = await Database.open(":memory:")
+    one = await Database.open(":memory:")  # the same rows written one at a time
     try:
         for n in range(1, 6):
             item = logged(n)
@@ -308,8 +305,8 @@ async def test_log_questions_stores_a_batch_like_one_at_a_time(db: Database) -> 
                 asked_at=item.asked_at,
             )
         query = "SELECT * FROM question_log ORDER BY id"
-        batch = [dict(r) for r in await db.connection.execute_fetchall(query)]
-        single = [dict(r) for r in await one.connection.execute_fetchall(query)]
+        batch = await rows(db, query)
+        single = await rows(one, query)
     finally:
         await one.close()
     assert batch == single and len(batch) == 5
@@ -322,3 +319,10 @@ async def test_a_bad_row_writes_nothing_of_its_batch(db: Database) -> None:
     with pytest.raises(ValueError, match="finite"):
         await log_questions(db, [logged(1), logged(2, confidence=float("nan"))])
     assert await count_rows(db) == 0
+
+
+async def _one(db: Database, sql: str) -> object:
+    """The one value of a one-row, one-column query, as :func:`plain` gives it."""
+    (row,) = await rows(db, sql)
+    (value,) = row.values()
+    return value

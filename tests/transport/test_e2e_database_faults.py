@@ -27,14 +27,14 @@ QUESTION = "when is season 2 coming out"
 SIDE_FILES = ("", "-wal", "-shm")
 
 
-async def _ask(bot: FanBot, fake: FakeDiscord, question: str) -> dict[str, object]:
+async def ask_question(bot: FanBot, fake: FakeDiscord, question: str) -> dict[str, object]:
     payload = fake.command_interaction("ask", option("question", question))
     reply = await fake.interact(payload, settle=bot)
     assert reply.json["data"]["embeds"][0]["title"] == question
     return payload
 
 
-async def _vote(fake: FakeDiscord, payload: dict[str, object]) -> str:
+async def vote_up(fake: FakeDiscord, payload: dict[str, object]) -> str:
     message = response_message(fake, payload)
     vote = await fake.interact(
         fake.component_interaction(message, custom_ids(message["components"])[0])
@@ -42,7 +42,7 @@ async def _vote(fake: FakeDiscord, payload: dict[str, object]) -> str:
     return str(vote.json["data"]["content"])
 
 
-async def _spoilers(bot: FanBot, fake: FakeDiscord, enabled: bool) -> dict[str, object]:
+async def set_spoilers(bot: FanBot, fake: FakeDiscord, enabled: bool) -> dict[str, object]:
     change = await fake.interact(
         fake.command_interaction(
             "settings", subcommand("spoilers", option("enabled", enabled)), user=manager(fake)
@@ -99,9 +99,9 @@ async def test_a_corrupt_database_is_moved_aside_and_a_fresh_one_used(
         aside = list(path.parent.glob(f"{path.name}.corrupt-*"))
         assert len(aside) == 1 and str(aside[0]) in moved[0].getMessage()
         assert aside[0].read_bytes() != original  # the damaged file itself, kept for inspection
-        payload = await _ask(bot, fake, QUESTION)
-        assert await _vote(fake, payload) == "Thanks for the feedback!"
-        assert (await _spoilers(bot, fake, False))["footer"]["text"] == SAVE_NOTES[  # type: ignore[index]
+        payload = await ask_question(bot, fake, QUESTION)
+        assert await vote_up(fake, payload) == "Thanks for the feedback!"
+        assert (await set_spoilers(bot, fake, False))["footer"]["text"] == SAVE_NOTES[  # type: ignore[index]
             WriteStatus.SAVED
         ]
     assert _rows(path, "SELECT question FROM question_log") == [(QUESTION,)]
@@ -120,9 +120,9 @@ async def test_without_any_database_replies_say_nothing_is_saved(
     assert [r for r in caplog.records if "answers without it" in r.getMessage()]
     async with running_bot(bot, fake):
         await bot.tree.sync()
-        payload = await _ask(bot, fake, QUESTION)
-        assert await _vote(fake, payload) == VOTE_NOT_SAVED[WriteStatus.NO_DATABASE]
-        embed = await _spoilers(bot, fake, False)
+        payload = await ask_question(bot, fake, QUESTION)
+        assert await vote_up(fake, payload) == VOTE_NOT_SAVED[WriteStatus.NO_DATABASE]
+        embed = await set_spoilers(bot, fake, False)
         assert field_map(embed)["Spoiler tags"] == "off"  # applies until the restart
         assert embed["footer"]["text"] == SAVE_NOTES[WriteStatus.NO_DATABASE]  # type: ignore[index]
         assert "lost when it restarts" in SAVE_NOTES[WriteStatus.NO_DATABASE]
@@ -134,15 +134,15 @@ async def test_a_database_deleted_while_running_is_restored_and_nothing_is_lost(
     path = settings.database_path
     guild_id = int(fake.guild.id)
     async with launch_bot(settings, fake) as bot:
-        before = await _ask(bot, fake, f"{QUESTION} before")
-        assert await _vote(fake, before) == "Thanks for the feedback!"
+        before = await ask_question(bot, fake, f"{QUESTION} before")
+        assert await vote_up(fake, before) == "Thanks for the feedback!"
         for suffix in SIDE_FILES:  # rm fanbot.sqlite3 fanbot.sqlite3-wal fanbot.sqlite3-shm
             path.with_name(path.name + suffix).unlink(missing_ok=True)
         assert not path.exists()
 
-        after = await _ask(bot, fake, f"{QUESTION} after")
-        assert await _vote(fake, after) == "Thanks for the feedback!"
-        embed = await _spoilers(bot, fake, False)
+        after = await ask_question(bot, fake, f"{QUESTION} after")
+        assert await vote_up(fake, after) == "Thanks for the feedback!"
+        embed = await set_spoilers(bot, fake, False)
         assert embed["footer"]["text"] == SAVE_NOTES[WriteStatus.SAVED]  # type: ignore[index]
         logged = [r for r in caplog.records if "was deleted while the bot was running" in r.message]
         assert len(logged) == 1 and logged[0].levelno == logging.WARNING
@@ -162,13 +162,13 @@ async def test_a_database_replaced_while_running_is_reopened(
     await (await Database.open(backup)).close()
     await asyncio.to_thread(_fill, backup, 3)
     async with launch_bot(settings, fake) as bot:
-        await _ask(bot, fake, f"{QUESTION} before")
+        await ask_question(bot, fake, f"{QUESTION} before")
         staged = path.with_name("incoming.sqlite3")
         shutil.copyfile(backup, staged)
         os.replace(staged, path)  # a host restores a backup in place
         for suffix in SIDE_FILES[1:]:
             path.with_name(path.name + suffix).unlink(missing_ok=True)
-        await _ask(bot, fake, f"{QUESTION} after")
+        await ask_question(bot, fake, f"{QUESTION} after")
         assert [r for r in caplog.records if "was replaced while the bot was running" in r.message]
     questions = [q for (q,) in _rows(path, "SELECT question FROM question_log ORDER BY id")]
     assert len(questions) == 4 and questions[-1] == f"{QUESTION} after"

@@ -1,0 +1,53 @@
+"""Cooldowns shared by every process using the store: a user flooding two shard processes
+is throttled as if they were one.
+
+A sliding window per key (e.g. a user hash): :func:`take_cooldown` counts the key's hits in
+the last ``per_seconds``; under ``rate`` it records one more and lets the call through,
+otherwise it says how long to wait. The count and the insert run in one transaction under a
+lock on the key (PostgreSQL advisory lock; SQLite's write lock), so two processes cannot
+both take the last slot. Old hits are deleted as they fall out of the window.
+"""
+
+from __future__ import annotations
+
+import time
+
+from bot.store.base import Database
+
+
+async def take_cooldown(
+    db: Database, key: str, *, rate: int, per_seconds: float, now: float | None = None
+) -> float | None:
+    """Count one use of ``key``: ``None`` if it is allowed (and recorded), else the seconds
+    until the oldest hit in the window expires. ``now`` is Unix time (default: the clock)."""
+    if rate < 1:
+        raise ValueError(f"rate must be >= 1, got {rate}")
+    if per_seconds <= 0:
+        raise ValueError(f"per_seconds must be > 0, got {per_seconds}")
+    moment = time.time() if now is None else now
+    start = moment - per_seconds
+    async with db.session("taking a cooldown") as conn:
+        await conn.lock(f"cooldown:{key}")
+        await conn.execute(
+            "DELETE FROM cooldown_hit WHERE key = :key AND hit_at <= :start",
+            {"key": key, "start": start},
+        )
+        rows = await conn.fetch(
+            "SELECT hit_at FROM cooldown_hit WHERE key = :key ORDER BY hit_at LIMIT :rate",
+            {"key": key, "rate": rate},
+        )
+        if len(rows) >= rate:
+            return max(0.0, float(rows[0]["hit_at"]) + per_seconds - moment)
+        await conn.execute(
+            "INSERT INTO cooldown_hit (key, hit_at) VALUES (:key, :now)",
+            {"key": key, "now": moment},
+        )
+    return None
+
+
+async def reset_cooldowns(db: Database, key: str | None = None) -> int:
+    """Forget the hits of ``key`` (or all keys); return how many were deleted."""
+    async with db.session("resetting cooldowns") as conn:
+        if key is None:
+            return await conn.execute("DELETE FROM cooldown_hit")
+        return await conn.execute("DELETE FROM cooldown_hit WHERE key = :key", {"key": key})

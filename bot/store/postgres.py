@@ -1,0 +1,266 @@
+"""The PostgreSQL backend: an asyncpg pool, migrated under an advisory lock on open.
+
+Chosen for several bot processes sharing one store (``DATABASE_URL=postgresql://...``).
+Store SQL is written with ``:name`` parameters; :func:`positional` turns them into asyncpg's
+``$1, $2...`` once per statement. Timestamps are ``timestamptz``, booleans ``boolean``,
+JSON ``jsonb`` (asyncpg passes it as text, so the same ``json.dumps`` string works).
+
+Migrations: ``schema_migrations`` holds the applied versions; each pending file runs in its
+own transaction after ``pg_advisory_xact_lock``, so two processes starting at once apply
+each file exactly once and the second waits for the first.
+
+Broadcasts use ``NOTIFY``/``LISTEN`` on one dedicated connection; a process never hears its
+own broadcasts (each payload carries the sender's id).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import functools
+import logging
+import re
+import uuid
+from collections.abc import AsyncIterator, Callable, Iterator, Mapping, Sequence
+from pathlib import Path
+from typing import Any, Self
+
+import asyncpg
+
+from bot.store.base import Database, Listener, Params, Row, Session, redact
+from bot.store.errors import DatabaseClosedError, MigrationError, StoreError
+from bot.store.migrate import POSTGRES_MIGRATIONS_DIR, discover_migrations
+
+log = logging.getLogger(__name__)
+
+MIGRATION_LOCK = 7_301_551_013
+"""The advisory lock key migrations take (any fixed 64-bit number unique to this app)."""
+_PARAM = re.compile(r"(?<![:\w]):([A-Za-z_][A-Za-z0-9_]*)")
+_TRANSIENT = (
+    OSError,
+    asyncio.TimeoutError,
+    asyncpg.PostgresConnectionError,
+    asyncpg.InterfaceError,
+    asyncpg.CannotConnectNowError,
+    asyncpg.TooManyConnectionsError,
+    asyncpg.SerializationError,
+    asyncpg.DeadlockDetectedError,
+    asyncpg.LockNotAvailableError,
+    asyncpg.QueryCanceledError,
+    asyncpg.AdminShutdownError,
+    asyncpg.ReadOnlySQLTransactionError,
+    asyncpg.exceptions.InternalClientError,
+)
+"""Failures that may go away: the server restarting or unreachable, a lock, a deadlock."""
+
+
+@functools.lru_cache(maxsize=512)
+def positional(sql: str) -> tuple[str, tuple[str, ...]]:
+    """``:name`` placeholders as ``$n`` (each name once), and the names in order."""
+    names: list[str] = []
+
+    def number(match: re.Match[str]) -> str:
+        name = match[1]
+        if name not in names:
+            names.append(name)
+        return f"${names.index(name) + 1}"
+
+    return _PARAM.sub(number, sql), tuple(names)
+
+
+def _args(names: tuple[str, ...], params: Params) -> list[Any]:
+    values = params or {}
+    return [values[name] for name in names]
+
+
+@contextlib.contextmanager
+def translate_pg_errors(action: str) -> Iterator[None]:
+    """asyncpg and connection failures as :class:`StoreError` (transient when they may pass)."""
+    try:
+        yield
+    except StoreError:
+        raise
+    except _TRANSIENT as exc:
+        raise StoreError(f"{action} failed: {exc}", transient=True) from exc
+    except (asyncpg.PostgresError, ValueError) as exc:
+        raise StoreError(f"{action} failed: {exc}", transient=False) from exc
+
+
+class PostgresSession(Session):
+    """A :class:`~bot.store.base.Session` on one pooled asyncpg connection."""
+
+    dialect = "postgres"
+
+    def __init__(self, conn: asyncpg.Connection) -> None:
+        self.conn = conn
+
+    async def fetch(self, sql: str, params: Params = None) -> list[Row]:
+        text, names = positional(sql)
+        return list(await self.conn.fetch(text, *_args(names, params)))
+
+    async def execute(self, sql: str, params: Params = None) -> int:
+        text, names = positional(sql)
+        status: str = await self.conn.execute(text, *_args(names, params))
+        last = status.rsplit(" ", 1)[-1]
+        return int(last) if last.isdigit() else 0
+
+    async def executemany(self, sql: str, rows: Sequence[Mapping[str, Any]]) -> None:
+        text, names = positional(sql)
+        await self.conn.executemany(text, [_args(names, row) for row in rows])
+
+    async def lock(self, key: str) -> None:
+        await self.conn.execute("SELECT pg_advisory_xact_lock(hashtextextended($1, 0))", key)
+
+
+class PostgresDatabase(Database):
+    """An open, migrated PostgreSQL store. Create it with :meth:`open`."""
+
+    dialect = "postgres"
+
+    def __init__(self, pool: asyncpg.Pool, url: str) -> None:
+        self.url = url
+        self.target = redact(url)
+        self._pool: asyncpg.Pool | None = pool
+        self._origin = uuid.uuid4().hex
+        self._listener: asyncpg.Connection | None = None
+        self._callbacks: dict[str, list[Listener]] = {}
+
+    @classmethod
+    async def open(
+        cls,
+        url: str,
+        *,
+        min_size: int = 1,
+        max_size: int = 5,
+        migrations: Path | None = None,
+        connect_seconds: float = 10.0,
+    ) -> Self:
+        """Connect a pool to ``url`` and apply pending migrations (``migrations`` overrides
+        the folder, for tests). Failure to connect is a transient :class:`StoreError`."""
+        with translate_pg_errors(f"connecting to {redact(url)}"):
+            pool = await asyncpg.create_pool(
+                url, min_size=min_size, max_size=max_size, timeout=connect_seconds
+            )
+        try:
+            applied = await apply_postgres_migrations(pool, migrations)
+        except BaseException:
+            await pool.close()
+            raise
+        if applied:
+            log.info("database %s migrated to version %d", redact(url), applied[-1])
+        return cls(pool, url)
+
+    @property
+    def pool(self) -> asyncpg.Pool:
+        """The asyncpg pool; raises :class:`DatabaseClosedError` once closed."""
+        if self._pool is None:
+            raise DatabaseClosedError(f"database {self.target} is closed")
+        return self._pool
+
+    @property
+    def closed(self) -> bool:
+        return self._pool is None
+
+    @contextlib.asynccontextmanager
+    async def session(self, action: str, *, write: bool = True) -> AsyncIterator[Session]:
+        pool = self.pool
+        with translate_pg_errors(action):
+            async with pool.acquire() as conn, conn.transaction(readonly=not write):
+                yield PostgresSession(conn)
+
+    async def broadcast(self, channel: str, payload: str) -> None:
+        """``NOTIFY channel`` with ``payload``, marked as sent by this process."""
+        with translate_pg_errors(f"broadcasting on {channel}"):
+            await self.pool.execute(
+                "SELECT pg_notify($1, $2)", channel, f"{self._origin} {payload}"
+            )
+
+    async def listen(self, channel: str, callback: Listener) -> Callable[[], Any]:
+        """``LISTEN channel`` on a dedicated connection; ``callback`` gets other processes'
+        payloads. Returns the coroutine function that stops this callback."""
+        with translate_pg_errors(f"listening on {channel}"):
+            if self._listener is None or self._listener.is_closed():
+                self._listener = await asyncpg.connect(self.url)
+            callbacks = self._callbacks.setdefault(channel, [])
+            if not callbacks:
+                await self._listener.add_listener(channel, self._deliver)
+            callbacks.append(callback)
+
+        async def stop() -> None:
+            if callback in callbacks:
+                callbacks.remove(callback)
+            if not callbacks and self._listener is not None and not self._listener.is_closed():
+                with contextlib.suppress(asyncpg.PostgresError, OSError, asyncpg.InterfaceError):
+                    await self._listener.remove_listener(channel, self._deliver)
+
+        return stop
+
+    def _deliver(self, conn: object, pid: int, channel: str, payload: str) -> None:
+        origin, _, body = payload.partition(" ")
+        if origin == self._origin:
+            return
+        for callback in list(self._callbacks.get(channel, ())):
+            try:
+                callback(body)
+            except Exception:
+                log.exception("database: a listener on %s failed", channel)
+
+    async def close(self) -> None:
+        pool, self._pool = self._pool, None
+        listener, self._listener = self._listener, None
+        if listener is not None and not listener.is_closed():
+            with contextlib.suppress(asyncpg.PostgresError, OSError, asyncpg.InterfaceError):
+                await listener.close()
+        if pool is not None:
+            with translate_pg_errors(f"closing database {self.target}"):
+                await pool.close()
+
+    def __repr__(self) -> str:
+        state = "closed" if self.closed else "open"
+        return f"<PostgresDatabase {self.target!r} {state}>"
+
+
+async def postgres_schema_version(conn: asyncpg.Connection) -> int:
+    """The highest applied migration (0 for an empty database)."""
+    exists = await conn.fetchval("SELECT to_regclass('schema_migrations') IS NOT NULL")
+    if not exists:
+        return 0
+    return int(await conn.fetchval("SELECT COALESCE(MAX(version), 0) FROM schema_migrations"))
+
+
+async def apply_postgres_migrations(pool: asyncpg.Pool, folder: Path | None = None) -> list[int]:
+    """Apply the pending migrations of ``folder`` (default: the package's PostgreSQL ones),
+    each in its own transaction under the migration advisory lock; return those applied."""
+    migrations = await asyncio.to_thread(discover_migrations, folder or POSTGRES_MIGRATIONS_DIR)
+    latest = migrations[-1].version if migrations else 0
+    applied: list[int] = []
+    async with pool.acquire() as conn:
+        for migration in migrations:
+            sql = await asyncio.to_thread(migration.read_sql)
+            try:
+                async with conn.transaction():
+                    await conn.execute("SELECT pg_advisory_xact_lock($1)", MIGRATION_LOCK)
+                    await conn.execute(
+                        "CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY"
+                        " KEY, name TEXT NOT NULL, applied_at TIMESTAMPTZ NOT NULL DEFAULT now())"
+                    )
+                    current = await postgres_schema_version(conn)
+                    if current > latest:
+                        raise MigrationError(
+                            f"database schema version {current} is newer than the newest "
+                            f"migration ({latest}); refusing to run an older bot against it"
+                        )
+                    if migration.version <= current:
+                        continue
+                    await conn.execute(sql)
+                    await conn.execute(
+                        "INSERT INTO schema_migrations (version, name) VALUES ($1, $2)",
+                        migration.version,
+                        migration.name,
+                    )
+            except asyncpg.PostgresError as exc:
+                raise MigrationError(
+                    f"migration {migration.path.name} failed and was rolled back: {exc}"
+                ) from exc
+            applied.append(migration.version)
+    return applied
