@@ -124,6 +124,7 @@ class PostgresDatabase(Database):
         self._origin = uuid.uuid4().hex
         self._listener: asyncpg.Connection | None = None
         self._callbacks: dict[str, list[Listener]] = {}
+        self._relisten: asyncio.Task[None] | None = None
 
     @classmethod
     async def open(
@@ -177,13 +178,14 @@ class PostgresDatabase(Database):
 
     async def listen(self, channel: str, callback: Listener) -> Callable[[], Any]:
         """``LISTEN channel`` on a dedicated connection; ``callback`` gets other processes'
-        payloads. Returns the coroutine function that stops this callback."""
+        payloads. Returns the coroutine function that stops this callback. A dropped
+        listening connection (a server restart) is reopened and every channel listened to
+        again; broadcasts sent while it was down are not replayed."""
         with translate_pg_errors(f"listening on {channel}"):
-            if self._listener is None or self._listener.is_closed():
-                self._listener = await asyncpg.connect(self.url)
+            listener = await self._listening()
             callbacks = self._callbacks.setdefault(channel, [])
             if not callbacks:
-                await self._listener.add_listener(channel, self._deliver)
+                await listener.add_listener(channel, self._deliver)
             callbacks.append(callback)
 
         async def stop() -> None:
@@ -194,6 +196,35 @@ class PostgresDatabase(Database):
                     await self._listener.remove_listener(channel, self._deliver)
 
         return stop
+
+    async def _listening(self) -> asyncpg.Connection:
+        if self._listener is None or self._listener.is_closed():
+            self._listener = await asyncpg.connect(self.url)
+            self._listener.add_termination_listener(self._listener_lost)
+        return self._listener
+
+    def _listener_lost(self, conn: object) -> None:
+        if self._pool is None:  # closing
+            return
+        log.warning("database: the connection listening for other processes dropped; reopening")
+        if self._relisten is None or self._relisten.done():
+            self._relisten = asyncio.get_running_loop().create_task(self._listen_again())
+
+    async def _listen_again(self) -> None:
+        pause = 0.1
+        while self._pool is not None:
+            try:
+                listener = await self._listening()
+                for channel, callbacks in self._callbacks.items():
+                    if callbacks:
+                        await listener.add_listener(channel, self._deliver)
+            except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError) as exc:
+                log.warning("database: cannot listen again yet (%s); retrying", exc)
+                await asyncio.sleep(pause)
+                pause = min(pause * 2, 5.0)
+                continue
+            log.warning("database: listening for other processes again")
+            return
 
     def _deliver(self, conn: object, pid: int, channel: str, payload: str) -> None:
         origin, _, body = payload.partition(" ")
@@ -207,6 +238,10 @@ class PostgresDatabase(Database):
 
     async def close(self) -> None:
         pool, self._pool = self._pool, None
+        if self._relisten is not None:
+            self._relisten.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._relisten
         listener, self._listener = self._listener, None
         if listener is not None and not listener.is_closed():
             with contextlib.suppress(asyncpg.PostgresError, OSError, asyncpg.InterfaceError):

@@ -189,6 +189,36 @@ async def test_broadcast_reaches_other_processes_only(postgres_url: str) -> None
         await receiver.close()
 
 
+async def test_listening_survives_a_dropped_connection(
+    postgres_url: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    sender, receiver = await Database.open(postgres_url), await Database.open(postgres_url)
+    heard: asyncio.Queue[str] = asyncio.Queue()
+    try:
+        await receiver.listen("kb_reload", heard.put_nowait)
+        admin = await asyncpg.connect(postgres_url)
+        try:  # a server restart, as the listening connection sees it
+            await admin.execute(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
+                " WHERE datname = current_database() AND query LIKE 'LISTEN%'"
+            )
+        finally:
+            await admin.close()
+        for _ in range(100):  # broadcasts during the gap are not replayed: keep sending
+            await sender.broadcast("kb_reload", "after")
+            try:
+                assert await asyncio.wait_for(heard.get(), 0.1) == "after"
+                break
+            except TimeoutError:
+                continue
+        else:
+            pytest.fail("the receiver never listened again")
+        assert [r for r in caplog.records if "listening for other processes again" in r.message]
+    finally:
+        await sender.close()
+        await receiver.close()
+
+
 async def test_sqlite_broadcast_is_a_quiet_no_op(sqlite_db: Database) -> None:
     heard: list[str] = []
     stop = await sqlite_db.listen("kb_reload", heard.append)
