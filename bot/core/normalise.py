@@ -60,3 +60,13 @@ def tokens(text: str) -> list[str]:
 def compact(text: str) -> str:
     """A name's spacing-free key: "Cheong-san", "Cheong san" and "Cheongsan" agree."""
     return "".join(tokens(text))
+
+
+def valid_text(text: str) -> str:
+    """``text`` with no lone surrogates: bytes an argument could not decode (Python keeps
+    them as surrogate escapes) are decoded again with U+FFFD for what is not UTF-8, and any
+    other lone surrogate becomes U+FFFD. Printing, JSON and Discord all refuse surrogates."""
+    try:
+        return text.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
+    except UnicodeEncodeError:
+        return text.encode("utf-8", "surrogatepass").decode("utf-8", "replace")
