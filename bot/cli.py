@@ -116,6 +116,12 @@ def cmd_bench(args: argparse.Namespace) -> int:
 
         for line in asyncio.run(run_discord_bench(_knowledge_dir(args), Path(args.questions))):
             print(line)
+        if args.processes:
+            from bot.transport.bench_processes import run_processes_bench
+
+            lines = run_processes_bench(_knowledge_dir(args), Path(args.questions), args.processes)
+            for line in asyncio.run(lines):
+                print(line)
     return 0
 
 
@@ -240,6 +246,13 @@ def build_parser() -> argparse.ArgumentParser:
         "--rounds", type=int, default=5, help="timed passes over the questions (default: 5)"
     )
     bench.add_argument("--discord", action="store_true", help="add the loopback Discord bench")
+    bench.add_argument(
+        "--processes",
+        type=int,
+        metavar="N",
+        help="with --discord: also run the load on 1 and on N bot processes sharing a "
+        "throwaway PostgreSQL (needs PostgreSQL installed) and compare them",
+    )
     bench.set_defaults(func=cmd_bench)
 
     sync = _subcommand(sub, "sync", help="sync slash commands to Discord")

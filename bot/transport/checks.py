@@ -50,11 +50,39 @@ def owner_only() -> Any:
     return app_commands.check(predicate)
 
 
-def _cooldown(interaction: discord.Interaction[Any]) -> app_commands.Cooldown:
-    settings = fan_bot(interaction).settings
+def _local_cooldown(interaction: discord.Interaction[Any]) -> app_commands.Cooldown | None:
+    bot = fan_bot(interaction)
+    if bot.records.shared:
+        return None  # counted in the shared store instead
+    settings = bot.settings
     return app_commands.Cooldown(settings.cooldown_rate, settings.cooldown_seconds)
 
 
+async def _shared_cooldown(interaction: discord.Interaction[Any]) -> bool:
+    bot = fan_bot(interaction)
+    if not bot.records.shared or interaction.command is None:
+        return True
+    settings = bot.settings
+    retry_after = await bot.records.take_cooldown(
+        interaction.command.qualified_name,
+        interaction.user.id,
+        rate=settings.cooldown_rate,
+        per_seconds=settings.cooldown_seconds,
+    )
+    if retry_after is None:
+        return True
+    cooldown = app_commands.Cooldown(settings.cooldown_rate, settings.cooldown_seconds)
+    raise app_commands.CommandOnCooldown(cooldown, retry_after)
+
+
 def user_cooldown() -> Any:
-    """A per-user cooldown whose rate comes from the settings."""
-    return app_commands.checks.dynamic_cooldown(_cooldown, key=lambda i: i.user.id)
+    """A per-user, per-command cooldown whose rate comes from the settings. With a store that
+    several processes share (PostgreSQL) it is counted there, so a user flooding two shard
+    processes is throttled as one; otherwise in this process's memory (no write per command)."""
+    local = app_commands.checks.dynamic_cooldown(_local_cooldown, key=lambda i: i.user.id)
+    shared = app_commands.check(_shared_cooldown)
+
+    def decorator(func: Any) -> Any:
+        return local(shared(func))
+
+    return decorator

@@ -41,6 +41,7 @@ from bot.store import (
     record_knowledge_load,
     record_vote,
     save_guild_settings,
+    take_cooldown,
 )
 from bot.store.outbox import Outbox
 
@@ -229,6 +230,23 @@ class Records:
         if stored is not None:
             return stored
         return self._guild_cache.get(guild_id, GuildSettings(guild_id=guild_id))
+
+    @property
+    def shared(self) -> bool:
+        """Whether other bot processes may use this store too (PostgreSQL)."""
+        return self.database is not None and self.database.dialect == "postgres"
+
+    async def take_cooldown(
+        self, command: str, user_id: int, *, rate: int, per_seconds: float
+    ) -> float | None:
+        """One use of ``command`` by ``user_id`` in the shared cooldown table: None if allowed,
+        else seconds to wait. The user id is hashed like everywhere in the store; a failing
+        store lets the command through."""
+        hashed = f"{command}:{self.user_hash(user_id)}"
+        return await self._try_soon(
+            "taking a cooldown",
+            lambda db: take_cooldown(db, hashed, rate=rate, per_seconds=per_seconds),
+        )
 
     def forget_guild(self, guild_id: int) -> None:
         """Drop the cached settings of ``guild_id`` (another process changed them): the next
