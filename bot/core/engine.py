@@ -23,12 +23,14 @@ from bot.core.compose import (
     season_claims,
     source_refs,
 )
+from bot.core.corrections import correction_text, repeated_claim
 from bot.core.i18n import LANGUAGES, N_, TRANSLATED, Phrase
 from bot.core.language import detect_language
 from bot.core.loader import Knowledge, Pack
 from bot.core.matcher import Match, PackIndex, Prepared, prepare
 from bot.core.models import Intent
-from bot.core.polarity import yes_no
+from bot.core.normalise import tokens
+from bot.core.polarity import is_yes_no_question, yes_no
 from bot.core.ranking import (
     answerable,
     chronological_key,
@@ -163,6 +165,8 @@ class Engine:
             return self._decline(question, Reason.OTHER_SHOW, pack, match, truncated=truncated)
         if any(season not in pack.info.seasons for season in match.seasons):
             return self._decline(question, Reason.OTHER_SEASON, pack, match, truncated=truncated)
+        if (corrected := self._correct(question, text, pack, match, truncated)) is not None:
+            return corrected
         ranked = self._rank(pack, match)
         best = match.best
         if best and best.score >= ANSWER_THRESHOLD and best.intent not in dict(ranked):
@@ -221,10 +225,12 @@ class Engine:
         if composed is None:
             return self._decline(asked, Reason.NO_CLAIM, pack, intent=intent, truncated=truncated)
         body = composed.body
+        translations = composed.translations
         if question is not None and (
             first := yes_no(pack.intents[intent], question, composed.verdict, composed.certainty)
         ):
             body = f"{first} {body}"
+            translations = {k: f"{first} {v}" for k, v in translations.items()}
         return Answer(
             question=asked,
             outcome=Outcome.ANSWER,
@@ -242,7 +248,7 @@ class Engine:
             pack=pack.info.id,
             pack_title=pack.info.title,
             truncated=truncated,
-            translations=composed.translations,
+            translations=translations,
         )
 
     # -- listings -------------------------------------------------------------------------
@@ -319,6 +325,39 @@ class Engine:
         return match.entities[0].entity_id if match.entities else None
 
     # -- internals ------------------------------------------------------------------------
+
+    def _correct(
+        self, question: str, text: str, pack: Pack, match: Match, truncated: bool
+    ) -> Answer | None:
+        """When the question states what the pack marks as false or superseded ("is it out
+        on 14 August 2025?"), say so plainly, then give the current answer on that topic."""
+        found = repeated_claim(pack, text)
+        intent = pack.intents.get(found.claim.topic) if found else None
+        if found is None or intent is None:
+            return None
+        about = [found.claim.season] if found.claim.season else intent.seasons
+        if match.seasons and about and not set(match.seasons) & set(about):
+            return None  # "did season 1 come out in 2022?" is not about season 2's estimates
+        if found.topic_only and (
+            match.score_of(intent.id) < SUGGEST_THRESHOLD or not is_yes_no_question(tokens(text))
+        ):
+            return None  # a bare year states something only in a yes/no question on the topic
+        current = self.answer_intent(
+            intent.id,
+            pack_id=pack.info.id,
+            confidence=max(match.score_of(intent.id), SUGGEST_THRESHOLD),
+            truncated=truncated,
+        )
+        if not current.answered:
+            return None
+        lead = f"**No:** {correction_text(pack, found)}\n"
+        return dataclasses.replace(
+            current,
+            question=question,
+            body=lead + current.body,
+            translations={k: lead + v for k, v in current.translations.items()},
+            extra={"corrected": found.claim.id},
+        )
 
     def _small_talk(self, question: str, text: str) -> Answer | None:
         """A short reply when the whole message is small talk (hello, thanks, who are you),

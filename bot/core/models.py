@@ -166,6 +166,18 @@ class Claim(Strict):
         description="The claim's yes or no to its topic's yes/no question (the intent's "
         "`yes_no`); shown first when a fan asks one. Leave out when the sources do not settle it.",
     )
+    said_as: list[ShortText] = Field(
+        default_factory=list,
+        description='How a question repeating this claim states it: dates ("14 August '
+        '2025", "April 2025", "2024") or words ("second half of 2025"). When the claim is '
+        "debunked or superseded, such a question is told so first.",
+    )
+    correction: NoteText | None = Field(
+        default=None,
+        description="What to tell a fan who repeats a debunked claim, {stated} being what "
+        'they said: "{stated} was never announced; …". Superseded claims get "{stated} was '
+        'an earlier estimate … that did not hold" when this is left out.',
+    )
     entities: list[Identifier] = Field(default_factory=list)
     supersedes: list[Identifier] = Field(
         default_factory=list,
@@ -195,6 +207,14 @@ class Claim(Strict):
 
     _check_as_of = field_validator("as_of")(_not_future)
 
+    @field_validator("correction")
+    @classmethod
+    def _only_stated(cls, value: str | None) -> str | None:
+        unknown = set(re.findall(r"{(\w*)}", value or "")) - {"stated"}
+        if unknown:
+            raise ValueError(f"unknown placeholder(s) {sorted(unknown)}; only {{stated}}")
+        return value
+
     @property
     def translations(self) -> dict[str, str]:
         """The answer's translations by language code (only those written)."""
@@ -207,7 +227,13 @@ class Claim(Strict):
         return frozenset(self.supersedes) | frozenset(self.summarises)
 
     @field_validator(
-        "supersedes", "summarises", "contradicts", "entities", "sources", mode="before"
+        "supersedes",
+        "summarises",
+        "contradicts",
+        "entities",
+        "sources",
+        "said_as",
+        mode="before",
     )
     @classmethod
     def _one_or_many(cls, value: object) -> object:

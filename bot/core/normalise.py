@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Sequence
 from functools import lru_cache
 
 _DISCORD_MARKUP = re.compile(
@@ -60,6 +61,14 @@ def tokens(text: str) -> list[str]:
 def compact(text: str) -> str:
     """A name's spacing-free key: "Cheong-san", "Cheong san" and "Cheongsan" agree."""
     return "".join(tokens(text))
+
+
+def contains_phrase(words: Sequence[str], phrase: Sequence[str]) -> bool:
+    """Whether ``phrase`` (folded words) occurs in ``words``, word for word and in order."""
+    size = len(phrase)
+    return size > 0 and any(
+        tuple(words[i : i + size]) == tuple(phrase) for i in range(len(words) - size + 1)
+    )
 
 
 def valid_text(text: str) -> str:

@@ -15,11 +15,12 @@ import re
 from collections.abc import Sequence
 
 from bot.core.models import Intent, Status, Verdict
-from bot.core.normalise import tokens
+from bot.core.normalise import contains_phrase, tokens
 
 
 def _words(text: str) -> frozenset[str]:
-    return frozenset(text.split())
+    """Words folded as questions are ("will" → "wil"), so both sides agree."""
+    return frozenset(tokens(text))
 
 
 AUXILIARIES = _words(
@@ -63,13 +64,6 @@ def is_yes_no_question(words: Sequence[str]) -> bool:
     return False
 
 
-def _contains(words: Sequence[str], phrase: Sequence[str]) -> bool:
-    size = len(phrase)
-    return size > 0 and any(
-        tuple(words[i : i + size]) == tuple(phrase) for i in range(len(words) - size + 1)
-    )
-
-
 def _names_a_time(words: Sequence[str]) -> bool:
     return any(_YEAR.match(word) or word in MONTHS for word in words)
 
@@ -83,9 +77,9 @@ def yes_no(
     words = tokens(question)
     if not is_yes_no_question(words) or NEGATIONS & set(words) or _names_a_time(words):
         return None
-    if any(_contains(words, tokens(phrase)) for phrase in intent.yes_no.opposite):
+    if any(contains_phrase(words, tokens(phrase)) for phrase in intent.yes_no.opposite):
         reverse = True
-    elif any(_contains(words, tokens(phrase)) for phrase in intent.yes_no.asks):
+    elif any(contains_phrase(words, tokens(phrase)) for phrase in intent.yes_no.asks):
         reverse = False
     else:
         return None

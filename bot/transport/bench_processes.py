@@ -46,21 +46,10 @@ def _serve_fake(conn: Connection, questions: list[str], in_flight: int, shards: 
 
 async def _drive_fake(conn: Connection, questions: list[str], in_flight: int, shards: int) -> None:
     fd = _fake_discord()
-    bot_user = fd.user_payload(username="FanQ", bot=True)
-    owner = fd.user_payload(username="owner")
-    guilds = [
-        fd.default_guild(bot_user, owner, guild_id=fd.guild_id_on_shard(shard, shards))
-        for shard in range(shards)
-        for _ in range(GUILDS_PER_SHARD)
-    ]
-    fake = fd.FakeDiscord(
-        bot_user=bot_user,
-        owner=owner,
-        guilds=guilds,
-        shard_count=shards,
-        max_concurrency=shards,
-        ack_deadline=None,
+    fake = fd.FakeDiscord.sharded(
+        shards, GUILDS_PER_SHARD, max_concurrency=shards, ack_deadline=None
     )
+    guilds = fake.guilds
     await fake.start()
     try:
         conn.send((fake.base_url, fake.gateway_url))

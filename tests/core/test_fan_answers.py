@@ -212,3 +212,49 @@ def test_season_one_claims_never_answer_questions_about_the_upcoming_season(
     assert "early 2027" in real_engine.ask("when is season 2 coming out").body
     assert "season 2" in real_engine.ask("how many episodes").body
     assert "Returning in season 2" in real_engine.ask("who is in the cast").body
+
+
+# -- debunked and superseded claims ------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("question", "first"),
+    [
+        (
+            "is season 2 out on august 14 2025? saw it on a site",
+            "**No:** 14 August 2025 was never announced",
+        ),
+        ("is season 2 out on 2025-08-14", "**No:** 14 August 2025 was never announced"),
+        ("시즌 2 2025년 8월 14일에 나왔어?", "**No:** 14 August 2025 was never announced"),
+        ("season 2 came out april 2025 right?", "**No:** April 2025 was never announced"),
+        ("is season 2 coming out in 2024", "**No:** 2024 was an earlier estimate (Outlook India"),
+    ],
+)
+def test_a_question_stating_a_debunked_or_superseded_date_is_told_so_first(
+    real_engine: Engine, question: str, first: str
+) -> None:
+    answer = real_engine.ask(question)
+    current = real_engine.answer_intent("release")
+    assert answer.outcome is Outcome.ANSWER and answer.intent == "release"
+    assert answer.body.startswith(first), answer.body
+    # Then the current answer, with its sources (never the unreliable pages).
+    assert answer.body.endswith(current.body)
+    assert answer.sources == current.sources and answer.as_of == current.as_of
+    assert not set(s.outlet for s in answer.sources) & set(HIDDEN_OUTLETS)
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "when is season 2 coming out",
+        "is all of us are dead s2 coming out in 2026 or 2027",
+        "what happened in 2024",  # a bare year in a question that states nothing
+        "did season 1 come out in 2022",
+        "will season 2 be out in early 2027",  # the current estimate, not a false one
+    ],
+)
+def test_no_correction_when_the_question_states_nothing_the_pack_marks_false(
+    real_engine: Engine, question: str
+) -> None:
+    answer = real_engine.ask(question)
+    assert "corrected" not in answer.extra and not answer.body.startswith("**No:**")

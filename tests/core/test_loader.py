@@ -269,3 +269,17 @@ def test_small_talk_problems_are_located(
     found = problems(mini_root)
     assert any(message in f"{p.location} {p.message}" for p in found), found
     assert all(p.file == "minipack/smalltalk.toml" and p.line for p in found), found
+
+
+def test_a_correction_may_name_only_what_the_fan_stated(mini_root: Path, edit: Edit) -> None:
+    edit(
+        "claims/fake.toml",
+        claim(id="fake", answer="Out now!").replace(
+            'status = "reported"',
+            'status = "debunked"\nsaid_as = ["1 May 2024"]\n'
+            'correction = "{stated} is false, says {outlet}."',
+        ),
+    )
+    (found,) = problems(mini_root)
+    assert "unknown placeholder(s) ['outlet']" in found.message
+    assert found.file == "minipack/claims/fake.toml" and found.line

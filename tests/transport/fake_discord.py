@@ -1283,6 +1283,30 @@ class FakeDiscord:
         self._routes: list[tuple[str, re.Pattern[str], _Handler]] = []
         self._build_routes()
 
+    @classmethod
+    def sharded(cls, shard_count: int, guilds_per_shard: int = 1, **options: Any) -> FakeDiscord:
+        """A fake recommending ``shard_count`` shards, with ``guilds_per_shard`` servers on
+        each shard, in round-robin order (server ``i`` is on shard ``i % shard_count``, named
+        ``server i``); owner ``owner`` and member ``fan`` in every one."""
+        bot_user = options.pop("bot_user", None) or user_payload(username="FanQ", bot=True)
+        owner = options.pop("owner", None) or user_payload(username="owner")
+        fan = user_payload(username="fan")
+        guilds = [
+            default_guild(
+                bot_user,
+                owner,
+                fans=[fan],
+                guild_id=guild_id_on_shard(index % shard_count, shard_count),
+                name=f"server {index}",
+            )
+            for index in range(shard_count * guilds_per_shard)
+        ]
+        fake = cls(
+            bot_user=bot_user, owner=owner, guilds=guilds, shard_count=shard_count, **options
+        )
+        fake.fan = fan
+        return fake
+
     # ---------------------------------------------------------------- lifecycle
 
     @property

@@ -16,11 +16,8 @@ from bot.transport.bot import FanBot, IdentifyBuckets
 from .conftest import launch_bot
 from .fake_discord import (
     FakeDiscord,
-    default_guild,
-    guild_id_on_shard,
     option,
     shard_of,
-    user_payload,
 )
 
 
@@ -87,13 +84,7 @@ def test_bad_shard_settings_are_one_clear_line(
 
 
 def four_shard_fake() -> FakeDiscord:
-    bot_user = user_payload(username="FanQ", bot=True)
-    owner = user_payload(username="owner")
-    guilds = [
-        default_guild(bot_user, owner, guild_id=guild_id_on_shard(shard, 4), name=f"g{shard}")
-        for shard in range(4)
-    ]
-    return FakeDiscord(bot_user=bot_user, owner=owner, guilds=guilds, shard_count=4)
+    return FakeDiscord.sharded(4)
 
 
 async def test_unset_runs_discords_recommended_count_in_one_process(settings: Settings) -> None:

@@ -26,12 +26,9 @@ from .conftest import custom_ids, field_map, response_message, runner_settings
 from .fake_discord import (
     FakeDiscord,
     Json,
-    default_guild,
-    guild_id_on_shard,
     option,
     shard_of,
     subcommand,
-    user_payload,
 )
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -121,24 +118,7 @@ async def start_bot(
 
 
 def eight_guild_fake() -> FakeDiscord:
-    bot_user = user_payload(username="FanQ", bot=True)
-    owner = user_payload(username="owner")
-    fan = user_payload(username="fan")
-    guilds = [
-        default_guild(
-            bot_user,
-            owner,
-            fans=[fan],
-            guild_id=guild_id_on_shard(index % SHARDS, SHARDS),
-            name=f"server {index}",
-        )
-        for index in range(8)
-    ]
-    fake = FakeDiscord(
-        bot_user=bot_user, owner=owner, guilds=guilds, shard_count=SHARDS, max_concurrency=SHARDS
-    )
-    fake.fan = fan
-    return fake
+    return FakeDiscord.sharded(SHARDS, 2, max_concurrency=SHARDS)
 
 
 @pytest.fixture

@@ -17,13 +17,11 @@ from discord.ext import commands
 from .fake_discord import (
     FakeDiscord,
     FakeGuild,
-    default_guild,
     guild_id_on_shard,
     message_payload,
     option,
     running_bot,
     shard_of,
-    user_payload,
 )
 
 
@@ -52,23 +50,7 @@ class ShardBot(commands.AutoShardedBot):
 
 
 def sharded_fake(shard_count: int, guilds_per_shard: int = 2) -> FakeDiscord:
-    bot_user = user_payload(username="FanQ", bot=True)
-    owner = user_payload(username="owner")
-    fan = user_payload(username="fan")
-    guilds = [
-        default_guild(
-            bot_user,
-            owner,
-            fans=[fan],
-            guild_id=guild_id_on_shard(shard, shard_count),
-            name=f"guild {shard}.{n}",
-        )
-        for shard in range(shard_count)
-        for n in range(guilds_per_shard)
-    ]
-    fake = FakeDiscord(bot_user=bot_user, owner=owner, guilds=guilds, shard_count=shard_count)
-    fake.fan = fan
-    return fake
+    return FakeDiscord.sharded(shard_count, guilds_per_shard)
 
 
 @contextlib.asynccontextmanager

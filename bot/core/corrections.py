@@ -1,0 +1,175 @@
+"""Questions that repeat what the pack marks as false or superseded.
+
+"is season 2 out on august 14 2025? saw it on a site" states a date the pack's debunked claim
+lists in its ``said_as``; the fan is told so plainly before the current answer. Dates are
+compared as dates, whatever their spelling ("august 14 2025", "14 Aug 2025", "2025-08-14",
+"2025년 8월 14일"); other ``said_as`` entries are compared word for word.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from bot.core.compose import format_date, source_refs
+from bot.core.loader import Pack
+from bot.core.models import Claim, Status
+from bot.core.normalise import contains_phrase, tokens
+from bot.core.ranking import answerable, claim_date, retired_ids
+
+_MONTH_NAMES = {
+    # English, Indonesian and Spanish month names and their usual abbreviations.
+    1: "january jan januari enero ene",
+    2: "february feb februari febrero",
+    3: "march mar maret marzo",
+    4: "april apr abril",
+    5: "may mei mayo",
+    6: "june jun juni junio",
+    7: "july jul juli julio",
+    8: "august aug agustus agosto ags",
+    9: "september sep sept septiembre",
+    10: "october oct oktober octubre okt",
+    11: "november nov noviembre",
+    12: "december dec desember diciembre des dic",
+}
+MONTHS = {name: number for number, names in _MONTH_NAMES.items() for name in tokens(names)}
+_PARTICLE = "[가-힣]*"  # Korean particles stick to the word: 14일에, 2025년에
+_YEAR = re.compile(rf"^((?:19|20)\d\d)(?:년{_PARTICLE})?$")
+_MONTH_NUMBER = re.compile(rf"^(\d{{1,2}})월{_PARTICLE}$")
+_DAY = re.compile(rf"^(\d{{1,2}})(?:st|nd|rd|th|일{_PARTICLE})?$")
+
+
+@dataclass(frozen=True)
+class Stated:
+    """A date in a text: a year, and the month and day when given."""
+
+    year: int
+    month: int | None = None
+    day: int | None = None
+
+    @property
+    def precision(self) -> int:
+        return 1 + (self.month is not None) + (self.day is not None)
+
+    def states(self, said: Stated) -> bool:
+        """Whether this date (from a question) says what ``said`` says, at least as precisely."""
+        return (
+            self.year == said.year
+            and (said.month is None or self.month == said.month)
+            and (said.day is None or self.day == said.day)
+        )
+
+
+def _month(word: str) -> int | None:
+    if word in MONTHS:
+        return MONTHS[word]
+    found = _MONTH_NUMBER.match(word)
+    return int(found.group(1)) if found and 1 <= int(found.group(1)) <= 12 else None
+
+
+def _day(word: str | None) -> int | None:
+    found = _DAY.match(word or "")
+    return int(found.group(1)) if found and 1 <= int(found.group(1)) <= 31 else None
+
+
+def dates_in(words: Sequence[str]) -> list[Stated]:
+    """Every date in a text's words, as precise as it is written."""
+    found: list[Stated] = []
+    for index, word in enumerate(words):
+        year_match = _YEAR.match(word)
+        if not year_match:
+            continue
+        year = int(year_match.group(1))
+        start = max(0, index - 4)
+        before = words[start:index]
+        after = words[index + 1 : index + 3]
+        month, day = None, None
+        if len(after) >= 1 and (month := _month_number(after[0])) is not None:
+            day = _day(after[1]) if len(after) > 1 else None  # 2025 08 14, 2025년 8월 14일
+        else:
+            for position in range(len(before) - 1, -1, -1):
+                if (month := _month(before[position])) is not None:
+                    day = _day_near(words, start + position, index)
+                    break
+        found.append(Stated(year, month, day))
+    return found
+
+
+_NOT_A_DAY_AFTER = frozenset(["season", "s", "temporada", "musim", "part", "episode", "ep", "시즌"])
+"""A number after these is a season or an episode, not a day ("season 2 august 2025")."""
+
+
+def _day_near(words: Sequence[str], month: int, year: int) -> int | None:
+    """The day written with a month: "august 14 2025", "14 august 2025", "14 de agosto"."""
+    candidates = list(range(month + 1, year))  # between the month and the year
+    if month >= 1:
+        candidates.append(month - 1)
+        if words[month - 1] == "de" and month >= 2:
+            candidates.append(month - 2)
+    for position in candidates:
+        if position >= 1 and words[position - 1] in _NOT_A_DAY_AFTER:
+            continue
+        if (day := _day(words[position])) is not None:
+            return day
+    return None
+
+
+def _month_number(word: str) -> int | None:
+    """A month written as a number after the year (ISO dates, Korean 8월)."""
+    if word.isdigit() and 1 <= int(word) <= 12:
+        return int(word)
+    return _month(word) if "월" in word else None
+
+
+@dataclass(frozen=True)
+class Correction:
+    """A claim the question repeats, and what it repeated (as the pack writes it)."""
+
+    claim: Claim
+    stated: str
+    topic_only: bool
+    """True when only a bare year matched: the question must also be about the topic."""
+
+
+def repeated_claim(pack: Pack, question: str) -> Correction | None:
+    """The debunked or superseded claim a question states, the most precise match first."""
+    words = tokens(question)
+    stated = dates_in(words)
+    retired = retired_ids(pack, pack.claims.values())
+    best: tuple[int, int, Correction] | None = None
+    for claim in pack.claims.values():
+        if not claim.said_as:
+            continue
+        false = claim.status is Status.DEBUNKED or not answerable(pack, claim)
+        if not false and claim.id not in retired:
+            continue
+        for said in claim.said_as:
+            said_words = tokens(said)
+            said_dates = dates_in(said_words)
+            if len(said_dates) == 1 and len(said_words) <= 3:
+                date = said_dates[0]
+                if not any(d.states(date) for d in stated):
+                    continue
+                rank = (date.precision, len(said_words))
+                found = Correction(claim, said, topic_only=date.precision == 1)
+            elif contains_phrase(words, said_words):
+                rank = (2, len(said_words))
+                found = Correction(claim, said, topic_only=False)
+            else:
+                continue
+            if best is None or rank > best[:2]:
+                best = (*rank, found)
+    return best[2] if best else None
+
+
+def correction_text(pack: Pack, found: Correction) -> str:
+    """What the fan is told first: the claim's own correction, or, for a superseded
+    estimate, which estimate it was and that it did not hold."""
+    claim = found.claim
+    if claim.correction:
+        return claim.correction.replace("{stated}", found.stated)
+    outlets = ", ".join(dict.fromkeys(s.outlet for s in source_refs(pack, claim.sources)))
+    date = claim_date(pack, claim)
+    where = f"{outlets}, {format_date(date)}" if date else outlets
+    return f"{found.stated} was an earlier estimate ({where}) that did not hold."
