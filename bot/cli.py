@@ -7,6 +7,8 @@ console, which answers exactly as the bot does because both call the same core.
 from __future__ import annotations
 
 import argparse
+import contextlib
+import io
 import json
 import sys
 from collections.abc import Sequence
@@ -15,6 +17,7 @@ from pathlib import Path
 from bot.bench import BenchUnavailable
 from bot.core.answer import Answer
 from bot.core.library import Library
+from bot.core.normalise import valid_text
 from bot.core.problems import KnowledgeError
 from bot.core.render import render_text, to_json
 from bot.settings import Settings, SettingsError
@@ -61,10 +64,10 @@ def cmd_ask(args: argparse.Namespace) -> int:
     library = _open_library(args)
     if args.question == ["-"]:
         for line in sys.stdin:
-            question = line.rstrip("\n")
+            question = valid_text(line.rstrip("\n"))
             _print_answer(library.engine.ask(question), args.json)
         return 0
-    _print_answer(library.engine.ask(" ".join(args.question)), args.json)
+    _print_answer(library.engine.ask(valid_text(" ".join(args.question))), args.json)
     return 0
 
 
@@ -318,7 +321,18 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def tolerant_stdio() -> None:
+    """Undecodable bytes on standard input become U+FFFD, and anything unprintable on standard
+    output a replacement, so one bad line never ends a stream of questions with a traceback.
+    Only the process's own streams are changed (not a test's captured ones)."""
+    for stream in (sys.stdin, sys.stdout):
+        if stream is not None and stream in (sys.__stdin__, sys.__stdout__):
+            with contextlib.suppress(AttributeError, ValueError, io.UnsupportedOperation):
+                stream.reconfigure(errors="replace")  # type: ignore[union-attr]
+
+
 def main(argv: Sequence[str] | None = None) -> int:
+    tolerant_stdio()
     parser = build_parser()
     args = parser.parse_args(argv)
     if args.command is None:

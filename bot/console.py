@@ -14,6 +14,7 @@ from typing import TextIO
 from bot.core.answer import Suggestion
 from bot.core.compose import format_date
 from bot.core.library import Library
+from bot.core.normalise import valid_text
 from bot.core.render import render_text, sources_text
 
 COMMANDS: dict[str, str] = {
@@ -126,7 +127,7 @@ def run_console(library: Library, stdin: TextIO, stdout: TextIO) -> int:
             return 0
         if not line.strip():
             continue
-        question = line.rstrip("\n")
+        question = valid_text(line.rstrip("\n"))
         if not interactive:
             stdout.write(f"> {question.strip()}\n")
         answer = console.reply(question)

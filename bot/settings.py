@@ -6,11 +6,16 @@ Every setting is listed, with a comment, in ``.env.example``.
 
 from __future__ import annotations
 
+import logging
+import os
+import secrets
 from pathlib import Path
 from typing import Annotated
 
 from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+log = logging.getLogger(__name__)
 
 
 def _id_list(value: object) -> object:
@@ -40,6 +45,16 @@ def _shard_ids(value: object) -> object:
     return [int(part) for part in parts]
 
 
+PUBLIC_SALTS = frozenset({"change-me", "changeme", "secret", "salt"})
+"""Salts anyone can guess: with one and the database, user hashes can be matched to users."""
+SALT_ADVICE = (
+    "remove the line to have a random one generated and kept in the data folder, or set a "
+    "long random secret"
+)
+SALT_FILE = "user-hash-salt"
+"""Where the generated salt is kept, beside the database (mode 600)."""
+
+
 class Settings(BaseSettings):
     """Everything the person hosting the bot can configure."""
 
@@ -59,7 +74,9 @@ class Settings(BaseSettings):
     answer_plain_messages: bool = True
     watch_knowledge: bool = True
     question_retention_days: int = Field(default=90, ge=1)
-    user_hash_salt: SecretStr = SecretStr("change-me")
+    user_hash_salt: SecretStr | None = Field(
+        default=None, description="Unset: a random salt is kept in the data folder"
+    )
     cooldown_rate: int = Field(default=5, ge=1)
     cooldown_seconds: float = Field(default=30.0, gt=0)
     low_confidence: float = Field(default=0.6, ge=0, le=1)
@@ -128,6 +145,18 @@ class Settings(BaseSettings):
     def _blank_is_none(cls, value: object) -> object:
         return None if value == "" else value
 
+    @field_validator("user_hash_salt")
+    @classmethod
+    def _secret_salt(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is None:
+            return None
+        salt = value.get_secret_value().strip()
+        if not salt:
+            raise ValueError(f"is empty; {SALT_ADVICE}")
+        if salt.lower() in PUBLIC_SALTS:
+            raise ValueError(f"is the public placeholder {salt!r}; {SALT_ADVICE}")
+        return SecretStr(salt)
+
     @field_validator("log_level")
     @classmethod
     def _level(cls, value: str) -> str:
@@ -150,6 +179,51 @@ class Settings(BaseSettings):
 
 class SettingsError(ValueError):
     """A setting in the environment or ``.env`` is invalid; the message is one line."""
+
+
+def user_hash_salt(settings: Settings) -> str:
+    """The salt for user hashes: ``USER_HASH_SALT`` if set, else the random one kept in the
+    data folder (the database's), generated on first use with mode 600 and reused after.
+    Raises :class:`SettingsError` (one line) if the file cannot be read or written."""
+    if settings.user_hash_salt is not None:
+        return settings.user_hash_salt.get_secret_value()
+    if str(settings.database_path) == ":memory:":
+        return secrets.token_hex(32)  # a database that keeps nothing: a salt for this run
+    path = settings.database_path.parent / SALT_FILE
+    try:
+        return _read_salt(path)
+    except FileNotFoundError:
+        pass
+    except OSError as exc:
+        raise SettingsError(f"Cannot read the user-hash salt {path}: {exc.strerror}.") from None
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:  # another process made it first: use that one
+        return _read_salt(path)
+    except OSError as exc:
+        raise SettingsError(
+            f"Cannot create the user-hash salt {path}: {exc.strerror}. Set USER_HASH_SALT "
+            "or make the data folder writable."
+        ) from None
+    salt = secrets.token_hex(32)
+    with os.fdopen(descriptor, "w", encoding="ascii") as file:
+        file.write(salt + "\n")
+    log.info("generated a random user-hash salt in %s (keep it: hashes depend on it)", path)
+    return salt
+
+
+def _read_salt(path: Path) -> str:
+    salt = path.read_text(encoding="ascii", errors="replace").strip()
+    if len(salt) < 32:
+        raise SettingsError(
+            f"The user-hash salt {path} is damaged (too short). Restore it from a backup, or "
+            "delete it to generate a new one (earlier votes and logs then stay unlinked)."
+        )
+    if path.stat().st_mode & 0o077:
+        path.chmod(0o600)
+        log.warning("user-hash salt %s was readable by others; made it private (600)", path)
+    return salt
 
 
 def load_settings() -> Settings:

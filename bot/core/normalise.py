@@ -69,3 +69,13 @@ def contains_phrase(words: Sequence[str], phrase: Sequence[str]) -> bool:
     return size > 0 and any(
         tuple(words[i : i + size]) == tuple(phrase) for i in range(len(words) - size + 1)
     )
+
+
+def valid_text(text: str) -> str:
+    """``text`` with no lone surrogates: bytes an argument could not decode (Python keeps
+    them as surrogate escapes) are decoded again with U+FFFD for what is not UTF-8, and any
+    other lone surrogate becomes U+FFFD. Printing, JSON and Discord all refuse surrogates."""
+    try:
+        return text.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
+    except UnicodeEncodeError:
+        return text.encode("utf-8", "surrogatepass").decode("utf-8", "replace")

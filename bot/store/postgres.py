@@ -68,9 +68,14 @@ def positional(sql: str) -> tuple[str, tuple[str, ...]]:
     return _PARAM.sub(number, sql), tuple(names)
 
 
+def _pg_value(value: Any) -> Any:
+    """PostgreSQL text cannot hold NUL; a question pasted with one is stored with U+FFFD."""
+    return value.replace("\x00", "\ufffd") if isinstance(value, str) else value
+
+
 def _args(names: tuple[str, ...], params: Params) -> list[Any]:
     values = params or {}
-    return [values[name] for name in names]
+    return [_pg_value(values[name]) for name in names]
 
 
 @contextlib.contextmanager

@@ -1,5 +1,7 @@
 """The one place that turns core answers (and problem lists) into Discord embeds.
 
+User text is escaped by :func:`~bot.transport.escape.quote_user_text` (re-exported here).
+
 Content comes from the core; this module only lays it out, keeps it inside Discord's
 limits, wraps spoilers and escapes anything a user typed.
 """
@@ -23,6 +25,7 @@ from bot.core.render import (
     sources_label,
     truncation_note,
 )
+from bot.transport.escape import quote_user_text
 
 ANSWER_COLOUR = discord.Colour.blurple()
 UNSURE_COLOUR = discord.Colour.gold()
@@ -40,13 +43,6 @@ def spoiler_intro(language: str | None = None) -> str:
 
 def clip(text: str, limit: int) -> str:
     return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
-
-
-def quote_user_text(text: str, limit: int = EMBED_TITLE_LIMIT) -> str:
-    """User text shown back: markdown and mentions escaped, one line, clipped."""
-    flat = " ".join(text.split())
-    escaped = discord.utils.escape_mentions(discord.utils.escape_markdown(flat))
-    return clip(escaped, limit)
 
 
 def _escape(text: str) -> str:

@@ -25,7 +25,7 @@ from typing import Any, Generic, TypeVar
 
 from bot.core.answer import Answer, Outcome
 from bot.core.library import ReloadResult
-from bot.settings import Settings
+from bot.settings import Settings, user_hash_salt
 from bot.store import (
     Database,
     GapReport,
@@ -91,6 +91,7 @@ class Records:
         self.database = database
         self.settings = settings
         self.reply_wait = reply_wait
+        self._salt = user_hash_salt(settings)
         self.close_wait = CLOSE_WAIT_SECONDS
         """How long :meth:`close` waits for queued writes."""
         self._guild_cache: dict[int, GuildSettings] = {}
@@ -151,7 +152,7 @@ class Records:
         return Written(WriteStatus.SAVED, value)
 
     def user_hash(self, user_id: int) -> str:
-        return hash_user_id(user_id, self.settings.user_hash_salt.get_secret_value())
+        return hash_user_id(user_id, self._salt)
 
     async def question(
         self, answer: Answer, *, user_id: int, guild_id: int | None, channel_id: int | None

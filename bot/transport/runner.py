@@ -10,10 +10,11 @@ import sys
 from pathlib import Path
 
 import discord
+from pydantic import SecretStr
 
 from bot.core.library import Library
 from bot.core.problems import KnowledgeError
-from bot.settings import Settings
+from bot.settings import Settings, user_hash_salt
 from bot.store import Database, StoreError
 from bot.store.base import redact
 from bot.transport.bot import FanBot
@@ -80,6 +81,9 @@ async def open_database(settings: Settings) -> Database | None:
 async def build_bot(settings: Settings, **options: object) -> FanBot:
     from bot.learning import builder_for
 
+    # The salt first: a SettingsError about it must come before the database is open.
+    salt = SecretStr(user_hash_salt(settings))
+    settings = settings.model_copy(update={"user_hash_salt": salt})
     # Loading the encoder and the saved model (or training it) is CPU work: off the loop.
     library = await asyncio.to_thread(Library.open, settings.knowledge_dir, builder_for(settings))
     database = await open_database(settings)

@@ -17,6 +17,7 @@ from bot.core.limits import BUTTON_LABEL_LIMIT
 from bot.core.render import reply_language
 from bot.transport.embeds import answer_embed, clip
 from bot.transport.errors import report_failure
+from bot.transport.escape import unquote_user_text
 from bot.transport.records import WriteStatus
 
 if TYPE_CHECKING:
@@ -88,7 +89,8 @@ class FeedbackButton(discord.ui.DynamicItem[discord.ui.Button[Any]], template=FE
         bot: FanBot = interaction.client
         question = None
         if interaction.message and interaction.message.embeds:
-            question = interaction.message.embeds[0].title
+            title = interaction.message.embeds[0].title
+            question = unquote_user_text(title) if title else None  # stored raw
         written = await bot.records.vote(
             message_id=interaction.message.id if interaction.message else interaction.id,
             user_id=interaction.user.id,

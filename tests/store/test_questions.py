@@ -72,6 +72,14 @@ async def test_log_question_stores_every_field(db: Database) -> None:
     }
 
 
+async def test_a_question_with_nul_characters_is_logged(db: Database) -> None:
+    """Hostile text may carry NUL, which PostgreSQL text refuses: it must still be logged."""
+    await ask(db, "when\x00is s2\x00")
+    assert await count_rows(db) == 1
+    stored = (await rows(db, "SELECT question FROM question_log"))[0]["question"]
+    assert stored.replace("\ufffd", "\x00") == "when\x00is s2\x00"
+
+
 async def test_log_question_defaults_to_now(db: Database) -> None:
     await ask(db, "q", at=None)  # type: ignore[arg-type]
     report = await gaps(db, guild_id=1, days=1, low_confidence=0.5)

@@ -18,6 +18,8 @@ from bot.transport.records import Records, WriteStatus
 
 from .conftest import KNOWLEDGE
 
+SALT = "a-test-salt-kept-out-of-the-working-folder"
+
 
 @pytest.fixture
 async def counted(tmp_path: Path) -> AsyncIterator[tuple[Records, list[str]]]:
@@ -32,7 +34,7 @@ async def counted(tmp_path: Path) -> AsyncIterator[tuple[Records, list[str]]]:
             yield conn
 
     database.transaction = transaction  # type: ignore[method-assign]
-    settings = Settings(_env_file=None, knowledge_dir=KNOWLEDGE)  # type: ignore[call-arg]
+    settings = Settings(_env_file=None, knowledge_dir=KNOWLEDGE, user_hash_salt=SALT)  # type: ignore[call-arg]
     records = Records(database, settings)
     try:
         yield records, actions
@@ -74,7 +76,7 @@ async def test_questions_queued_together_share_one_transaction(
 
 async def test_closing_writes_what_is_still_queued(tmp_path: Path) -> None:
     path = tmp_path / "fanbot.sqlite3"
-    settings = Settings(_env_file=None, knowledge_dir=KNOWLEDGE)  # type: ignore[call-arg]
+    settings = Settings(_env_file=None, knowledge_dir=KNOWLEDGE, user_hash_salt=SALT)  # type: ignore[call-arg]
     records = Records(await Database.open(path), settings, reply_wait=0.0)
     engine = Library.open(KNOWLEDGE).engine
     statuses = await asyncio.gather(

@@ -197,7 +197,7 @@ class Moderation(commands.GroupCog, group_name="kb", group_description="Knowledg
             await interaction.followup.send(embed=embed, ephemeral=True)
         else:
             await interaction.response.send_message(embed=embed, ephemeral=True)
-        by = discord.utils.escape_markdown(str(interaction.user))
+        by = quote_user_text(str(interaction.user), 100)
         await self._post_mod_log(reload_embed(result, f"/kb reload by {by}"))
 
     @app_commands.command(name="status", description="What knowledge is loaded")
