@@ -1,8 +1,10 @@
 """The labelled dev set holds the matcher at the figures it reached.
 
-Measured (340 questions): accuracy 90.6%, 8 answers with the wrong intent, 96.8% of
-must-not-answer questions declined. The floors sit at those figures (rounded down), so a
-change that makes matching worse fails here; raise them when matching gets better.
+Measured before the learned decision (340 questions, lexical rules): accuracy 90.6%, 8 answers
+with the wrong intent, 96.8% of must-not-answer questions declined. The learned decision is
+trained on the dev set (99.7% on 2026-12-02), so these floors now only guard against a
+broken pipeline; the honest figures are the held-out set and the cross-validated ones that
+``python -m bot train`` prints (see the README). The floors stay at the old figures.
 """
 
 from __future__ import annotations
