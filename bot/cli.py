@@ -121,10 +121,19 @@ def cmd_eval(args: argparse.Namespace) -> int:
 
 
 def cmd_bench(args: argparse.Namespace) -> int:
-    from bot.bench import run_bench
+    from bot.bench import learned_engine_costs, run_bench
 
     result = run_bench(_knowledge_dir(args), Path(args.questions), rounds=args.rounds)
+    print("rules engine (packs with no training data):")
     print("\n".join(result.lines()))
+    settings = _settings(args)
+    for line in learned_engine_costs(
+        settings.knowledge_dir,
+        settings.cache_dir,
+        tuple(settings.training_files),
+        Path(args.questions),
+    ):
+        print(line)
     if args.discord:
         import asyncio
 

