@@ -18,11 +18,11 @@ import hashlib
 import json
 from collections.abc import Iterable, Iterator
 from pathlib import Path
-from typing import Annotated, Literal
+from typing import Annotated, Literal, get_args
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError
 
-KINDS = (
+Kind = Literal[
     "question",  # a plain question
     "complaint",  # "four years and still nothing", often with no question mark
     "reaction",  # all-caps, emoji, excitement or grief
@@ -38,26 +38,9 @@ KINDS = (
     "other-season",  # a season the pack does not cover: must be declined
     "chit-chat",  # greetings, thanks, jokes: no knowledge intent
     "unrelated",  # unrelated requests: must be declined
-)
-"""The kinds of row, so figures can be reported per kind."""
-
-Kind = Literal[
-    "question",
-    "complaint",
-    "reaction",
-    "rambling",
-    "headline",
-    "worth-watching",
-    "fate",
-    "misremembered-title",
-    "series-two",
-    "typo",
-    "other-show",
-    "other-zombie-drama",
-    "other-season",
-    "chit-chat",
-    "unrelated",
 ]
+KINDS: tuple[str, ...] = get_args(Kind)
+"""The kinds of row, so figures can be reported per kind."""
 LanguageCode = Annotated[str, StringConstraints(pattern=r"^[a-z]{2,3}(-[a-z]+)?$")]
 """ISO 639-1 (or -3) code, lower case, e.g. ``en``, ``ko``, ``id``, ``tl``, ``hi-latn``."""
 
