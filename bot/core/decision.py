@@ -42,6 +42,8 @@ C_GRID = (0.3, 1.0, 3.0)
 """Inverse regularisation strengths tried by cross-validation."""
 WRONG_ANSWER_COST = 3.0
 """Utility used to pick thresholds: a right answer counts 1, a wrong one costs this much."""
+OFF_TOPIC_COST = 3.0
+"""What answering a question that must be declined costs (another show, chit-chat…)."""
 ASK_BACK_RIGHT = 0.4
 """Asking back with the right intent among the suggestions counts this much."""
 ASK_BACK_WASTED = -0.2
@@ -623,7 +625,7 @@ class _Outcomes:
         declined = ~(no_claim | answered | asked)
         value = np.where(
             self.must,
-            np.select([declined | no_claim, asked], [1.0, ASK_BACK_WASTED], -WRONG_ANSWER_COST),
+            np.select([declined | no_claim, asked], [1.0, ASK_BACK_WASTED], -OFF_TOPIC_COST),
             np.select(
                 [
                     answered & self.best_right,

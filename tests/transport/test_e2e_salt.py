@@ -18,6 +18,7 @@ import pytest
 from bot.settings import SALT_FILE, Settings
 from bot.store import hash_user_id
 from bot.transport.records import Records
+from tests.conftest import CACHE, DEVSET
 
 from .conftest import KNOWLEDGE
 from .fake_discord import FakeDiscord
@@ -35,6 +36,9 @@ async def run_bot(tmp_path: Path, **env: str) -> tuple[int | None, list[str]]:
         "DISCORD_TOKEN": "fake-token",
         "DATABASE_PATH": str(tmp_path / "data" / "fanbot.sqlite3"),
         "WATCH_KNOWLEDGE": "false",
+        # The saved decision model and embeddings: trained once for the whole suite.
+        "CACHE_DIR": str(CACHE),
+        "TRAINING_FILES": str(DEVSET),
         **env,
     }
     process = await asyncio.create_subprocess_exec(
