@@ -12,6 +12,7 @@ N processes side by side: interactions/s, p50/p99 latency and bot CPU per intera
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import multiprocessing
 import time
 from pathlib import Path
@@ -190,8 +191,11 @@ async def run_processes_bench(
     *,
     total: int = TOTAL,
     in_flight: int = IN_FLIGHT,
+    server: str | None = None,
 ) -> list[str]:
-    """Run the load on 1 and on ``processes`` bot processes; result lines."""
+    """Run the load on 1 and on ``processes`` bot processes; result lines. ``server`` is
+    the admin URL of a running PostgreSQL to use (the test suite's); by default a throwaway
+    one is started for the run."""
     if processes < 1:
         raise ValueError("--processes must be at least 1")
     _fake_discord()
@@ -199,7 +203,7 @@ async def run_processes_bench(
     questions = _questions(questions_file, total)
     results: dict[int, tuple[float, float, float, float, list[str]]] = {}
     try:
-        with pg.postgres_server() as admin_url:
+        with contextlib.nullcontext(server) if server else pg.postgres_server() as admin_url:
             for count in sorted({1, processes}):
                 async with pg.fresh_database(admin_url) as url:
                     results[count] = await _one_run(count, url, knowledge_dir, questions, in_flight)
