@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TypeVar
 
@@ -29,7 +29,7 @@ from bot.core.compose import (
 )
 from bot.core.corrections import correction_text, repeated_claim
 from bot.core.decision import Decider, Lexical, RuleDecider, RuleThresholds
-from bot.core.i18n import LANGUAGES, N_, TRANSLATED, Phrase
+from bot.core.i18n import LANGUAGES, N_, SOURCE_LANGUAGE, TRANSLATED, Phrase, tr
 from bot.core.language import detect_language
 from bot.core.loader import Knowledge, Pack
 from bot.core.matcher import Match, PackIndex, Prepared, prepare
@@ -57,6 +57,9 @@ K = TypeVar("K")
 V = TypeVar("V")
 MAX_COMPOSED_CACHE = 4096
 """Composed answers kept per engine; each depends only on (pack, intent, entities)."""
+
+CORRECTION_LEAD = N_("No:")
+"""What a correction of a false or superseded statement starts with."""
 
 
 @dataclass(frozen=True)
@@ -255,13 +258,13 @@ class Engine:
         composed = self._compose(pack, intent, usable, season)
         if composed is None:
             return self._decline(asked, Reason.NO_CLAIM, pack, intent=intent, truncated=truncated)
-        body = composed.body
-        translations = composed.translations
+        body, translations = composed.body, composed.translations
         if question is not None and (
             first := self._yes_no(pack, intent, usable, question, composed)
         ):
-            body = f"{first} {body}"
-            translations = {k: f"{first} {v}" for k, v in translations.items()}
+            body, translations = _led(
+                lambda language: f"**{tr(language, first)}** ", body, translations
+            )
         return Answer(
             question=asked,
             outcome=Outcome.ANSWER,
@@ -394,12 +397,17 @@ class Engine:
         )
         if not current.answered:
             return None
-        lead = f"**No:** {correction_text(pack, found)}\n"
+        correction = correction_text(pack, found)
+        body, translations = _led(
+            lambda language: f"**{tr(language, CORRECTION_LEAD)}** {correction}\n",
+            current.body,
+            current.translations,
+        )
         return dataclasses.replace(
             current,
             question=question,
-            body=lead + current.body,
-            translations={k: lead + v for k, v in current.translations.items()},
+            body=body,
+            translations=translations,
             extra={"corrected": found.claim.id},
         )
 
@@ -644,3 +652,13 @@ def _covers(pack: Pack, match: Match, blocked: frozenset[str]) -> dict[str, tupl
     if not _names_a_character(match):
         return {}
     return {CHARACTER_INTENT: tuple(i for i in (CAST_INTENT, RECAP_INTENT) if i in pack.intents)}
+
+
+def _led(
+    lead: Callable[[str], str], body: str, translations: Mapping[str, str]
+) -> tuple[str, dict[str, str]]:
+    """``body`` and its translations, each after ``lead(language)`` (the yes or no, the
+    "No:" of a correction). Every shipped language gets its own lead: before the claim's
+    translation, or before the body as written when the claim has none in that language."""
+    led = {language: lead(language) + translations.get(language, body) for language in TRANSLATED}
+    return lead(SOURCE_LANGUAGE) + body, led

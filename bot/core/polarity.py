@@ -14,6 +14,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
+from bot.core.i18n import N_
 from bot.core.models import Intent, Status, Verdict
 from bot.core.normalise import contains_phrase, tokens
 
@@ -45,13 +46,14 @@ POLAR_WINDOW = 4
 """The auxiliary must be among the first words ("so is it cancelled", "aoud s2 is it out")."""
 
 _WORDS = {
-    (True, Status.CONFIRMED): "**Yes.**",
-    (False, Status.CONFIRMED): "**No.**",
-    (True, Status.REPORTED): "**Reportedly, yes.**",
-    (False, Status.REPORTED): "**Reportedly, no.**",
-    (True, Status.EXPECTED): "**Probably.**",
-    (False, Status.EXPECTED): "**Probably not.**",
+    (True, Status.CONFIRMED): N_("Yes."),
+    (False, Status.CONFIRMED): N_("No."),
+    (True, Status.REPORTED): N_("Reportedly, yes."),
+    (False, Status.REPORTED): N_("Reportedly, no."),
+    (True, Status.EXPECTED): N_("Probably."),
+    (False, Status.EXPECTED): N_("Probably not."),
 }
+"""The lead words by (yes?, certainty): message ids, shown in bold in the reply's language."""
 
 
 def is_yes_no_question(words: Sequence[str]) -> bool:
@@ -71,7 +73,8 @@ def _names_a_time(words: Sequence[str]) -> bool:
 def yes_no(
     intent: Intent, question: str, verdict: Verdict | None, certainty: Status | None
 ) -> str | None:
-    """The words to start the answer with ("**No.**"), or None to start with the answer."""
+    """The message id of the words to start the answer with (``"No."``), or None to start
+    with the answer."""
     if verdict is None or intent.yes_no is None or certainty not in _STATUSES:
         return None
     words = tokens(question)
