@@ -34,8 +34,7 @@ from bot.core.language import detect_language
 from bot.core.loader import Knowledge, Pack
 from bot.core.matcher import Match, PackIndex, Prepared, prepare
 from bot.core.models import Intent
-from bot.core.normalise import tokens
-from bot.core.polarity import is_yes_no_question, yes_no
+from bot.core.polarity import Grammar
 from bot.core.ranking import (
     answerable,
     chronological_key,
@@ -122,6 +121,10 @@ class Engine:
         self._composed: dict[tuple[str, str, tuple[str, ...], int | None], Composed | None] = {}
         self._abouts: dict[tuple[str, str, tuple[str, ...]], tuple[bool, bool]] = {}
         self.small_talk = {pack.info.id: SmallTalkIndex.build(pack) for pack in knowledge.packs}
+        self.grammars = {
+            pack.info.id: Grammar.of(pack.languages.values()) for pack in knowledge.packs
+        }
+        """How each pack's languages ask yes/no questions."""
 
     def _compose(
         self, pack: Pack, intent: str, entity_ids: Sequence[str], season: int | None = None
@@ -291,11 +294,13 @@ class Engine:
         """The yes or no a yes/no question calls for. The character answer holds a season
         status ("is X coming back?") and a fate ("is X dead?"): the fate's polarity is the
         recap intent's."""
-        first = yes_no(pack.intents[intent], question, composed.verdict, composed.certainty)
+        grammar = self.grammars[pack.info.id]
+        first = grammar.yes_no(pack.intents[intent], question, composed.verdict, composed.certainty)
         if first is None and intent == CHARACTER_INTENT and RECAP_INTENT in pack.intents:
             fate = self._compose(pack, RECAP_INTENT, entity_ids)
             if fate is not None:
-                first = yes_no(pack.intents[RECAP_INTENT], question, fate.verdict, fate.certainty)
+                recap = pack.intents[RECAP_INTENT]
+                first = grammar.yes_no(recap, question, fate.verdict, fate.certainty)
         return first
 
     # -- listings -------------------------------------------------------------------------
@@ -386,7 +391,8 @@ class Engine:
         if match.seasons and about and not set(match.seasons) & set(about):
             return None  # "did season 1 come out in 2022?" is not about season 2's estimates
         if found.topic_only and (
-            match.score_of(intent.id) < ON_TOPIC_SCORE or not is_yes_no_question(tokens(text))
+            match.score_of(intent.id) < ON_TOPIC_SCORE
+            or not self.grammars[pack.info.id].is_yes_no_question(text)
         ):
             return None  # a bare year states something only in a yes/no question on the topic
         current = self.answer_intent(
