@@ -25,6 +25,7 @@ from bot.store._time import from_db, to_db
 from bot.store.base import Database, Row, Session
 from bot.store.database import SQLiteDatabase
 from bot.store.errors import StoreError
+from bot.store.migrate import VERSION_TABLE
 from bot.store.postgres import PostgresDatabase
 
 BATCH = 2000
@@ -58,10 +59,12 @@ class TableCopy:
 
 
 async def sqlite_tables(db: Database) -> list[str]:
-    """The store's tables in the SQLite file (not SQLite's own)."""
+    """The store's tables in the SQLite file (not SQLite's own, nor the version table: both
+    sides are migrated to the same version and each records its own)."""
     rows = await db.fetch(
         "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'"
-        " ORDER BY name"
+        " AND name != :versions ORDER BY name",
+        {"versions": VERSION_TABLE},
     )
     return [str(row["name"]) for row in rows]
 

@@ -5,9 +5,9 @@ Store SQL is written with ``:name`` parameters; :func:`positional` turns them in
 ``$1, $2...`` once per statement. Timestamps are ``timestamptz``, booleans ``boolean``,
 JSON ``jsonb`` (asyncpg passes it as text, so the same ``json.dumps`` string works).
 
-Migrations: ``schema_migrations`` holds the applied versions; each pending file runs in its
-own transaction after ``pg_advisory_xact_lock``, so two processes starting at once apply
-each file exactly once and the second waits for the first.
+Migrations run through the shared runner (:func:`bot.store.migrate.run_migrations`); here
+each of its transactions first takes ``pg_advisory_xact_lock``, so two processes starting at
+once apply each file exactly once and the second waits for the first.
 
 Broadcasts use ``NOTIFY``/``LISTEN`` on one dedicated connection; a process never hears its
 own broadcasts (each payload carries the sender's id).
@@ -28,8 +28,15 @@ from typing import Any, Self
 import asyncpg
 
 from bot.store.base import Database, Listener, Params, Row, Session, redact
-from bot.store.errors import DatabaseClosedError, MigrationError, StoreError
-from bot.store.migrate import POSTGRES_MIGRATIONS_DIR, discover_migrations
+from bot.store.errors import DatabaseClosedError, StoreError
+from bot.store.migrate import (
+    POSTGRES_MIGRATIONS_DIR,
+    VERSION_TABLE,
+    Migration,
+    MigrationStep,
+    MigrationTarget,
+    run_migrations,
+)
 
 log = logging.getLogger(__name__)
 
@@ -260,47 +267,50 @@ class PostgresDatabase(Database):
         return f"<PostgresDatabase {self.target!r} {state}>"
 
 
-async def postgres_schema_version(conn: asyncpg.Connection) -> int:
-    """The highest applied migration (0 for an empty database)."""
-    exists = await conn.fetchval("SELECT to_regclass('schema_migrations') IS NOT NULL")
-    if not exists:
-        return 0
-    return int(await conn.fetchval("SELECT COALESCE(MAX(version), 0) FROM schema_migrations"))
+_VERSION_TABLE = (
+    f"CREATE TABLE IF NOT EXISTS {VERSION_TABLE} (version INTEGER PRIMARY KEY,"
+    " name TEXT NOT NULL, applied_at TIMESTAMPTZ NOT NULL DEFAULT now())"
+)
+
+
+class _PostgresStep(MigrationStep):
+    def __init__(self, conn: asyncpg.Connection) -> None:
+        self.conn = conn
+
+    async def current_version(self, known: Sequence[Migration]) -> int:
+        await self.conn.execute(_VERSION_TABLE)
+        return int(
+            await self.conn.fetchval(f"SELECT COALESCE(MAX(version), 0) FROM {VERSION_TABLE}")
+        )
+
+    async def run_script(self, sql: str) -> None:
+        await self.conn.execute(sql)  # no arguments: asyncpg runs a multi-statement script
+
+    async def record(self, migration: Migration) -> None:
+        await self.conn.execute(
+            f"INSERT INTO {VERSION_TABLE} (version, name) VALUES ($1, $2)",
+            migration.version,
+            migration.name,
+        )
+
+
+class PostgresMigrations(MigrationTarget):
+    """Migrations on one pooled connection, each transaction under the advisory lock."""
+
+    errors = (asyncpg.PostgresError,)
+
+    def __init__(self, conn: asyncpg.Connection) -> None:
+        self.conn = conn
+
+    @contextlib.asynccontextmanager
+    async def locked(self) -> AsyncIterator[MigrationStep]:
+        async with self.conn.transaction():
+            await self.conn.execute("SELECT pg_advisory_xact_lock($1)", MIGRATION_LOCK)
+            yield _PostgresStep(self.conn)
 
 
 async def apply_postgres_migrations(pool: asyncpg.Pool, folder: Path | None = None) -> list[int]:
-    """Apply the pending migrations of ``folder`` (default: the package's PostgreSQL ones),
-    each in its own transaction under the migration advisory lock; return those applied."""
-    migrations = await asyncio.to_thread(discover_migrations, folder or POSTGRES_MIGRATIONS_DIR)
-    latest = migrations[-1].version if migrations else 0
-    applied: list[int] = []
+    """:func:`~bot.store.migrate.run_migrations` on PostgreSQL (default: the package's
+    PostgreSQL files); return the versions applied."""
     async with pool.acquire() as conn:
-        for migration in migrations:
-            sql = await asyncio.to_thread(migration.read_sql)
-            try:
-                async with conn.transaction():
-                    await conn.execute("SELECT pg_advisory_xact_lock($1)", MIGRATION_LOCK)
-                    await conn.execute(
-                        "CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY"
-                        " KEY, name TEXT NOT NULL, applied_at TIMESTAMPTZ NOT NULL DEFAULT now())"
-                    )
-                    current = await postgres_schema_version(conn)
-                    if current > latest:
-                        raise MigrationError(
-                            f"database schema version {current} is newer than the newest "
-                            f"migration ({latest}); refusing to run an older bot against it"
-                        )
-                    if migration.version <= current:
-                        continue
-                    await conn.execute(sql)
-                    await conn.execute(
-                        "INSERT INTO schema_migrations (version, name) VALUES ($1, $2)",
-                        migration.version,
-                        migration.name,
-                    )
-            except asyncpg.PostgresError as exc:
-                raise MigrationError(
-                    f"migration {migration.path.name} failed and was rolled back: {exc}"
-                ) from exc
-            applied.append(migration.version)
-    return applied
+        return await run_migrations(PostgresMigrations(conn), folder or POSTGRES_MIGRATIONS_DIR)

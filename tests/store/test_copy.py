@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 from datetime import timedelta
 from pathlib import Path
 
@@ -24,6 +25,7 @@ from bot.store import (
 from bot.store.copy import CopyError, checksum, copy_sqlite_to_postgres
 
 from .conftest import NOW, rows, user
+from .test_migrate import LEGACY
 
 TABLES = ("question_log", "feedback", "guild_settings", "knowledge_load", "cooldown_hit")
 
@@ -149,3 +151,12 @@ async def test_migrate_db_command(
     assert "counts and checksums equal" in out
     code = await asyncio.to_thread(main, ["migrate-db", "--from", str(source), "--to", "x.db"])
     assert code == 2
+
+
+async def test_migrate_db_copies_an_old_format_file(tmp_path: Path, postgres_url: str) -> None:
+    """A host still on a file from before the version table can move it over directly."""
+    source = tmp_path / "old.sqlite3"
+    shutil.copyfile(LEGACY, source)
+    report = await copy_sqlite_to_postgres(source, postgres_url)
+    assert {copy.table for copy in report} == set(TABLES)
+    assert all(copy.matches and copy.target_rows > 0 for copy in report)

@@ -1,17 +1,35 @@
-"""Migration discovery, numbering validation, atomic application and idempotency."""
+"""Migration discovery, numbering validation, atomic application and idempotency, and
+adopting a database made when SQLite kept its version only in ``PRAGMA user_version``."""
 
 from __future__ import annotations
 
+import shutil
 import sqlite3
 from pathlib import Path
 
 import aiosqlite
 import pytest
 
-from bot.store import Database, MigrationError, StoreError, discover_migrations
-from bot.store.migrate import MIGRATIONS_DIR, apply_migrations, schema_version, split_statements
+from bot.store import (
+    Database,
+    MigrationError,
+    StoreError,
+    discover_migrations,
+    get_guild_settings,
+)
+from bot.store.copy import checksum
+from bot.store.migrate import (
+    MIGRATIONS_DIR,
+    VERSION_TABLE,
+    apply_migrations,
+    schema_version,
+    split_statements,
+)
 
-TABLES = {"question_log", "feedback", "guild_settings", "knowledge_load"}
+TABLES = {"question_log", "feedback", "guild_settings", "knowledge_load", VERSION_TABLE}
+LEGACY = Path(__file__).parents[1] / "data" / "store-user-version-3.sqlite3"
+"""A store file written by the bot before the version table existed (commit 2ae310e):
+``PRAGMA user_version = 3``, no ``schema_migrations``, some rows in every table."""
 
 
 def write(folder: Path, files: dict[str, str]) -> Path:
@@ -27,6 +45,25 @@ def table_names(path: Path) -> set[str]:
     with sqlite3.connect(path) as conn:
         rows = conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'").fetchall()
     return {name for (name,) in rows}
+
+
+def recorded(path: Path) -> list[tuple[int, str]]:
+    """The (version, name) rows of the version table, read with plain sqlite3."""
+    with sqlite3.connect(path) as conn:
+        return conn.execute(f"SELECT version, name FROM {VERSION_TABLE} ORDER BY 1").fetchall()
+
+
+def contents(path: Path) -> dict[str, tuple[int, str]]:
+    """(row count, SHA-256) of every store table except the version table."""
+    with sqlite3.connect(path) as conn:
+        conn.row_factory = sqlite3.Row
+        names = sorted(TABLES - {VERSION_TABLE} | {"cooldown_hit"})
+        result = {}
+        for name in names:
+            cursor = conn.execute(f"SELECT * FROM {name} ORDER BY rowid")
+            columns = {column[0]: "" for column in cursor.description}
+            result[name] = checksum(cursor.fetchall(), columns)
+    return result
 
 
 def test_package_migrations_are_numbered_from_one() -> None:
@@ -124,17 +161,63 @@ async def test_failing_migration_is_rolled_back(tmp_path: Path) -> None:
     path = tmp_path / "bot.db"
     with pytest.raises(MigrationError, match=r"V2__broken\.sql failed and was rolled back"):
         await Database.open(path, migrations=folder)
-    assert table_names(path) == {"a"}
-    with sqlite3.connect(path) as conn:
-        assert conn.execute("PRAGMA user_version").fetchone() == (1,)
+    assert table_names(path) == {"a", VERSION_TABLE}
+    assert recorded(path) == [(1, "ok")]
 
 
 async def test_database_newer_than_code_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / "bot.db"
+    await (await Database.open(path)).close()
+    with sqlite3.connect(path) as conn:
+        conn.execute(f"INSERT INTO {VERSION_TABLE} VALUES (99, 'future', '2030-01-01')")
+    with pytest.raises(MigrationError, match="newer than the newest migration"):
+        await Database.open(path)
+
+
+async def test_an_old_format_database_newer_than_code_is_refused(tmp_path: Path) -> None:
     path = tmp_path / "bot.db"
     with sqlite3.connect(path) as conn:
         conn.execute("PRAGMA user_version = 99")
     with pytest.raises(MigrationError, match="newer than the newest migration"):
         await Database.open(path)
+    assert table_names(path) == set()  # the refusal wrote nothing
+
+
+async def test_an_old_format_database_is_adopted_without_losing_data(tmp_path: Path) -> None:
+    path = tmp_path / "bot.db"
+    shutil.copyfile(LEGACY, path)
+    before = contents(path)
+    assert sum(count for count, _ in before.values()) > 40  # the file really holds data
+    with sqlite3.connect(path) as conn:
+        assert conn.execute("PRAGMA user_version").fetchone() == (3,)
+        assert VERSION_TABLE not in table_names(path)
+    async with await Database.open(path) as db:
+        assert await schema_version(db.connection) == discover_migrations()[-1].version
+        assert (await get_guild_settings(db, 101)).language == "ko"
+    old = [(m.version, m.name) for m in discover_migrations()[:3]]
+    assert recorded(path)[:3] == old  # adopted, not re-run
+    assert contents(path) == before
+    async with await Database.open(path):
+        pass
+    assert recorded(path) == [(m.version, m.name) for m in discover_migrations()]
+    assert contents(path) == before
+
+
+async def test_an_old_format_database_gets_the_newer_migrations(tmp_path: Path) -> None:
+    path = tmp_path / "bot.db"
+    shutil.copyfile(LEGACY, path)
+    folder = write(tmp_path / "m", {p.name: p.read_text() for p in MIGRATIONS_DIR.glob("*.sql")})
+    n = len(discover_migrations(folder))
+    write(
+        folder,
+        {f"V{n + 1}__later.sql": "CREATE TABLE later AS SELECT COUNT(*) AS n FROM question_log;"},
+    )
+    async with await Database.open(path, migrations=folder) as db:
+        rows = await db.fetch("SELECT n FROM later")
+    assert [row["n"] for row in rows] == [contents(LEGACY)["question_log"][0]]
+    assert [v for v, _ in recorded(path)] == list(range(1, n + 2))
+    with sqlite3.connect(path) as conn:  # a bot from before the table refuses this file
+        assert conn.execute("PRAGMA user_version").fetchone() == (n + 1,)
 
 
 async def test_migration_error_is_a_store_error(tmp_path: Path) -> None:

@@ -7,10 +7,7 @@ Each run is a process of its own, pointed at the loopback fake Discord.
 
 from __future__ import annotations
 
-import asyncio
-import os
 import stat
-import sys
 from pathlib import Path
 
 import pytest
@@ -19,9 +16,8 @@ from bot.settings import SALT_FILE, Settings
 from bot.store import hash_user_id
 from bot.transport.records import Records
 
-from .conftest import KNOWLEDGE
 from .fake_discord import FakeDiscord
-from .test_e2e_startup_logs import LAUNCH, ROOT
+from .processes import bot_environment, run_until_ready
 
 
 async def run_bot(tmp_path: Path, **env: str) -> tuple[int | None, list[str]]:
@@ -29,43 +25,10 @@ async def run_bot(tmp_path: Path, **env: str) -> tuple[int | None, list[str]]:
     the code is None when the bot got as far as ready and was stopped."""
     fake = FakeDiscord()
     await fake.start()
-    environment = {
-        "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
-        "PYTHONPATH": str(ROOT),
-        "DISCORD_TOKEN": "fake-token",
-        "DATABASE_PATH": str(tmp_path / "data" / "fanbot.sqlite3"),
-        "WATCH_KNOWLEDGE": "false",
-        **env,
-    }
-    process = await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-c",
-        LAUNCH,
-        fake.base_url,
-        fake.gateway_url,
-        str(KNOWLEDGE),
-        cwd=tmp_path,
-        env=environment,
-        stderr=asyncio.subprocess.PIPE,
-    )
-    lines: list[str] = []
-    code: int | None = None
     try:
-        assert process.stderr is not None
-        async with asyncio.timeout(60):
-            while not any(" ready as " in line for line in lines):
-                raw = await process.stderr.readline()
-                if not raw:
-                    code = await process.wait()
-                    break
-                lines.append(raw.decode("utf-8", "replace").rstrip())
+        return await run_until_ready(fake, bot_environment(tmp_path, **env), tmp_path)
     finally:
-        if process.returncode is None:
-            process.terminate()
-        _, rest = await process.communicate()
-        lines += rest.decode("utf-8", "replace").splitlines()
         await fake.stop()
-    return code, lines
 
 
 async def test_a_salt_is_generated_once_kept_private_and_reused(tmp_path: Path) -> None:

@@ -7,66 +7,22 @@ warns once per process), pointed at the loopback fake Discord of this test's eve
 
 from __future__ import annotations
 
-import asyncio
-import os
-import sys
 from pathlib import Path
 
-from tests.conftest import CACHE, DEVSET
-
-from .conftest import KNOWLEDGE
 from .fake_discord import FakeDiscord
-
-ROOT = Path(__file__).resolve().parents[2]
-LAUNCH = """
-import sys, discord.gateway, discord.http, yarl
-discord.http.Route.BASE = sys.argv[1]
-discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY = yarl.URL(sys.argv[2])
-from bot.cli import main
-sys.exit(main(["--knowledge", sys.argv[3], "run", "--require-token"]))
-"""
+from .processes import bot_environment, run_until_ready
 
 
 async def test_start_up_with_a_token_logs_no_voice_warning(tmp_path: Path) -> None:
     fake = FakeDiscord()
     await fake.start()
-    env = {
-        "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
-        "PYTHONPATH": str(ROOT),
-        "DISCORD_TOKEN": "fake-token",
-        "DATABASE_PATH": str(tmp_path / "fanbot.sqlite3"),
-        "WATCH_KNOWLEDGE": "false",
-        "LOG_LEVEL": "INFO",
-        # The saved decision model and embeddings: trained once for the whole suite.
-        "CACHE_DIR": str(CACHE),
-        "TRAINING_FILES": str(DEVSET),
-    }
-    process = await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-c",
-        LAUNCH,
-        fake.base_url,
-        fake.gateway_url,
-        str(KNOWLEDGE),
-        cwd=tmp_path,  # no .env here
-        env=env,
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.PIPE,
-    )
-    lines: list[str] = []
     try:
-        assert process.stderr is not None
-        async with asyncio.timeout(60):
-            while not any(" ready as " in line for line in lines):
-                raw = await process.stderr.readline()
-                assert raw, f"the bot stopped before it was ready: {lines}"
-                lines.append(raw.decode("utf-8", "replace").rstrip())
+        code, lines = await run_until_ready(
+            fake, bot_environment(tmp_path, LOG_LEVEL="INFO"), tmp_path
+        )
     finally:
-        if process.returncode is None:
-            process.terminate()
-        _, rest = await process.communicate()
-        lines += rest.decode("utf-8", "replace").splitlines()
         await fake.stop()
+    assert code is None, f"the bot stopped before it was ready: {lines}"
     assert fake.identifies, "the bot never identified to the fake Discord"
     log = "\n".join(lines)
     assert "PyNaCl" not in log and "voice will NOT be supported" not in log, log

@@ -10,11 +10,8 @@ killed process started again loses nothing.
 from __future__ import annotations
 
 import asyncio
-import os
 import signal
-import sys
 from collections.abc import AsyncIterator
-from dataclasses import dataclass, field
 from pathlib import Path
 
 import asyncpg
@@ -30,19 +27,11 @@ from .fake_discord import (
     shard_of,
     subcommand,
 )
+from .processes import BotProcess, bot_environment, start_bot
 
-ROOT = Path(__file__).resolve().parents[2]
-LAUNCH = """
-import sys, discord.gateway, discord.http, yarl
-discord.http.Route.BASE = sys.argv[1]
-discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY = yarl.URL(sys.argv[2])
-from bot.cli import main
-sys.exit(main(["run", "--require-token"]))
-"""
 SHARDS = 4
 RELEASE_FILE = Path("claims") / "news-2025-2026-release.toml"
 RANGES = {"a": "0-1", "b": "2-3"}
-START_TIMEOUT = 90.0
 NEW_CLAIM = """
 [[claim]]
 id = "release-test-two-processes"
@@ -56,64 +45,16 @@ supersedes = ["release-2026-02-22-early-2027", "release-2026-01-first-half-2027"
 """
 
 
-@dataclass
-class BotProcess:
-    """One ``python -m bot run`` with its own token (so the fake tells the two apart)."""
-
-    name: str
-    shard_ids: str
-    process: asyncio.subprocess.Process
-    lines: list[str] = field(default_factory=list)
-    reader: asyncio.Task[None] | None = None
-
-    @property
-    def token(self) -> str:
-        return f"token-{self.name}"
-
-    async def wait_ready(self) -> None:
-        async with asyncio.timeout(START_TIMEOUT):
-            while not any(" ready as " in line for line in self.lines):
-                if self.process.returncode is not None:
-                    raise AssertionError(f"{self.name} exited: {self.log()}")
-                await asyncio.sleep(0.05)
-
-    def log(self) -> str:
-        return "\n".join(self.lines[-60:])
-
-    async def stop(self, sig: int = signal.SIGINT) -> None:
-        if self.process.returncode is None:
-            self.process.send_signal(sig)
-            try:
-                await asyncio.wait_for(self.process.wait(), 30)
-            except TimeoutError:
-                self.process.kill()
-                await self.process.wait()
-        if self.reader is not None:
-            await asyncio.gather(self.reader, return_exceptions=True)
-
-
-async def start_bot(
+async def launch(
     name: str, shard_ids: str, fake: FakeDiscord, env: dict[str, str], cwd: Path
 ) -> BotProcess:
-    process = await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-c",
-        LAUNCH,
-        fake.base_url,
-        fake.gateway_url,
-        cwd=cwd,
-        env={**env, "DISCORD_TOKEN": f"token-{name}", "SHARD_IDS": shard_ids},
-        stdout=asyncio.subprocess.DEVNULL,
-        stderr=asyncio.subprocess.PIPE,
+    """Start process ``name`` (its own token, so the fake tells them apart) on ``shard_ids``
+    and wait until it is ready."""
+    bot = await start_bot(
+        fake, {**env, "DISCORD_TOKEN": f"token-{name}", "SHARD_IDS": shard_ids}, cwd
     )
-    bot = BotProcess(name, shard_ids, process)
-
-    async def read() -> None:
-        assert process.stderr is not None
-        while raw := await process.stderr.readline():
-            bot.lines.append(raw.decode("utf-8", "replace").rstrip())
-
-    bot.reader = asyncio.create_task(read())
+    code = await bot.wait_ready()
+    assert code is None, f"{name} exited with {code}: {bot.log()}"
     return bot
 
 
@@ -127,23 +68,27 @@ async def cluster(
 ) -> AsyncIterator[tuple[FakeDiscord, dict[str, BotProcess], dict[str, str], str]]:
     fake = eight_guild_fake()
     await fake.start()
-    env = {
-        "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
-        "PYTHONPATH": str(ROOT),
-        "DATABASE_URL": postgres_url,
-        "SHARD_COUNT": str(SHARDS),
-        "KNOWLEDGE_DIR": str(knowledge_root),
-        "WATCH_KNOWLEDGE": "false",
-        "COOLDOWN_RATE": "1000",
-        "USER_HASH_SALT": "two-process-test",
-        "LOG_LEVEL": "INFO",
-    }
+    env = bot_environment(
+        tmp_path,
+        DATABASE_URL=postgres_url,
+        SHARD_COUNT=str(SHARDS),
+        KNOWLEDGE_DIR=str(knowledge_root),
+        COOLDOWN_RATE="1000",
+        USER_HASH_SALT="two-process-test",
+        LOG_LEVEL="INFO",
+    )
     bots: dict[str, BotProcess] = {}
     try:
-        for name, shard_ids in RANGES.items():
-            bots[name] = await start_bot(name, shard_ids, fake, env, tmp_path)
-        for bot in bots.values():
-            await bot.wait_ready()
+        started = await asyncio.gather(
+            *(launch(name, ids, fake, env, tmp_path) for name, ids in RANGES.items()),
+            return_exceptions=True,
+        )
+        for name, bot in zip(RANGES, started, strict=True):
+            if isinstance(bot, BotProcess):
+                bots[name] = bot
+        for bot in started:
+            if isinstance(bot, BaseException):
+                raise bot
         # Register the slash commands once, as `python -m bot sync` does.
         fake.install()
         try:
@@ -239,8 +184,7 @@ async def test_two_shard_processes_share_one_store(
     # (nothing is lost: everything it knew is in the store) and b restarts with shards 1-3.
     await bots["a"].stop(signal.SIGKILL)
     await bots["b"].stop()
-    bots["b"] = await start_bot("b", "1-3", fake, env, tmp_path)
-    await bots["b"].wait_ready()
+    bots["b"] = await launch("b", "1-3", fake, env, tmp_path)
     assert owner_of_latest(fake, fake.guilds[1].id) == "b"
     recap = await command(fake, 1, "recap")
     assert "||" not in recap["data"]["embeds"][0]["description"]  # spoilers off, from a
@@ -248,8 +192,7 @@ async def test_two_shard_processes_share_one_store(
     assert field_map(gaps["data"]["embeds"][0])["Most 👎"].startswith("👎 1 · 👍 0")
 
     # 4. a starts again (shard 0); /kb reload in a server of b reloads a as well.
-    bots["a"] = await start_bot("a", "0", fake, env, tmp_path)
-    await bots["a"].wait_ready()
+    bots["a"] = await launch("a", "0", fake, env, tmp_path)
     pack = knowledge_root / "all-of-us-are-dead" / RELEASE_FILE
     pack.write_text(pack.read_text(encoding="utf-8") + NEW_CLAIM, encoding="utf-8")
     reloaded = await command(fake, 3, "kb", subcommand("reload"))
