@@ -81,6 +81,7 @@ class Answer:
     sources: tuple[SourceRef, ...] = ()
     as_of: dt.date | None = None
     spoiler: bool = False
+    """The answer holds a spoiler: all of ``body``, or only ``spoiler_text`` when set."""
     notes: tuple[str, ...] = ()
     suggestions: tuple[Suggestion, ...] = ()
     reason: Reason | None = None
@@ -100,6 +101,9 @@ class Answer:
     """The moderators' translations of ``body`` by language (``answer_ko = "…"``)."""
     note_phrases: tuple[Phrase, ...] = ()
     """``notes`` as phrases (when every note is one), to be shown in a reply's language."""
+    spoiler_text: str = ""
+    """The hidden part when only part of the answer is a spoiler (a character's fate after
+    where they stand now); ``body`` is then safe to show."""
 
     def notes_in(self, language: str | None) -> tuple[str, ...]:
         """The notes in ``language``, or as written when they are not phrases."""

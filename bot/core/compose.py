@@ -59,6 +59,9 @@ class Composed:
     """The body in other languages, when the body is one claim's answer as written."""
     note_phrases: tuple[Phrase, ...] = ()
     """``notes`` as phrases, to be shown in the reply's language (empty: show ``notes``)."""
+    spoiler_text: str = ""
+    """When only part of the answer is a spoiler: that part, shown hidden after ``body``
+    (which is then safe to read). Empty with ``spoiler`` set: the whole body is a spoiler."""
 
 
 def format_date(date: dt.date | None) -> str:
@@ -117,6 +120,9 @@ def compose(
         return None
     if spoiler_intent and not composed.spoiler:
         composed = Composed(**{**composed.__dict__, "spoiler": True})
+    elif spoiler_intent and composed.spoiler_text:  # the intent hides the whole answer
+        body = composed.body + "\n" + composed.spoiler_text
+        composed = Composed(**{**composed.__dict__, "body": body, "spoiler_text": ""})
     return composed
 
 
@@ -493,13 +499,15 @@ def _compose_character(pack: Pack, entity_ids: Sequence[str]) -> Composed | None
         return status
     fate_lines = [line for line in fates.body.split("\n") if line.startswith("**")]
     season = max(pack.info.upcoming_season - 1, 1)  # the fates are the previous season's
-    body = status.body + f"\n**Season {season}:**\n" + "\n".join(fate_lines)
+    fate_text = f"**Season {season}:**\n" + "\n".join(fate_lines)
     dates = [d for d in (status.as_of, fates.as_of) if d is not None]
+    # Where a character stands next season is news, not a spoiler; only their fate is hidden.
     return Composed(
-        body=body,
+        body=status.body if fates.spoiler else status.body + "\n" + fate_text,
         sources=tuple(dict.fromkeys((*status.sources, *fates.sources))),
         as_of=max(dates) if dates else None,
         spoiler=fates.spoiler,
         verdict=status.verdict,
         certainty=status.certainty,
+        spoiler_text=fate_text if fates.spoiler else "",
     )

@@ -278,6 +278,7 @@ class Engine:
             sources=composed.sources,
             as_of=composed.as_of,
             spoiler=composed.spoiler,
+            spoiler_text=composed.spoiler_text,
             notes=composed.notes,
             note_phrases=composed.note_phrases,
             claim_id=composed.claim_id,

@@ -149,9 +149,11 @@ def render_text(answer: Answer, setting: str | None = None) -> str:
     the fan's language (or ``setting``, the server's, when the question did not say)."""
     language = reply_language(answer, setting)
     lines = []
-    if answer.spoiler:
+    if answer.spoiler and not answer.spoiler_text:
         lines.append(tr(language, "[Spoiler]"))
     lines.append(answer.body_in(language))
+    if answer.spoiler_text:
+        lines += [tr(language, "[Spoiler]"), answer.spoiler_text]
     lines.extend(answer.notes_in(language))
     if note := truncation_note(answer, language):
         lines.append(note)

@@ -167,9 +167,17 @@ def _answer_description(answer: Answer, *, spoiler_wrap: bool, language: str | N
         extras.append(f"*{note}*")
     after = "".join(f"\n\n{extra}" for extra in extras)
     wrap = answer.spoiler and spoiler_wrap
+    text = answer.body_in(language)
+    hidden = answer.spoiler_text
+    if hidden and not wrap:
+        text, hidden = f"{text}\n{hidden}", ""
+    if hidden:  # the body is safe to read; only the part after it is hidden
+        before, close = f"\n{spoiler_intro(language)}||", "||"
+        budget = EMBED_DESCRIPTION_LIMIT - len(before) - len(close) - len(after)
+        body = clip(text, max(budget - len(hidden), budget // 2))
+        return body + before + clip(hidden, budget - len(body)) + close + after
     before, close = (spoiler_intro(language) + "||", "||") if wrap else ("", "")
     budget = EMBED_DESCRIPTION_LIMIT - len(before) - len(close)
-    text = answer.body_in(language)
     body = clip(text, max(budget - len(after), min(len(text), budget // 2)))
     if len(body) + len(after) > budget:
         after = clip(after, budget - len(body))

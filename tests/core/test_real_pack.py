@@ -15,6 +15,7 @@ import pytest
 from bot.core.answer import Outcome
 from bot.core.engine import Engine
 from bot.core.loader import load_knowledge
+from bot.core.render import render_text
 from tests.conftest import KNOWLEDGE
 
 PACK = "all-of-us-are-dead"
@@ -213,6 +214,18 @@ def test_returning_character_says_who_plays_them_and_that_they_return(
 ) -> None:
     answer = real_engine.ask("is su-hyeok coming back in season 2")
     assert "**Lee Su-hyeok** is played by **Lomon** and returns in season 2" in answer.body
+
+
+def test_a_character_answer_hides_only_the_fate_not_where_they_stand(
+    real_engine: Engine,
+) -> None:
+    answer = real_engine.answer_intent("character", ["lee-cheong-san"])
+    assert answer.spoiler
+    assert "Lee Cheong-san" in answer.body and "season 2" in answer.body
+    assert "Season 1:" not in answer.body
+    assert answer.spoiler_text.startswith("**Season 1:**\n**Lee Cheong-san:**")
+    text = render_text(answer)
+    assert text.index(answer.body) < text.index("[Spoiler]") < text.index(answer.spoiler_text)
 
 
 def test_recap_of_a_season_one_fate_is_a_spoiler(real_engine: Engine) -> None:

@@ -36,6 +36,39 @@ def test_a_clipped_spoiler_keeps_its_closing_tags(notes: tuple[str, ...]) -> Non
     assert "x" * 1000 in description  # the body, not the notes, keeps most of the room
 
 
+def character_answer(status: str, fate: str) -> Answer:
+    return Answer(
+        question="is mina alive",
+        outcome=Outcome.ANSWER,
+        body=status,
+        intent="character",
+        spoiler=True,
+        spoiler_text=fate,
+    )
+
+
+def test_only_the_spoiler_part_of_an_answer_is_hidden() -> None:
+    embed = answer_embed(character_answer("Mina returns in season 2.", "Mina dies."))
+    description = embed.description or ""
+    assert description.startswith("Mina returns in season 2.\n")
+    assert description.endswith("||Mina dies.||")
+
+
+@pytest.mark.parametrize("status_length", [10, EMBED_DESCRIPTION_LIMIT])
+def test_a_long_partial_spoiler_still_closes_its_tags(status_length: int) -> None:
+    answer = character_answer("s" * status_length, "f" * EMBED_DESCRIPTION_LIMIT)
+    description = answer_embed(answer).description or ""
+    assert len(description) <= EMBED_DESCRIPTION_LIMIT
+    assert description.count("||") == 2 and description.endswith("||")
+    opened = description.index("||")
+    assert "f" not in description[:opened] and "s" not in description[opened:]
+
+
+def test_a_partial_spoiler_unwrapped_shows_both_parts_in_order() -> None:
+    embed = answer_embed(character_answer("Back.", "Dies."), spoiler_wrap=False)
+    assert embed.description == "Back.\nDies."
+
+
 def test_spoiler_tags_can_be_turned_off() -> None:
     embed = answer_embed(spoiler_answer("Everyone survives."), spoiler_wrap=False)
     assert embed.description == "Everyone survives."
