@@ -89,11 +89,42 @@ def _at(words: Sequence[str], phrase: Pattern, start: int) -> bool:
     )
 
 
-def has_phrase(words: Sequence[str], phrases: Iterable[Pattern]) -> bool:
-    """Whether one of ``phrases`` occurs in ``words``."""
-    return any(
-        phrase and _at(words, phrase, start) for phrase in phrases for start in range(len(words))
-    )
+@dataclass(frozen=True)
+class Lexicon:
+    """Patterns to look for in a question's words: single plain words in a set (one lookup
+    each), wildcards and phrases scanned."""
+
+    plain: frozenset[str] = frozenset()
+    scanned: tuple[Pattern, ...] = ()
+
+    @classmethod
+    def of(cls, texts: Iterable[str]) -> Lexicon:
+        patterns = [p for p in dict.fromkeys(pattern(t) for t in texts) if p]
+        plain = [p for p in patterns if len(p) == 1 and not (p[0].any_start or p[0].any_end)]
+        return cls(
+            frozenset(p[0].core for p in plain), tuple(p for p in patterns if p not in plain)
+        )
+
+    def at(self, words: Sequence[str], start: int) -> bool:
+        """Whether a pattern starts at ``words[start]``."""
+        return words[start] in self.plain or any(_at(words, p, start) for p in self.scanned)
+
+    def ends(self, words: Sequence[str]) -> bool:
+        """Whether a pattern ends the words."""
+        return bool(words) and (
+            words[-1] in self.plain
+            or any(_at(words, p, len(words) - len(p)) for p in self.scanned if len(p) <= len(words))
+        )
+
+    def found_in(self, words: Sequence[str]) -> bool:
+        return not self.plain.isdisjoint(words) or any(
+            _at(words, p, start) for p in self.scanned for start in range(len(words))
+        )
+
+
+@lru_cache(maxsize=1024)
+def _lexicon(texts: tuple[str, ...]) -> Lexicon:
+    return Lexicon.of(texts)
 
 
 @dataclass(frozen=True)
@@ -102,10 +133,10 @@ class Grammar:
     always told apart (short questions, mixed ones), and a word that asks "when" in one
     language rules a yes or no out whatever the question's language."""
 
-    question_words: tuple[Pattern, ...] = ()
-    openers: tuple[Pattern, ...] = ()
-    endings: tuple[Pattern, ...] = ()
-    negations: tuple[Pattern, ...] = ()
+    question_words: Lexicon = Lexicon()
+    openers: Lexicon = Lexicon()
+    endings: Lexicon = Lexicon()
+    negations: Lexicon = Lexicon()
     described: bool = False
     """Whether the pack describes any language: if not, no question is taken as yes/no."""
 
@@ -113,40 +144,30 @@ class Grammar:
     def of(cls, languages: Iterable[Language]) -> Grammar:
         languages = list(languages)
 
-        def patterns(field: str) -> tuple[Pattern, ...]:
-            found = (pattern(text) for lang in languages for text in getattr(lang, field))
-            return tuple(dict.fromkeys(p for p in found if p))
+        def lexicon(field: str) -> Lexicon:
+            return Lexicon.of(text for lang in languages for text in getattr(lang, field))
 
         return cls(
-            question_words=patterns("question_words"),
-            openers=patterns("yes_no_openers"),
-            endings=patterns("yes_no_endings"),
-            negations=patterns("negations"),
+            question_words=lexicon("question_words"),
+            openers=lexicon("yes_no_openers"),
+            endings=lexicon("yes_no_endings"),
+            negations=lexicon("negations"),
             described=bool(languages),
         )
 
-    def _question_word_at(self, words: Sequence[str], start: int) -> bool:
-        return any(_at(words, phrase, start) for phrase in self.question_words)
-
-    def is_yes_no_question(self, question: str) -> bool:
+    def is_yes_no_question(self, question: str, words: Sequence[str] | None = None) -> bool:
         """An opener among the first words with no question word before it; or a question
         mark or a yes/no ending, and no question word anywhere."""
-        words = tokens(question)
         if not self.described:
             return False
+        words = tokens(question) if words is None else words
         for index in range(min(POLAR_WINDOW, len(words))):
-            if self._question_word_at(words, index):
+            if self.question_words.at(words, index):
                 return False
-            if any(_at(words, opener, index) for opener in self.openers):
+            if self.openers.at(words, index):
                 return True
         marked = any(mark in question for mark in QUESTION_MARKS)
-        ends = bool(words) and any(
-            _at(words, ending, len(words) - len(ending)) for ending in self.endings
-        )
-        return (marked or ends) and not has_phrase(words, self.question_words)
-
-    def negated(self, question: str) -> bool:
-        return has_phrase(tokens(question), self.negations)
+        return (marked or self.endings.ends(words)) and not self.question_words.found_in(words)
 
     def yes_no(
         self, intent: Intent, question: str, verdict: Verdict | None, certainty: Status | None
@@ -156,13 +177,13 @@ class Grammar:
         if verdict is None or intent.yes_no is None or certainty not in _STATUSES:
             return None
         words = tokens(question)
-        if not self.is_yes_no_question(question) or self.negated(question):
+        if not self.is_yes_no_question(question, words) or self.negations.found_in(words):
             return None
         if _names_a_time(words):
             return None
-        if has_phrase(words, (pattern(p) for p in intent.yes_no.opposite)):
+        if _lexicon(tuple(intent.yes_no.opposite)).found_in(words):
             reverse = True
-        elif has_phrase(words, (pattern(p) for p in intent.yes_no.asks)):
+        elif _lexicon(tuple(intent.yes_no.asks)).found_in(words):
             reverse = False
         else:
             return None
