@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import functools
 import hashlib
 import json
 import logging
@@ -50,7 +51,7 @@ from bot.core.decision import (
     train_decider,
 )
 from bot.core.decision import _fold as fold_of
-from bot.core.encoder import Encoder, EncoderStatus, load_encoder
+from bot.core.encoder import Encoder, EncoderStatus, encoded_span, load_encoder, token_counter
 from bot.core.engine import Engine
 from bot.core.evaluation import read_labelled
 from bot.core.loader import Knowledge, Pack
@@ -88,6 +89,8 @@ class EmbeddingCache:
             if missing:
                 wanted = {k: t for k, t in zip(keys, texts, strict=True) if k in set(missing)}
                 vectors = self.encoder.encode([wanted[k] for k in missing], query=query)
+                # Kept as saved (float16), so a model trained now equals one trained later.
+                vectors = np.asarray(vectors, dtype=np.float16)
                 self._vectors.update(zip(missing, vectors, strict=True))
                 self.encoded += len(missing)
                 self._save()
@@ -210,10 +213,15 @@ def train_pack(
     memory_texts = [row.text for row in rows]
     memory_labels = [row.intents[0] if row.intents else DECLINE for row in rows]
     embed: Callable[[Sequence[str]], np.ndarray] | None = None
+    span: Callable[[str, int], str] | None = None
     if embeddings is not None:
+        count = functools.lru_cache(maxsize=None)(token_counter(embeddings.encoder))
 
         def embed(texts: Sequence[str]) -> np.ndarray:
             return embeddings.encode(texts, query=True)
+
+        def span(text: str, budget: int) -> str:
+            return encoded_span(text, budget, count)
 
     return train_decider(
         training,
@@ -223,6 +231,7 @@ def train_pack(
         positions,
         embed,
         embeddings.encoder.name if embeddings is not None else None,
+        span,
     )
 
 

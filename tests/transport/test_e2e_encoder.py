@@ -14,6 +14,7 @@ import pytest
 
 from bot.core.decision import LearnedDecider
 from bot.core.encoder import Encoder, load_encoder
+from bot.core.evaluation import read_labelled
 from bot.core.loader import load_knowledge
 from bot.learning import engine_builder
 from tests.conftest import CACHE, DEVSET, KNOWLEDGE
@@ -39,6 +40,14 @@ class SlowEncoder:
         return self.inner.encode(texts, query=query)
 
 
+def _needing_the_encoder(engine: Any, decider: LearnedDecider) -> str:
+    for item in read_labelled(DEVSET):
+        signals = engine.signals(item.question)
+        if signals is not None and decider.needs_encoder(item.question, signals[1]):
+            return item.question
+    raise AssertionError("the fast path took every dev-set question")
+
+
 async def test_other_interactions_flow_while_a_slow_encode_runs(running: Running) -> None:
     bot, fake = running
     engine = bot.library.engine
@@ -46,8 +55,8 @@ async def test_other_interactions_flow_while_a_slow_encode_runs(running: Running
     assert isinstance(decider, LearnedDecider) and decider.encoder is not None
     slow = SlowEncoder(decider.encoder)
     engine.deciders[pack_id] = decider.with_encoder(slow)
-    # A question the lexical model is unsure of, so the encoder runs.
-    question = "yo what's the deal with the new season, any news at all?"
+    # A question the first stage is unsure of, so the encoder runs.
+    question = _needing_the_encoder(engine, decider)
     began = time.perf_counter()
     ask = asyncio.create_task(
         fake.interact(fake.command_interaction("ask", option("question", question)), timeout=15)

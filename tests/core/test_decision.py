@@ -1,0 +1,170 @@
+"""The learned decision's cheap first stage (character n-grams), the part of a long post the
+encoder reads, and the saved model answering as the trained one does."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from bot.core.decision import (
+    NGRAM_MIN_DF,
+    NGRAM_RANGE,
+    LearnedDecider,
+    char_ngrams,
+    decider_from_arrays,
+    fit_ngram,
+)
+from bot.core.encoder import Encoder, encoded_span
+from bot.core.engine import Engine
+
+
+def words(text: str) -> int:
+    """A stand-in token count: one token per word, plus two for the specials."""
+    return len(text.split()) + 2
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.text(alphabet=st.characters(blacklist_categories=("Cs",)), max_size=60))
+def test_char_ngrams_are_scikit_learns(text: str) -> None:
+    from sklearn.feature_extraction.text import CountVectorizer
+
+    analyzer = CountVectorizer(analyzer="char_wb", ngram_range=NGRAM_RANGE).build_analyzer()
+    assert char_ngrams(text) == analyzer(text)
+
+
+def test_ngram_model_gives_scikit_learns_probabilities() -> None:
+    from sklearn.feature_extraction.text import TfidfVectorizer
+    from sklearn.naive_bayes import ComplementNB
+
+    texts = [
+        "when does season two come out", "season 2 release date?", "is s2 out yet",
+        "who plays the lead", "cast of the show", "who is the actor of cheong-san",
+        "what's the weather", "tell me a joke", "recommend a pizza place",
+    ]  # fmt: skip
+    labels = np.asarray([0, 0, 0, 1, 1, 1, 2, 2, 2])
+    weights = np.asarray([1.0, 1.0, 0.5, 1.0, 1.0, 1.0, 1.0, 2.0, 1.0])
+    model = fit_ngram(texts, labels, weights, 3)
+    vectorizer = TfidfVectorizer(
+        analyzer="char_wb", ngram_range=NGRAM_RANGE, sublinear_tf=True, min_df=NGRAM_MIN_DF
+    )
+    x = vectorizer.fit_transform(texts)
+    reference = ComplementNB(alpha=0.3).fit(x, labels, sample_weight=weights)
+    for question in ["season two when??", "who's the actress", "PIZZA", "日本語", ""]:
+        expected = reference.predict_proba(vectorizer.transform([question]))[0]
+        assert np.allclose(model.proba(question), expected, atol=1e-5), question
+
+
+def test_a_short_question_is_encoded_whole() -> None:
+    question = "when is season 2 out?"
+    assert encoded_span(question, 16, words) == question
+    assert encoded_span(question, 0, words) == question
+
+
+def test_a_long_post_is_cut_to_the_budget_keeping_its_question() -> None:
+    post = (
+        "I watched the whole first season twice with my sister over the holidays. "
+        "We cried at the end and we still talk about the rooftop scene all the time. "
+        "Does anyone know when the second season comes out? "
+        "My sister keeps asking me and I have no idea what to tell her anymore."
+    )
+    span = encoded_span(post, 16, words)
+    assert words(span) <= 16
+    assert "Does anyone know when the second season comes out?" in span
+    assert span in post  # whole sentences, in the post's order
+
+
+def test_a_long_sentence_alone_is_cut_at_a_word() -> None:
+    post = " ".join(f"word{i}" for i in range(40))
+    span = encoded_span(post, 12, words)
+    assert words(span) <= 12 and post.startswith(span) and span.split()[-1] in post.split()
+
+
+class Recording:
+    """The real encoder, remembering the texts it was given."""
+
+    def __init__(self, inner: Encoder) -> None:
+        self.inner = inner
+        self.name, self.dim = inner.name, inner.dim
+        self.texts: list[str] = []
+
+    def count_tokens(self, text: str) -> int:
+        count = getattr(self.inner, "count_tokens", None)
+        assert callable(count)
+        return int(count(text))
+
+    def encode(self, texts: Sequence[str], *, query: bool = True) -> np.ndarray:
+        self.texts.extend(texts)
+        return self.inner.encode(texts, query=query)
+
+
+def _learned(engine: Engine) -> tuple[str, LearnedDecider]:
+    (pack_id, decider), *_ = engine.deciders.items()
+    assert isinstance(decider, LearnedDecider) and decider.encoder is not None
+    return pack_id, decider
+
+
+def test_the_encoder_reads_at_most_the_trained_budget(real_engine: Engine) -> None:
+    _, decider = _learned(real_engine)
+    assert decider.span_tokens > 0
+    recording = Recording(decider.encoder)  # type: ignore[arg-type]
+    post = (
+        "honestly i have been waiting for so long and every week i check netflix and "
+        "there is nothing new, my friends moved on to other shows and i am the only one "
+        "still here refreshing the page like a fool. "
+        "anyway is there any news at all about what happens next? "
+        "i would take anything at this point, even a poster, even a date."
+    )
+    signals = real_engine.signals(post)
+    assert signals is not None
+    decider.with_encoder(recording).decide(post, signals[1])
+    if recording.texts:  # the first stage may be sure enough to skip the encoder
+        (text,) = recording.texts
+        assert recording.count_tokens(text) <= decider.span_tokens
+        assert "what happens next?" in text
+
+
+def test_the_saved_model_decides_as_the_trained_one(real_engine: Engine) -> None:
+    _, decider = _learned(real_engine)
+    again = decider_from_arrays(decider.arrays()).with_encoder(decider.encoder)
+    assert again.ngram is not None and again.span_tokens == decider.span_tokens
+    for question in [
+        "when is season 2 coming out",
+        "quién interpreta a nam-ra",
+        "what is the capital of france",
+        "is cheong-san alive??",
+    ]:
+        signals = real_engine.signals(question)
+        assert signals is not None
+        first, second = decider.decide(question, signals[1]), again.decide(question, signals[1])
+        assert (first.outcome, first.intent) == (second.outcome, second.intent), question
+        assert abs(first.confidence - second.confidence) < 1e-3, question
+
+
+def test_the_fast_path_skips_the_encoder_only_when_sure(real_engine: Engine) -> None:
+    _, decider = _learned(real_engine)
+    recording = Recording(decider.encoder)  # type: ignore[arg-type]
+    counting = decider.with_encoder(recording)
+    skipped = used = 0
+    for question in [
+        "when does season 2 come out",
+        "who plays cheong-san",
+        "how many episodes are there",
+        "yo what's the deal with the new season, any news at all?",
+        "la temporada 2 ya salió o que",
+        "is it worth watching",
+    ]:
+        signals = real_engine.signals(question)
+        assert signals is not None
+        before = len(recording.texts)
+        decision = counting.decide(question, signals[1])
+        assert counting.needs_encoder(question, signals[1]) == decision.used_encoder
+        assert (len(recording.texts) > before) == decision.used_encoder
+        if not decision.used_encoder:
+            skipped += 1
+            assert decision.outcome == "answer" and decision.confidence >= decider.fast_path
+        else:
+            used += 1
+    assert skipped and used
