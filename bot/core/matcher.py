@@ -7,7 +7,7 @@ Matching a question then:
 1. normalises it (see :mod:`bot.core.normalise`) and finds names by alias, tolerating typos
    and hyphen/space variants, replacing each with a ``{character}``/``{person}`` marker;
 2. notes mentions of this show, of other shows, and of season numbers;
-3. corrects typos word by word against the intents' vocabulary (:mod:`bot.core.spelling`);
+3. corrects typos word by word against the intents' vocabulary;
 4. scores every intent by how much of its closest example phrasing the question covers,
    weighting words by how well they tell intents apart, plus the cue words it contains.
 
@@ -28,7 +28,6 @@ from rapidfuzz import fuzz, process
 
 from bot.core.loader import Pack
 from bot.core.normalise import compact, fold, tokens
-from bot.core.spelling import Speller
 
 CHARACTER_MARK = "⟨character⟩"
 PERSON_MARK = "⟨person⟩"
@@ -62,6 +61,9 @@ ROMANISATION_FOLDS = (
 )  # fmt: skip
 """Spellings that Korean romanisations swap (Su-hyeok, Soo-hyuk, Su-hyuk; Jae-kyoo, Jae-gyu),
 folded alike so a name in a spelling nobody listed still matches. Latin letters only."""
+WORD_TYPO_MIN_LENGTH = 4
+WORD_TYPO_SCORE = 80.0
+"""rapidfuzz ratio a misspelt word must reach to be read as a vocabulary word."""
 CUE_WEIGHT = 0.35
 """Share of an intent's score that comes from its cue words; the rest from phrasings."""
 STRONG_CUE_SHARE = 0.4
@@ -199,7 +201,7 @@ class PackIndex:
     exact_spans: dict[str, tuple[_SpanKind, str, float]]  # compact key → what it names
     fuzzy_other_shows: _FuzzyKeys
     vocabulary: set[str]
-    speller: Speller
+    vocab_by_initial: dict[str, list[str]]
     weights: dict[str, float]
     intents: list[_IntentIndex]
     example_intent: list[int]
@@ -258,6 +260,10 @@ class PackIndex:
                     [(f" {' '.join(c)} ", share) for c, share in shares.items() if len(c) > 1],
                 )
             )
+        by_initial: dict[str, list[str]] = defaultdict(list)
+        for word in weights:
+            if len(word) >= WORD_TYPO_MIN_LENGTH - 1:
+                by_initial[word[0]].append(word)
         fuzzy_names = _FuzzyKeys(
             (key for key in names if len(key) >= NAME_TYPO_MIN_LENGTH), NAME_TYPO_SCORE
         )
@@ -276,10 +282,7 @@ class PackIndex:
             },
             fuzzy_other_shows=_FuzzyKeys(other, OTHER_SHOW_TYPO_SCORE),
             vocabulary=set(weights),
-            speller=Speller.of(
-                [*(p for _, phrasings, _ in documents for p in phrasings)]
-                + [[w for c in cues for w in c] for _, _, cues in documents]
-            ),
+            vocab_by_initial=dict(by_initial),
             weights=weights,
             intents=intents,
             example_intent=example_intent,
@@ -473,7 +476,15 @@ class PackIndex:
             return word
         if word in self._corrections:
             return self._corrections[word]
-        result = self.speller.correct(word)
+        result = None
+        if len(word) >= WORD_TYPO_MIN_LENGTH:
+            candidates = [
+                c for c in self.vocab_by_initial.get(word[0], ()) if abs(len(c) - len(word)) <= 2
+            ]
+            best = process.extractOne(
+                word, candidates, scorer=fuzz.ratio, score_cutoff=WORD_TYPO_SCORE
+            )
+            result = best[0] if best else None
         if result is None and _HANGUL.match(word):
             result = _hangul_stem(word, self.vocabulary)
         if len(self._corrections) < MAX_REMEMBERED_LOOKUPS:
