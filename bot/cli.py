@@ -135,17 +135,16 @@ def cmd_bench(args: argparse.Namespace) -> int:
     ):
         print(line)
     if args.discord:
-        import asyncio
-
         from bot.transport.bench import run_discord_bench
+        from bot.transport.loop import run_loop
 
-        for line in asyncio.run(run_discord_bench(_knowledge_dir(args), Path(args.questions))):
+        for line in run_loop(run_discord_bench(_knowledge_dir(args), Path(args.questions))):
             print(line)
         if args.processes:
             from bot.transport.bench_processes import run_processes_bench
 
             lines = run_processes_bench(_knowledge_dir(args), Path(args.questions), args.processes)
-            for line in asyncio.run(lines):
+            for line in run_loop(lines):
                 print(line)
     return 0
 

@@ -17,6 +17,7 @@ from __future__ import annotations
 import datetime as dt
 import io
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import TYPE_CHECKING
 
 from bot.core.i18n import ntr, tr
@@ -63,6 +64,11 @@ class Chart:
     undated: int
     width: int
     height: int
+    language: str | None = None
+    """The language of the picture's words (None: English, also when no font could draw
+    the language asked for)."""
+    font: str | None = None
+    """The font family the words are drawn in."""
 
 
 def best_tier(step: TimelineStep) -> str:
@@ -118,13 +124,47 @@ def _label_levels(points: tuple[ChartPoint, ...], heights: list[float]) -> list[
     return levels
 
 
-def _drawable(text: str) -> bool:
-    """Whether matplotlib's default font has a glyph for every character of ``text``."""
-    from matplotlib import font_manager
+def _covers(path: str, characters: frozenset[int]) -> bool:
     from matplotlib.ft2font import FT2Font
 
-    font = FT2Font(font_manager.findfont(font_manager.FontProperties()))
-    return all(font.get_char_index(ord(c)) for c in text if not c.isspace())
+    try:
+        font = FT2Font(path)
+    except (OSError, RuntimeError, ValueError):
+        return False
+    return all(font.get_char_index(c) for c in characters)
+
+
+@lru_cache(maxsize=32)
+def font_for(text: str) -> str | None:
+    """A font family with a glyph for every character of ``text``: matplotlib's default if
+    it has them, else an installed font that does (a regular upright one first), else None.
+    System fonts matplotlib has not listed yet (a package installed after its font cache
+    was built) are added first; matplotlib's own fonts are never chosen (none has more
+    scripts than the default, and its "last resort" font has only boxes). Remembered per
+    text: the search opens font files."""
+    import matplotlib
+    from matplotlib import font_manager
+
+    characters = frozenset(ord(c) for c in text if not c.isspace())
+    default = font_manager.findfont(font_manager.FontProperties())
+    if _covers(default, characters):
+        return str(font_manager.FontProperties(fname=default).get_name())
+    manager = font_manager.fontManager
+    bundled = matplotlib.get_data_path()
+    listed = {entry.fname for entry in manager.ttflist}
+    for path in sorted(set(font_manager.findSystemFonts()) - listed):
+        try:
+            manager.addfont(path)
+        except (OSError, RuntimeError, ValueError):
+            continue  # not a font matplotlib can read
+    candidates = sorted(
+        (e for e in manager.ttflist if not e.fname.startswith(bundled)),
+        key=lambda e: (e.style != "normal", abs(int(e.weight) - 400), e.name, e.fname),
+    )
+    for entry in candidates:
+        if _covers(entry.fname, characters):
+            return str(entry.name)
+    return None
 
 
 def render_timeline(timeline: Timeline, topic: str, language: str | None = None) -> Chart:
@@ -139,8 +179,12 @@ def render_timeline(timeline: Timeline, topic: str, language: str | None = None)
     points = chart_points(timeline)
     undated = len(timeline.steps) - len(points)
     words = [tr(language, "Timeline: {topic}"), tr(language, "source")]
-    if not _drawable(" ".join([*words, *(tr(language, s) for s in STATUS_LEVELS)])):
-        language = None  # the font has no glyphs for that script: English words, not boxes
+    words += [tr(language, word) for word in (*STATUS_LEVELS, *TIER_COLOURS)]
+    family = font_for(" ".join(words))
+    if family is None:
+        language = None  # no installed font has that script: English words, not boxes
+        family = font_for("")
+    families = [family, "DejaVu Sans"]  # claim labels keep a fallback for other scripts
     title = tr(language, "Timeline: {topic}").format(topic=topic)
     figure = Figure(figsize=(WIDTH_PX / DPI, HEIGHT_PX / DPI), dpi=DPI)
     FigureCanvasAgg(figure)
@@ -177,20 +221,31 @@ def render_timeline(timeline: Timeline, topic: str, language: str | None = None)
             horizontalalignment="right" if left else "left",
             fontsize=8,
             fontweight="bold" if point.current else "normal",
+            fontfamily=families,
         )
-    axes.set_yticks(list(STATUS_LEVELS.values()), [tr(language, s) for s in STATUS_LEVELS])
+    axes.set_yticks(
+        list(STATUS_LEVELS.values()),
+        [tr(language, s) for s in STATUS_LEVELS],
+        fontfamily=families,
+    )
     axes.set_ylim(min(STATUS_LEVELS.values()) - 0.6, max(STATUS_LEVELS.values()) + 0.8)
     axes.xaxis.set_major_formatter(mdates.ConciseDateFormatter(axes.xaxis.get_major_locator()))
     axes.margins(x=0.12)
     axes.grid(axis="y", color="#eaeef2")
-    axes.set_title(title, fontsize=12)
+    axes.set_title(title, fontsize=12, fontfamily=families)
     handles = [
         Line2D([], [], marker="o", linestyle="", color=colour, label=tr(language, tier))
         for tier, colour in TIER_COLOURS.items()
         if any(p.tier == tier for p in points)
     ]
     if handles:
-        axes.legend(handles=handles, title=tr(language, "source"), fontsize=8, loc="lower right")
+        axes.legend(
+            handles=handles,
+            title=tr(language, "source"),
+            loc="lower right",
+            prop={"family": families, "size": 8},
+            title_fontproperties={"family": families},
+        )
     if undated:
         note = ntr(
             language,
@@ -198,8 +253,8 @@ def render_timeline(timeline: Timeline, topic: str, language: str | None = None)
             "{count} undated claims not shown",
             undated,
         )
-        figure.text(0.01, 0.01, note.format(count=undated), fontsize=8)
+        figure.text(0.01, 0.01, note.format(count=undated), fontsize=8, fontfamily=families)
     figure.subplots_adjust(left=0.12, right=0.98, top=0.92, bottom=0.09)  # no tight_layout:
     buffer = io.BytesIO()  # it would draw the figure once more only to measure it
     figure.savefig(buffer, format="png", dpi=DPI, pil_kwargs={"compress_level": 3})
-    return Chart(buffer.getvalue(), points, undated, WIDTH_PX, HEIGHT_PX)
+    return Chart(buffer.getvalue(), points, undated, WIDTH_PX, HEIGHT_PX, language, family)

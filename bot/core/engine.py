@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TypeVar
 
@@ -29,13 +29,12 @@ from bot.core.compose import (
 )
 from bot.core.corrections import correction_text, repeated_claim
 from bot.core.decision import Decider, Lexical, RuleDecider, RuleThresholds
-from bot.core.i18n import LANGUAGES, N_, TRANSLATED, Phrase
+from bot.core.i18n import LANGUAGES, N_, SOURCE_LANGUAGE, TRANSLATED, Phrase, tr
 from bot.core.language import detect_language
 from bot.core.loader import Knowledge, Pack
 from bot.core.matcher import Match, PackIndex, Prepared, prepare
 from bot.core.models import Intent
-from bot.core.normalise import tokens
-from bot.core.polarity import is_yes_no_question, yes_no
+from bot.core.polarity import Grammar
 from bot.core.ranking import (
     answerable,
     chronological_key,
@@ -57,6 +56,9 @@ K = TypeVar("K")
 V = TypeVar("V")
 MAX_COMPOSED_CACHE = 4096
 """Composed answers kept per engine; each depends only on (pack, intent, entities)."""
+
+CORRECTION_LEAD = N_("No:")
+"""What a correction of a false or superseded statement starts with."""
 
 
 @dataclass(frozen=True)
@@ -119,6 +121,10 @@ class Engine:
         self._composed: dict[tuple[str, str, tuple[str, ...], int | None], Composed | None] = {}
         self._abouts: dict[tuple[str, str, tuple[str, ...]], tuple[bool, bool]] = {}
         self.small_talk = {pack.info.id: SmallTalkIndex.build(pack) for pack in knowledge.packs}
+        self.grammars = {
+            pack.info.id: Grammar.of(pack.languages.values()) for pack in knowledge.packs
+        }
+        """How each pack's languages ask yes/no questions."""
 
     def _compose(
         self, pack: Pack, intent: str, entity_ids: Sequence[str], season: int | None = None
@@ -255,13 +261,13 @@ class Engine:
         composed = self._compose(pack, intent, usable, season)
         if composed is None:
             return self._decline(asked, Reason.NO_CLAIM, pack, intent=intent, truncated=truncated)
-        body = composed.body
-        translations = composed.translations
+        body, translations = composed.body, composed.translations
         if question is not None and (
             first := self._yes_no(pack, intent, usable, question, composed)
         ):
-            body = f"{first} {body}"
-            translations = {k: f"{first} {v}" for k, v in translations.items()}
+            body, translations = _led(
+                lambda language: f"**{tr(language, first)}** ", body, translations
+            )
         return Answer(
             question=asked,
             outcome=Outcome.ANSWER,
@@ -289,11 +295,13 @@ class Engine:
         """The yes or no a yes/no question calls for. The character answer holds a season
         status ("is X coming back?") and a fate ("is X dead?"): the fate's polarity is the
         recap intent's."""
-        first = yes_no(pack.intents[intent], question, composed.verdict, composed.certainty)
+        grammar = self.grammars[pack.info.id]
+        first = grammar.yes_no(pack.intents[intent], question, composed.verdict, composed.certainty)
         if first is None and intent == CHARACTER_INTENT and RECAP_INTENT in pack.intents:
             fate = self._compose(pack, RECAP_INTENT, entity_ids)
             if fate is not None:
-                first = yes_no(pack.intents[RECAP_INTENT], question, fate.verdict, fate.certainty)
+                recap = pack.intents[RECAP_INTENT]
+                first = grammar.yes_no(recap, question, fate.verdict, fate.certainty)
         return first
 
     # -- listings -------------------------------------------------------------------------
@@ -384,7 +392,8 @@ class Engine:
         if match.seasons and about and not set(match.seasons) & set(about):
             return None  # "did season 1 come out in 2022?" is not about season 2's estimates
         if found.topic_only and (
-            match.score_of(intent.id) < ON_TOPIC_SCORE or not is_yes_no_question(tokens(text))
+            match.score_of(intent.id) < ON_TOPIC_SCORE
+            or not self.grammars[pack.info.id].is_yes_no_question(text)
         ):
             return None  # a bare year states something only in a yes/no question on the topic
         current = self.answer_intent(
@@ -395,12 +404,17 @@ class Engine:
         )
         if not current.answered:
             return None
-        lead = f"**No:** {correction_text(pack, found)}\n"
+        correction = correction_text(pack, found)
+        body, translations = _led(
+            lambda language: f"**{tr(language, CORRECTION_LEAD)}** {correction}\n",
+            current.body,
+            current.translations,
+        )
         return dataclasses.replace(
             current,
             question=question,
-            body=lead + current.body,
-            translations={k: lead + v for k, v in current.translations.items()},
+            body=body,
+            translations=translations,
             extra={"corrected": found.claim.id},
         )
 
@@ -645,3 +659,13 @@ def _covers(pack: Pack, match: Match, blocked: frozenset[str]) -> dict[str, tupl
     if not _names_a_character(match):
         return {}
     return {CHARACTER_INTENT: tuple(i for i in (CAST_INTENT, RECAP_INTENT) if i in pack.intents)}
+
+
+def _led(
+    lead: Callable[[str], str], body: str, translations: Mapping[str, str]
+) -> tuple[str, dict[str, str]]:
+    """``body`` and its translations, each after ``lead(language)`` (the yes or no, the
+    "No:" of a correction). Every shipped language gets its own lead: before the claim's
+    translation, or before the body as written when the claim has none in that language."""
+    led = {language: lead(language) + translations.get(language, body) for language in TRANSLATED}
+    return lead(SOURCE_LANGUAGE) + body, led

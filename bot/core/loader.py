@@ -2,8 +2,8 @@
 
 A pack is a folder under the knowledge root. Every ``*.toml`` file in it (at any depth)
 may hold any of the tables ``[pack]``, ``[[source]]``, ``[[claim]]``, ``[[person]]``,
-``[[character]]``, ``[[intent]]`` and ``[[smalltalk]]``, so a moderator can add a claim by
-adding a file.
+``[[character]]``, ``[[intent]]``, ``[[smalltalk]]`` and ``[[language]]``, so a moderator
+can add a claim by adding a file.
 Loading either returns the whole knowledge or raises :class:`KnowledgeError` listing every
 problem with its file and line: callers keep serving what they had before.
 """
@@ -25,6 +25,7 @@ from bot.core.models import (
     Character,
     Claim,
     Intent,
+    Language,
     PackFile,
     PackInfo,
     Person,
@@ -36,7 +37,7 @@ from bot.core.problems import KnowledgeError, Problem
 from bot.core.reading import read_pack
 from bot.core.toml_errors import explain
 
-_TABLES = ("source", "claim", "person", "character", "intent", "smalltalk")
+_TABLES = ("source", "claim", "person", "character", "intent", "smalltalk", "language")
 _TABLE_HEADER = re.compile(r"^\s*\[\[\s*(\w+)\s*\]\]")
 _ANY_HEADER = re.compile(r"^\s*\[\[?\s*\w+\s*\]\]?\s*$")
 _ID_LINE = re.compile(r"^\s*id\s*=\s*[\"']([^\"']+)[\"']")
@@ -55,6 +56,8 @@ class Pack:
     intents: Mapping[str, Intent]
     files: Mapping[str, str] = field(repr=False)
     smalltalk: Mapping[str, SmallTalk] = field(default_factory=dict)
+    languages: Mapping[str, Language] = field(default_factory=dict)
+    """How each language asks a yes/no question (``[[language]]``), by language code."""
 
     @property
     def counts(self) -> dict[str, int]:
@@ -207,6 +210,7 @@ def build_pack(
         intents={k: v[0] for k, v in entries["intent"].items()},
         files={**files, **(overlay or {})},
         smalltalk={k: v[0] for k, v in entries["smalltalk"].items()},
+        languages={k: v[0] for k, v in entries["language"].items()},
     )
     origin = {table: {k: (v[1], v[2]) for k, v in entries[table].items()} for table in _TABLES}
     problems.extend(_reference_problems(pack, origin, unchecked))
@@ -233,8 +237,8 @@ def _empty_file(path: str, text: str) -> Problem:
         None,
         "",
         f"the file {what} and defines nothing: any entries it had are gone",
-        "at least one [[claim]], [[source]], [[person]], [[character]], [[intent]] or "
-        "[[smalltalk]], or no file",
+        "at least one [[claim]], [[source]], [[person]], [[character]], [[intent]], "
+        "[[smalltalk]] or [[language]], or no file",
         warning=True,
     )
 

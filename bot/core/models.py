@@ -390,6 +390,31 @@ SMALL_TALK_PLACEHOLDERS = frozenset({"title"})
 """What a small-talk reply may name in braces: ``{title}`` is the show's title."""
 
 
+class Language(Strict):
+    """How one language asks a yes/no question, so that the answer can start with yes or no.
+
+    A question is a yes/no question when one of ``yes_no_openers`` ("is", "apakah") is among
+    its first words with no question word before it; when its last word ends as one of
+    ``yes_no_endings`` (Korean "…나요", Vietnamese "… không") or it has a question mark
+    ("¿ya salió?", "cancelled?"), and it holds no question word of any language at all. A
+    negation anywhere ("isn't it", "안 나와요") leaves it unanswered by yes or no. Words are
+    compared as questions are folded (accents dropped); ``*`` at either end of one matches
+    any start or end ("*나요", "언제*").
+    """
+
+    id: LanguageCode
+    question_words: list[ShortText] = Field(
+        default_factory=list, description="Words asking what, when, who, how: not yes or no."
+    )
+    yes_no_openers: list[ShortText] = Field(
+        default_factory=list, description="Words opening a yes/no question (auxiliary verbs)."
+    )
+    yes_no_endings: list[ShortText] = Field(
+        default_factory=list, description="How a yes/no question's last word ends."
+    )
+    negations: list[ShortText] = Field(default_factory=list)
+
+
 class SmallTalk(Strict):
     """A kind of chat that is not a question (hello, thanks, who are you): a short reply.
 
@@ -444,3 +469,4 @@ class PackFile(Strict):
     character: list[Character] = Field(default_factory=list)
     intent: list[Intent] = Field(default_factory=list)
     smalltalk: list[SmallTalk] = Field(default_factory=list)
+    language: list[Language] = Field(default_factory=list)

@@ -126,6 +126,12 @@ class Database(abc.ABC):
         async with self.session("reading", write=False) as session:
             return await session.fetch(sql, params)
 
+    async def fetchval_alone(self, action: str, sql: str, params: Params = None) -> Any:
+        """Run one statement as its own transaction; the first column of its first row.
+        PostgreSQL sends it alone (one round trip, no ``BEGIN``/``COMMIT``)."""
+        async with self.session(action) as session:
+            return await session.fetchval(sql, params)
+
     @property
     @abc.abstractmethod
     def closed(self) -> bool:

@@ -5,7 +5,9 @@ A sliding window per key (e.g. a user hash): :func:`take_cooldown` counts the ke
 the last ``per_seconds``; under ``rate`` it records one more and lets the call through,
 otherwise it says how long to wait. The count and the insert run in one transaction under a
 lock on the key (PostgreSQL advisory lock; SQLite's write lock), so two processes cannot
-both take the last slot. Old hits are deleted as they fall out of the window.
+both take the last slot. Old hits are deleted as they fall out of the window. On PostgreSQL
+the steps are one server-side function (``take_cooldown``, migration V4), so a cooldown costs
+one round trip instead of six; on SQLite they run here.
 """
 
 from __future__ import annotations
@@ -25,6 +27,13 @@ async def take_cooldown(
     if per_seconds <= 0:
         raise ValueError(f"per_seconds must be > 0, got {per_seconds}")
     moment = time.time() if now is None else now
+    if db.dialect == "postgres":  # the same steps, as one function call (migration V4)
+        wait = await db.fetchval_alone(
+            "taking a cooldown",
+            "SELECT take_cooldown(:key, :rate, :per, :now)",
+            {"key": key, "rate": rate, "per": float(per_seconds), "now": moment},
+        )
+        return None if wait is None else float(wait)
     start = moment - per_seconds
     async with db.session("taking a cooldown") as conn:
         await conn.lock(f"cooldown:{key}")

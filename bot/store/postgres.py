@@ -98,6 +98,13 @@ def translate_pg_errors(action: str) -> Iterator[None]:
         raise StoreError(f"{action} failed: {exc}", transient=False) from exc
 
 
+async def _keep_session(conn: asyncpg.Connection) -> None:
+    """What a pooled connection needs between uses: nothing beyond what asyncpg always does
+    (roll back an open transaction, drop listeners). The store sets no session variables,
+    takes only transaction-level advisory locks and listens on a connection of its own, so
+    asyncpg's default reset query (one more round trip per use) would find nothing to undo."""
+
+
 class PostgresSession(Session):
     """A :class:`~bot.store.base.Session` on one pooled asyncpg connection."""
 
@@ -152,7 +159,11 @@ class PostgresDatabase(Database):
         the folder, for tests). Failure to connect is a transient :class:`StoreError`."""
         with translate_pg_errors(f"connecting to {redact(url)}"):
             pool = await asyncpg.create_pool(
-                url, min_size=min_size, max_size=max_size, timeout=connect_seconds
+                url,
+                min_size=min_size,
+                max_size=max_size,
+                timeout=connect_seconds,
+                reset=_keep_session,
             )
         try:
             applied = await apply_postgres_migrations(pool, migrations)
@@ -180,6 +191,12 @@ class PostgresDatabase(Database):
         with translate_pg_errors(action):
             async with pool.acquire() as conn, conn.transaction(readonly=not write):
                 yield PostgresSession(conn)
+
+    async def fetchval_alone(self, action: str, sql: str, params: Params = None) -> Any:
+        text, names = positional(sql)
+        with translate_pg_errors(action):
+            async with self.pool.acquire() as conn:
+                return await conn.fetchval(text, *_args(names, params))
 
     async def broadcast(self, channel: str, payload: str) -> None:
         """``NOTIFY channel`` with ``payload``, marked as sent by this process."""

@@ -37,6 +37,7 @@ from bot.settings import Settings
 from bot.store import Database
 from bot.store.database import MEMORY
 from bot.transport.bot import FanBot
+from bot.transport.loop import run_loop
 
 if TYPE_CHECKING:
     from multiprocessing.connection import Connection
@@ -105,7 +106,7 @@ async def _receive(conn: Connection, peer: BaseProcess | None = None) -> Any:
 
 def _serve_fake(conn: Connection, questions: list[str], in_flight: int, sequential: int) -> None:
     """The fake Discord's process: serve, drive the interactions, report the timings."""
-    asyncio.run(_drive_fake(conn, questions, in_flight, sequential))
+    run_loop(_drive_fake(conn, questions, in_flight, sequential))
 
 
 async def _drive_fake(

@@ -12,8 +12,12 @@ N processes side by side: interactions/s, p50/p99 latency and bot CPU per intera
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import multiprocessing
+import os
 import time
+import urllib.parse
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -21,13 +25,83 @@ import discord
 import yarl
 
 from bot.bench import BenchUnavailable, percentile
-from bot.transport.bench import IN_FLIGHT, STEP_TIMEOUT, _fake_discord, _questions, _receive
+from bot.transport.bench import (
+    IN_FLIGHT,
+    STEP_TIMEOUT,
+    _CoreClock,
+    _fake_discord,
+    _questions,
+    _receive,
+)
+from bot.transport.loop import run_loop
 
 if TYPE_CHECKING:
     from multiprocessing.connection import Connection
 
 TOTAL = 2000
 GUILDS_PER_SHARD = 2
+
+
+@dataclass(frozen=True, slots=True)
+class Run:
+    """One load on N bot processes, as the fake Discord and the bots measured it."""
+
+    rate: float
+    """Interactions per second (wall clock over all waves)."""
+    p50: float
+    p99: float
+    bot_cpu: list[float]
+    """Each bot process's CPU time, ms per interaction of the whole load."""
+    core_cpu: float
+    """Of all the bots' CPU time, the core's answers (ms per interaction)."""
+    fake_cpu: float
+    """The fake Discord's process (server and load generator), ms per interaction."""
+    server_cpu: float | None
+    """The PostgreSQL server's processes, ms per interaction (None: not measurable)."""
+    seconds: float
+    machine_cores: float | None
+    """How many cores the whole machine kept busy during the load (every program)."""
+    errors: list[str]
+
+
+def _ms(value: float | None) -> str:
+    return "?" if value is None else f"{value:.2f}"
+
+
+def server_cpu(url: str) -> float | None:
+    """CPU seconds used so far by the local PostgreSQL server of ``url`` (a unix-socket URL
+    ``...?host=DIR`` of a server started like ``tests/postgres_server.py``, whose data folder
+    is ``DIR/data``): the postmaster, its reaped and its live backends. None if unknown."""
+    query = urllib.parse.parse_qs(urllib.parse.urlsplit(url).query)
+    folder = (query.get("host") or [""])[0]
+    try:
+        pid = int(Path(folder, "data", "postmaster.pid").read_text().split()[0])
+        tick = os.sysconf("SC_CLK_TCK")
+        fields = _stat(pid)
+        total = sum(int(value) for value in fields[11:15])  # utime stime cutime cstime
+        children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
+    except (OSError, ValueError, IndexError):
+        return None
+    for child in children:
+        try:
+            total += sum(int(value) for value in _stat(int(child))[11:13])
+        except (OSError, ValueError, IndexError):
+            continue  # a backend that exited meanwhile is in cutime once reaped
+    return total / tick
+
+
+def machine_cpu() -> float | None:
+    """CPU seconds the whole machine has been busy (every core, every program; Linux)."""
+    try:
+        fields = Path("/proc/stat").read_text().splitlines()[0].split()[1:]
+        user, nice, system, _idle, _iowait, irq, softirq, steal = map(int, fields[:8])
+    except (OSError, ValueError, IndexError):
+        return None
+    return (user + nice + system + irq + softirq + steal) / os.sysconf("SC_CLK_TCK")
+
+
+def _stat(pid: int) -> list[str]:
+    return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
 
 
 def _postgres() -> Any:
@@ -41,7 +115,7 @@ def _postgres() -> Any:
 
 
 def _serve_fake(conn: Connection, questions: list[str], in_flight: int, shards: int) -> None:
-    asyncio.run(_drive_fake(conn, questions, in_flight, shards))
+    run_loop(_drive_fake(conn, questions, in_flight, shards))
 
 
 async def _drive_fake(conn: Connection, questions: list[str], in_flight: int, shards: int) -> None:
@@ -64,11 +138,11 @@ async def _drive_fake(conn: Connection, questions: list[str], in_flight: int, sh
             request = await fake.interact(payload, timeout=60.0)
             latencies.append(request.time - start)
 
-        began = time.perf_counter()
+        began, cpu = time.perf_counter(), time.process_time()
         for index in range(0, len(questions), in_flight):
             await asyncio.gather(*(one(q) for q in questions[index : index + in_flight]))
-        elapsed = time.perf_counter() - began
-        conn.send((latencies, elapsed, [repr(e.error) for e in fake.errors]))
+        elapsed, cpu = time.perf_counter() - began, time.process_time() - cpu
+        conn.send((latencies, elapsed, cpu, [repr(e.error) for e in fake.errors]))
         await _receive(conn)
     finally:
         await fake.stop()
@@ -81,7 +155,7 @@ def _serve_bot(
     knowledge: str,
     shard: tuple[int, int],
 ) -> None:
-    asyncio.run(_run_bot(conn, urls, database_url, Path(knowledge), shard))
+    run_loop(_run_bot(conn, urls, database_url, Path(knowledge), shard))
 
 
 async def _run_bot(
@@ -113,7 +187,9 @@ async def _run_bot(
         log_level="WARNING",
     )
     database = await Database.open(database_url)
-    bot = FanBot(settings, Library.open(knowledge), database, guild_ready_timeout=0.01)
+    library = Library.open(knowledge)
+    core = _CoreClock(library)
+    bot = FanBot(settings, library, database, guild_ready_timeout=0.01)
     connection: asyncio.Task[None] | None = None
     try:
         await bot.login("fake-token")
@@ -123,9 +199,9 @@ async def _run_bot(
             await bot.tree.sync()
         conn.send("ready")
         await _receive(conn)  # go
-        cpu = time.process_time()
+        cpu, core.seconds = time.process_time(), 0.0
         await _receive(conn)  # stop
-        conn.send(time.process_time() - cpu)
+        conn.send((time.process_time() - cpu, core.seconds))
     finally:
         await bot.close()
         if connection is not None:
@@ -134,8 +210,8 @@ async def _run_bot(
 
 async def _one_run(
     processes: int, database_url: str, knowledge: Path, questions: list[str], in_flight: int
-) -> tuple[float, float, float, float, list[str]]:
-    """interactions/s, p50 ms, p99 ms, bot CPU ms per interaction, fake errors."""
+) -> Run:
+    """One load on ``processes`` bot processes."""
     context = multiprocessing.get_context("spawn")
     ours, theirs = context.Pipe()
     fake = context.Process(
@@ -156,14 +232,16 @@ async def _one_run(
             bots.append((mine, process))
         for mine, _ in bots:
             await _receive(mine)  # ready
+        server_before, machine_before = server_cpu(database_url), machine_cpu()
         for mine, _ in bots:
             mine.send("go")
         ours.send("go")
-        latencies, elapsed, errors = await _receive(ours, fake)
-        cpu = 0.0
+        latencies, elapsed, fake_cpu, errors = await _receive(ours, fake)
+        server_after, machine_after = server_cpu(database_url), machine_cpu()
+        cpus = []
         for mine, _ in bots:
             mine.send("stop")
-            cpu += await _receive(mine)
+            cpus.append(await _receive(mine))
         ours.send("done")
     finally:
         for _, process in bots:
@@ -174,12 +252,21 @@ async def _one_run(
         if fake.is_alive():
             fake.kill()
     millis = [value * 1000 for value in latencies]
-    return (
-        len(millis) / elapsed,
-        percentile(millis, 0.50),
-        percentile(millis, 0.99),
-        cpu * 1000 / len(millis),
-        errors,
+    return Run(
+        rate=len(millis) / elapsed,
+        p50=percentile(millis, 0.50),
+        p99=percentile(millis, 0.99),
+        bot_cpu=[cpu * 1000 / len(millis) for cpu, _ in cpus],
+        core_cpu=sum(core for _, core in cpus) * 1000 / len(millis),
+        fake_cpu=fake_cpu * 1000 / len(millis),
+        server_cpu=None
+        if server_before is None or server_after is None
+        else (server_after - server_before) * 1000 / len(millis),
+        seconds=elapsed,
+        machine_cores=None
+        if machine_before is None or machine_after is None
+        else (machine_after - machine_before) / elapsed,
+        errors=errors,
     )
 
 
@@ -190,16 +277,19 @@ async def run_processes_bench(
     *,
     total: int = TOTAL,
     in_flight: int = IN_FLIGHT,
+    server: str | None = None,
 ) -> list[str]:
-    """Run the load on 1 and on ``processes`` bot processes; result lines."""
+    """Run the load on 1 and on ``processes`` bot processes; result lines. ``server`` is
+    the admin URL of a running PostgreSQL to use (the test suite's); by default a throwaway
+    one is started for the run."""
     if processes < 1:
         raise ValueError("--processes must be at least 1")
     _fake_discord()
     pg = _postgres()
     questions = _questions(questions_file, total)
-    results: dict[int, tuple[float, float, float, float, list[str]]] = {}
+    results: dict[int, Run] = {}
     try:
-        with pg.postgres_server() as admin_url:
+        with contextlib.nullcontext(server) if server else pg.postgres_server() as admin_url:
             for count in sorted({1, processes}):
                 async with pg.fresh_database(admin_url) as url:
                     results[count] = await _one_run(count, url, knowledge_dir, questions, in_flight)
@@ -208,14 +298,33 @@ async def run_processes_bench(
     lines = [
         "discord loopback bench, 1 vs N bot processes (shard i of N each; one PostgreSQL; "
         f"fake Discord in its own process; /ask, {in_flight} in flight, {total} interactions)",
-        "processes  interactions/s  p50 ms  p99 ms  bot CPU ms/interaction",
+        "processes  interactions/s  p50 ms  p99 ms  bot CPU ms/interaction (per process)"
+        "  beyond the core's answer  fake Discord CPU  PostgreSQL CPU",
     ]
-    for count, (rate, p50, p99, cpu, _) in results.items():
-        lines.append(f"{count:>9}  {rate:>14,.0f}  {p50:>6.1f}  {p99:>6.1f}  {cpu:>22.2f}")
+    for count, run in results.items():
+        each = " + ".join(f"{cpu:.2f}" for cpu in run.bot_cpu)
+        total = f"{sum(run.bot_cpu):.2f}" + (f" ({each})" if len(run.bot_cpu) > 1 else "")
+        lines.append(
+            f"{count:>9}  {run.rate:>14,.0f}  {run.p50:>6.1f}  {run.p99:>6.1f}  {total:>22}"
+            f"  {sum(run.bot_cpu) - run.core_cpu:>24.2f}"
+            f"  {run.fake_cpu:>16.2f}  {_ms(run.server_cpu):>14}"
+        )
     if processes > 1:
-        ratio = results[processes][0] / results[1][0]
+        ratio = results[processes].rate / results[1].rate
         lines.append(f"{processes} processes give {ratio:.2f}x the interactions/s of one")
-    for count, result in results.items():
-        if result[4]:
-            lines.append(f"fake Discord errors with {count}: {len(result[4])} ({result[4][0]})")
+        run = results[processes]
+        cores = {
+            "bots": sum(run.bot_cpu) * run.rate / 1000,
+            "fake Discord and load": run.fake_cpu * run.rate / 1000,
+            "PostgreSQL": (run.server_cpu or 0.0) * run.rate / 1000,
+        }
+        lines.append(
+            f"cores busy with {processes}: "
+            + ", ".join(f"{name} {value:.2f}" for name, value in cores.items())
+            + f"; {sum(cores.values()):.2f} of the machine's {os.cpu_count()}, "
+            f"while all its programs kept {_ms(run.machine_cores)} busy"
+        )
+    for count, run in results.items():
+        if run.errors:
+            lines.append(f"fake Discord errors with {count}: {len(run.errors)} ({run.errors[0]})")
     return lines

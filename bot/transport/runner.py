@@ -18,6 +18,7 @@ from bot.settings import Settings, user_hash_salt
 from bot.store import Database, StoreError
 from bot.store.base import redact
 from bot.transport.bot import FanBot
+from bot.transport.loop import run_loop
 
 log = logging.getLogger(__name__)
 BAD_TOKEN = "Discord rejected DISCORD_TOKEN: check the bot token."
@@ -121,7 +122,7 @@ async def _run(settings: Settings) -> int:
 def run_bot(settings: Settings) -> int:
     configure_logging(settings.log_level)
     try:
-        return asyncio.run(_run(settings))
+        return run_loop(_run(settings))
     except KeyboardInterrupt:
         return 0
     except OSError as exc:
@@ -160,7 +161,7 @@ async def _sync(settings: Settings, guild_id: int | None) -> int:
 def sync_commands(settings: Settings, guild_id: int | None = None) -> int:
     configure_logging(settings.log_level)
     try:
-        return asyncio.run(_sync(settings, guild_id))
+        return run_loop(_sync(settings, guild_id))
     except OSError as exc:
         print(f"Cannot reach Discord: {exc}", file=sys.stderr)
         return 2

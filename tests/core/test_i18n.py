@@ -3,6 +3,7 @@ checked by ``validate``), the fixed words of a reply, and the claims' own transl
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import shutil
 from pathlib import Path
@@ -281,3 +282,38 @@ def test_catalogs_command_adds_a_new_message_untranslated(tmp_path: Path) -> Non
     ]
     empty = tmp_path / "empty"  # a new project: every message to translate
     assert update_catalogs(empty) == dict.fromkeys(TRANSLATED, len(marked_messages()))
+
+
+@pytest.mark.parametrize(
+    ("question", "language", "lead"),
+    [
+        ("apakah season 2 dibatalkan", None, "**Tidak.**"),  # the fan's own language
+        ("is season 2 cancelled", "ko", "**아니요.**"),  # the server's setting
+        ("is season 2 renewed", "es", "**Sí.**"),
+        ("is roh yoon-seo coming back", "id", "**Kabarnya, tidak.**"),
+        ("is roh yoon-seo coming back", "ko", "**보도에 따르면 아니요.**"),
+        ("is season 2 coming out in 2024", "es", "**No:** "),
+        ("is season 2 coming out in 2024", "id", "**Tidak:** "),
+    ],
+)
+def test_the_yes_or_no_first_is_in_the_reply_language(
+    real_engine: Engine, question: str, language: str | None, lead: str
+) -> None:
+    answer = real_engine.ask(question)
+    assert answer.outcome is Outcome.ANSWER
+    if language is not None:  # as if the question had not shown its language
+        answer = dataclasses.replace(answer, language=None)
+    text = render_text(answer, language)
+    assert text.startswith(lead), text
+    rest = answer.body.split("** ", 1)[1]  # the answer after its English lead
+    assert rest in text
+
+
+def test_the_yes_or_no_first_keeps_a_claim_translation(engine: Engine) -> None:
+    pack = engine.packs[PACK]
+    answer = engine.ask("is season 2 cancelled")
+    claim = pack.claims[answer.claim_id or ""]
+    for language in TRANSLATED:
+        text = render_text(dataclasses.replace(answer, language=None), language)
+        rest = text.split("** ", 1)[1]
+        assert rest.startswith(claim.translations.get(language, claim.answer)), text

@@ -1,0 +1,2 @@
+-- V4: nothing for SQLite. PostgreSQL gains a take_cooldown() function (one round trip per
+-- cooldown); SQLite, in-process, runs the same steps from bot/store/cooldowns.py.
