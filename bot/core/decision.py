@@ -31,7 +31,7 @@ from bot.core.matcher import Match
 
 DECLINE = "(decline)"
 """The class of questions the bot must not answer."""
-FEATURE_VERSION = "decision-6"
+FEATURE_VERSION = "decision-8"
 """Changes whenever the features or the training change: part of the saved model's key."""
 KNN = 10
 KNN_TEMPERATURE = 0.03
@@ -44,10 +44,15 @@ WRONG_ANSWER_COST = 3.0
 """Utility used to pick thresholds: a right answer counts 1, a wrong one costs this much."""
 OFF_TOPIC_COST = 3.0
 """What answering a question that must be declined costs (another show, chit-chat…)."""
-ASK_BACK_RIGHT = 0.4
-"""Asking back with the right intent among the suggestions counts this much."""
+ASK_BACK_RIGHT = 0.3
+"""Asking back with the right intent among the suggestions counts this much (the fan still has
+to pick it: at 0.4, a fifth of all questions were asked back under cross-validation)."""
 ASK_BACK_WASTED = -0.2
 """Asking back without the right intent, or when the question must be declined."""
+THRESHOLD_TOLERANCE = 0.003
+"""Answer / ask-back thresholds within this much utility per question of the best count as
+equally good; the lowest answer threshold among them is kept (cross-validated utility is
+flat there, and a one-row change once moved the answer threshold from 0.675 to 0.8)."""
 FAST_PATH_TOLERANCE = 0.005
 """The first stage answers without the encoder above the lowest probability where, under
 cross-validation, the cascade's utility stays within this much per question of the full
@@ -645,14 +650,17 @@ def _choose_thresholds(
 ) -> tuple[Thresholds, float]:
     """The (answer, ask) pair with the best total utility, by grid search."""
     outcomes = _Outcomes.of(p, classes, rows, inputs)
-    best = (Thresholds(0.5, 0.3), -math.inf)
+    scored: list[tuple[float, Thresholds]] = []
     grid = [round(float(v), 3) for v in np.arange(0.2, 0.96, 0.025)]
     for answer in grid:
         for ask in [*(a for a in grid if a <= answer), 1.01]:
-            total = outcomes.utility(answer, ask)
-            if total > best[1]:
-                best = (Thresholds(answer, min(ask, answer)), total)
-    return best
+            scored.append((outcomes.utility(answer, ask), Thresholds(answer, min(ask, answer))))
+    top = max(total for total, _ in scored)
+    # The utility is flat near its top: of the pairs within THRESHOLD_TOLERANCE per question
+    # of the best, the lowest answer threshold (answer rather than ask back), then the best.
+    near = [t for t in scored if t[0] >= top - THRESHOLD_TOLERANCE * len(rows)]
+    total, thresholds = min(near, key=lambda t: (t[1].answer, -t[0]))
+    return thresholds, total
 
 
 def _sure(p: np.ndarray, classes: Sequence[str], lexical: Lexical) -> float:

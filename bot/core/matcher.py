@@ -229,7 +229,7 @@ class PackIndex:
         document_frequency: dict[str, int] = defaultdict(int)
         for _, phrasings, cues in documents:
             words = {w for p in phrasings for w in p} | {w for c in cues for w in c}
-            for word in words:
+            for word in sorted(words):  # sorted: the vocabulary's order never hangs on hashing
                 document_frequency[word] += 1
         count = max(len(documents), 1)
         weights = {w: math.log(1 + count / df) for w, df in document_frequency.items()}
@@ -353,7 +353,7 @@ class PackIndex:
 
     def _score(self, segment: _Segment) -> dict[int, tuple[float, int, bool]]:
         """Per intent position: (score, closest example or -1, strong cue present)."""
-        present = set(segment.known)
+        present = dict.fromkeys(segment.known)  # ordered, so sums never hang on hashing
         if not present:
             return {}
         question_weight = sum(self.weights[w] for w in present)

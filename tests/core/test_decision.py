@@ -3,6 +3,9 @@ encoder reads, and the saved model answering as the trained one does."""
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 from collections.abc import Sequence
 
 import numpy as np
@@ -168,3 +171,44 @@ def test_the_fast_path_skips_the_encoder_only_when_sure(real_engine: Engine) -> 
         else:
             used += 1
     assert skipped and used
+
+
+_FEATURES = """
+import hashlib, sys
+from pathlib import Path
+from bot.core.corpus import read_rows
+from bot.core.decision import lexical_features
+from bot.core.engine import Engine
+from bot.core.evaluation import read_labelled
+from bot.core.loader import load_knowledge
+knowledge = load_knowledge(Path(sys.argv[1]))
+engine = Engine(knowledge)
+questions = [item.question for item in read_labelled(Path(sys.argv[2]))]
+for pack in knowledge.packs:
+    corpus = Path(sys.argv[1]) / pack.folder / "corpus" / "train.jsonl"
+    questions += [row.text for row in read_rows(corpus)] if corpus.is_file() else []
+digest = hashlib.sha1()
+for question in questions:
+    signals = engine.signals(question)
+    if signals is not None:
+        pack, lexical = signals
+        digest.update(lexical_features(question, lexical, list(pack.intents)).tobytes())
+print(digest.hexdigest())
+"""
+
+
+def test_the_lexical_features_do_not_hang_on_string_hashing() -> None:
+    """Training is deterministic: the same rows give the same features in every process,
+    whatever order Python's sets put words in (one misspelt word once flipped the chosen
+    token budget and the thresholds between two runs of ``bot train``)."""
+    from tests.conftest import DEVSET, KNOWLEDGE, ROOT
+
+    digests = set()
+    for seed in ("1", "3"):
+        done = subprocess.run(
+            [sys.executable, "-c", _FEATURES, str(KNOWLEDGE), str(DEVSET)],
+            env={**os.environ, "PYTHONHASHSEED": seed, "PYTHONPATH": str(ROOT)},
+            capture_output=True, text=True, check=True, timeout=120,
+        )  # fmt: skip
+        digests.add(done.stdout.strip())
+    assert len(digests) == 1
