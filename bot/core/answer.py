@@ -104,6 +104,8 @@ class Answer:
     spoiler_text: str = ""
     """The hidden part when only part of the answer is a spoiler (a character's fate after
     where they stand now); ``body`` is then safe to show."""
+    spoiler_translations: dict[str, str] = field(default_factory=dict, compare=False)
+    """``spoiler_text`` by language, when it starts with words of the bot's own (a yes or no)."""
 
     def notes_in(self, language: str | None) -> tuple[str, ...]:
         """The notes in ``language``, or as written when they are not phrases."""
@@ -117,6 +119,10 @@ class Answer:
         if self.phrase is not None:
             return self.phrase.text(language)
         return self.translations.get(language or "", self.body)
+
+    def spoiler_text_in(self, language: str | None) -> str:
+        """The hidden part in ``language`` (see :meth:`body_in`)."""
+        return self.spoiler_translations.get(language or "", self.spoiler_text)
 
     @property
     def answered(self) -> bool:

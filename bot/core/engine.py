@@ -262,12 +262,19 @@ class Engine:
         if composed is None:
             return self._decline(asked, Reason.NO_CLAIM, pack, intent=intent, truncated=truncated)
         body, translations = composed.body, composed.translations
+        hidden, hidden_translations = composed.spoiler_text, {}
         if question is not None and (
-            first := self._yes_no(pack, intent, usable, question, composed)
+            said := self._yes_no(pack, intent, usable, question, composed)
         ):
-            body, translations = _led(
-                lambda language: f"**{tr(language, first)}** ", body, translations
-            )
+            first, from_fate = said
+
+            def lead(language: str) -> str:
+                return f"**{tr(language, first)}** "
+
+            if from_fate and hidden:  # "is X dead? Yes." would give the hidden fate away
+                hidden, hidden_translations = _led(lead, hidden, {})
+            else:
+                body, translations = _led(lead, body, translations)
         return Answer(
             question=asked,
             outcome=Outcome.ANSWER,
@@ -278,7 +285,8 @@ class Engine:
             sources=composed.sources,
             as_of=composed.as_of,
             spoiler=composed.spoiler,
-            spoiler_text=composed.spoiler_text,
+            spoiler_text=hidden,
+            spoiler_translations=hidden_translations,
             notes=composed.notes,
             note_phrases=composed.note_phrases,
             claim_id=composed.claim_id,
@@ -291,18 +299,21 @@ class Engine:
 
     def _yes_no(
         self, pack: Pack, intent: str, entity_ids: Sequence[str], question: str, composed: Composed
-    ) -> str | None:
-        """The yes or no a yes/no question calls for. The character answer holds a season
-        status ("is X coming back?") and a fate ("is X dead?"): the fate's polarity is the
-        recap intent's."""
+    ) -> tuple[str, bool] | None:
+        """The yes or no a yes/no question calls for, and whether it answers the fate. The
+        character answer holds a season status ("is X coming back?") and a fate ("is X
+        dead?"): the fate's polarity is the recap intent's."""
         grammar = self.grammars[pack.info.id]
         first = grammar.yes_no(pack.intents[intent], question, composed.verdict, composed.certainty)
-        if first is None and intent == CHARACTER_INTENT and RECAP_INTENT in pack.intents:
+        if first is not None:
+            return first, False
+        if intent == CHARACTER_INTENT and RECAP_INTENT in pack.intents:
             fate = self._compose(pack, RECAP_INTENT, entity_ids)
             if fate is not None:
                 recap = pack.intents[RECAP_INTENT]
                 first = grammar.yes_no(recap, question, fate.verdict, fate.certainty)
-        return first
+                return (first, True) if first is not None else None
+        return None
 
     # -- listings -------------------------------------------------------------------------
 

@@ -153,7 +153,7 @@ def render_text(answer: Answer, setting: str | None = None) -> str:
         lines.append(tr(language, "[Spoiler]"))
     lines.append(answer.body_in(language))
     if answer.spoiler_text:
-        lines += [tr(language, "[Spoiler]"), answer.spoiler_text]
+        lines += [tr(language, "[Spoiler]"), answer.spoiler_text_in(language)]
     lines.extend(answer.notes_in(language))
     if note := truncation_note(answer, language):
         lines.append(note)

@@ -168,7 +168,7 @@ def _answer_description(answer: Answer, *, spoiler_wrap: bool, language: str | N
     after = "".join(f"\n\n{extra}" for extra in extras)
     wrap = answer.spoiler and spoiler_wrap
     text = answer.body_in(language)
-    hidden = answer.spoiler_text
+    hidden = answer.spoiler_text_in(language)
     if hidden and not wrap:
         text, hidden = f"{text}\n{hidden}", ""
     if hidden:  # the body is safe to read; only the part after it is hidden

@@ -229,6 +229,25 @@ def test_a_character_answer_hides_only_the_fate_not_where_they_stand(
     assert text.index(answer.body) < text.index("[Spoiler]") < text.index(answer.spoiler_text)
 
 
+def test_a_character_named_by_who_they_are_to_another_gets_their_own_answer(
+    real_engine: Engine,
+) -> None:
+    answer = real_engine.ask("what happened to On-jo's dad")
+    assert answer.entities == ("Nam So-ju",)
+    assert "**Nam So-ju:**" in answer.spoiler_text and "flares" in answer.spoiler_text
+
+
+def test_a_yes_or_no_about_a_fate_stays_behind_the_spoiler_tags(real_engine: Engine) -> None:
+    answer = real_engine.answer_intent("character", ["nam-so-ju"], question="is so-ju dead?")
+    assert not answer.body.startswith("**Yes.**")
+    assert answer.spoiler_text.startswith("**Yes.** ")
+    assert answer.spoiler_text_in("es").startswith("**Sí.** ")
+    coming_back = real_engine.answer_intent(
+        "character", ["lee-cheong-san"], question="is cheong-san coming back?"
+    )
+    assert coming_back.body.startswith("**Yes.**")  # where he stands is no spoiler
+
+
 def test_recap_of_a_season_one_fate_is_a_spoiler(real_engine: Engine) -> None:
     answer = real_engine.ask("what happened to cheong-san at the end of season 1")
     assert answer.intent == "recap" and answer.spoiler
