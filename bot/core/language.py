@@ -1,5 +1,6 @@
-"""Which language a fan wrote in, offline: Hangul by script, the Latin-script languages
-(English, Spanish, Indonesian) by lingua's n-gram models in low-accuracy mode.
+"""Which language a fan wrote in, offline: Hangul by script, "¿" and "¡" as Spanish, the
+Latin-script languages (English, Spanish, Indonesian) by lingua's n-gram models in
+low-accuracy mode.
 
 Only the languages replies can be framed in are told apart, so the models stay small
 (about 20 MB resident, loaded at the first Latin-script question or by :func:`warm_up`).
@@ -21,6 +22,9 @@ MIN_LETTERS = 4
 SAMPLE_CHARS = 200
 """Only a question's start is looked at: enough to tell the language, and a long post
 costs no more than a short one."""
+SPANISH_MARKS = re.compile(r"[¿¡]")
+"""Inverted question and exclamation marks: only Spanish writes them, and a short Spanish
+question among three candidate languages was often called Indonesian."""
 HANGUL_SHARE = 0.5
 """Korean when at least this share of the letters are Hangul (a Korean title quoted in an
 English question is not enough)."""
@@ -55,6 +59,8 @@ def detect_language(text: str) -> str | None:
         return "ko"  # two syllables say more than four Latin letters
     if len(letters) < MIN_LETTERS:
         return None
+    if SPANISH_MARKS.search(text):
+        return "es"
     latin = HANGUL.sub(" ", text)
     if len(LETTER.findall(latin)) < MIN_LETTERS:
         return None

@@ -62,6 +62,8 @@ def engine() -> Engine:
         ("시즌2 언제 나와요", "ko"),
         ("지금 우리 학교는 시즌2 공개일", "ko"),
         ("what's the korean title 지금 우리 학교는", "en"),  # a quoted title is not Korean
+        ("¿ya salió la temporada 2?", "es"),  # was called Indonesian
+        ("¡¡no puede ser, otra vez sin fecha!!", "es"),
         ("s2?", None),
         ("", None),
     ],
