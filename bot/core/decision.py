@@ -31,7 +31,7 @@ from bot.core.matcher import Match
 
 DECLINE = "(decline)"
 """The class of questions the bot must not answer."""
-FEATURE_VERSION = "decision-8"
+FEATURE_VERSION = "decision-9"
 """Changes whenever the features or the training change: part of the saved model's key."""
 KNN = 10
 KNN_TEMPERATURE = 0.03

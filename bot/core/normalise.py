@@ -27,6 +27,13 @@ _NOT_LETTER_OR_DIGIT = re.compile(r"[\W_]+")
 point): punctuation, symbols, emoji, marks, separators and controls."""
 
 
+def without_markup(text: str) -> str:
+    """The text with Discord mentions, custom emoji, timestamps and links taken out: they
+    carry no meaning for the question, and a mention's 18 digits can fill a sentence
+    encoder's whole token budget."""
+    return " ".join(_DISCORD_MARKUP.sub(" ", text).split())
+
+
 def _strip_marks(text: str) -> str:
     """Drop accents (cuándo → cuando) while keeping Hangul syllables whole."""
     if text.isascii():

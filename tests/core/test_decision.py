@@ -66,6 +66,20 @@ def test_a_short_question_is_encoded_whole() -> None:
     assert encoded_span(question, 0, words) == question
 
 
+def test_mentions_and_links_never_take_the_encoders_budget() -> None:
+    question = "@everyone <@&585772511321391142> <@585772511321391117> when is season 2 out?"
+    digits = lambda text: len(text) // 4 + 2  # noqa: E731 (a mention's digits cost tokens)
+    assert encoded_span(question, 12, digits) == "when is season 2 out?"
+    linked = "see https://example.org/a/b <#123> why no s2"
+    assert encoded_span(linked, 0, digits) == "see why no s2"
+
+
+def test_a_question_full_of_pings_is_still_answered(real_engine: Engine) -> None:
+    pings = "@everyone @here <@&585772511321391142> <@585772511321391117>"
+    answer = real_engine.ask(f"{pings} when is season 2 coming out")
+    assert answer.answered and answer.intent == "release"
+
+
 def test_a_long_post_is_cut_to_the_budget_keeping_its_question() -> None:
     post = (
         "I watched the whole first season twice with my sister over the holidays. "
