@@ -502,12 +502,15 @@ def _compose_character(pack: Pack, entity_ids: Sequence[str]) -> Composed | None
     fate_text = f"**Season {season}:**\n" + "\n".join(fate_lines)
     dates = [d for d in (status.as_of, fates.as_of) if d is not None]
     # Where a character stands next season is news, not a spoiler; only their fate is hidden.
+    body, hidden = status.body, fate_text
+    if not fates.spoiler:
+        body, hidden = f"{body}\n{fate_text}", ""
     return Composed(
-        body=status.body if fates.spoiler else status.body + "\n" + fate_text,
+        body=body,
         sources=tuple(dict.fromkeys((*status.sources, *fates.sources))),
         as_of=max(dates) if dates else None,
         spoiler=fates.spoiler,
         verdict=status.verdict,
         certainty=status.certainty,
-        spoiler_text=fate_text if fates.spoiler else "",
+        spoiler_text=hidden,
     )

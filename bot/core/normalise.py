@@ -49,7 +49,7 @@ def clean(text: str) -> str:
     Punctuation, symbols, emoji, control characters and Discord markup become spaces;
     apostrophes vanish so "what's" stays one word.
     """
-    text = _DISCORD_MARKUP.sub(" ", unicodedata.normalize("NFKC", text))
+    text = without_markup(unicodedata.normalize("NFKC", text))
     text = _strip_marks(text.casefold().replace("'", "").replace("’", ""))
     return " ".join(_NOT_LETTER_OR_DIGIT.sub(" ", text).split())
 
