@@ -158,6 +158,8 @@ def test_imdb_question_says_no_imdb_figure_is_sourced(real_engine: Engine, quest
         ("is nam-ra in season 2", "**Yes.**"),
         ("is roh yoon-seo coming back", "**Reportedly, no.**"),
         ("is wu-jin dead", "**Yes.**"),
+        ("is nam-ra dead", "**No.**"),  # the fate's verdict, hidden with the fate
+        ("is namra still alive?", "**Yes.**"),
         ("apakah season 2 dibatalkan", "**No.**"),
     ],
 )
