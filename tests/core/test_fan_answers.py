@@ -261,3 +261,24 @@ def test_no_correction_when_the_question_states_nothing_the_pack_marks_false(
 ) -> None:
     answer = real_engine.ask(question)
     assert "corrected" not in answer.extra and not answer.body.startswith("**No:**")
+
+
+@pytest.mark.parametrize(
+    ("question", "first"),
+    [
+        ("what happened to On-jo's dad", None),
+        ("is on-jo's father alive", "**No.**"),
+        ("on jo dad died?", "**Yes.**"),
+    ],
+)
+def test_a_character_named_by_who_they_are_to_another_gets_their_own_answer(
+    real_engine: Engine, question: str, first: str | None
+) -> None:
+    answer = real_engine.ask(question)
+    assert answer.outcome is Outcome.ANSWER and answer.intent == "character", answer.body
+    assert answer.entities == ("Nam So-ju",)
+    assert "Jeon Bae-soo" in answer.body  # where he stands (no spoiler), then the fate hidden
+    assert "flares" not in answer.body and "flares" in answer.spoiler_text
+    assert any(s.outlet == "Showbiz Cheat Sheet" for s in answer.sources)
+    if first is not None:  # the yes or no answers the fate, so it is hidden with it
+        assert answer.spoiler_text.startswith(f"{first} ") and first not in answer.body
