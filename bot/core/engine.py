@@ -310,14 +310,17 @@ class Engine:
         character answer holds a season status ("is X coming back?") and a fate ("is X
         dead?"): the fate's polarity is the recap intent's."""
         grammar = self.grammars[pack.info.id]
-        first = grammar.yes_no(pack.intents[intent], question, composed.verdict, composed.certainty)
+        words = self.indexes[pack.info.id].read(question[:MAX_QUESTION_CHARS])
+        first = grammar.yes_no(
+            pack.intents[intent], question, composed.verdict, composed.certainty, words
+        )
         if first is not None:
             return first, False
         if intent == CHARACTER_INTENT and RECAP_INTENT in pack.intents:
             fate = self._compose(pack, RECAP_INTENT, entity_ids)
             if fate is not None:
                 recap = pack.intents[RECAP_INTENT]
-                first = grammar.yes_no(recap, question, fate.verdict, fate.certainty)
+                first = grammar.yes_no(recap, question, fate.verdict, fate.certainty, words)
                 return (first, True) if first is not None else None
         return None
 

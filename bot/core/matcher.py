@@ -470,6 +470,15 @@ class PackIndex:
 
     # -- intents ------------------------------------------------------------------------
 
+    def read(self, question: str) -> list[str]:
+        """A question's folded words, each misspelt vocabulary word of Latin letters read as
+        the word it stands for ("is the show renewd" → "renewed"), other words (years,
+        Korean endings) as they are."""
+        return [
+            (self._correct(word) or word) if word.isascii() and word.isalpha() else word
+            for word in tokens(question)
+        ]
+
     def _correct(self, word: str) -> str | None:
         """The vocabulary word a question word stands for, or None for an unknown word."""
         if word in self.vocabulary:

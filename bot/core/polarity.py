@@ -170,13 +170,19 @@ class Grammar:
         return (marked or self.endings.ends(words)) and not self.question_words.found_in(words)
 
     def yes_no(
-        self, intent: Intent, question: str, verdict: Verdict | None, certainty: Status | None
+        self,
+        intent: Intent,
+        question: str,
+        verdict: Verdict | None,
+        certainty: Status | None,
+        words: Sequence[str] | None = None,
     ) -> str | None:
         """The message id of the words to start the answer with (``"No."``), or None to
-        start with the answer."""
+        start with the answer. ``words``: the question's folded words as read (misspellings
+        read as the words they stand for), if not ``tokens(question)``."""
         if verdict is None or intent.yes_no is None or certainty not in _STATUSES:
             return None
-        words = tokens(question)
+        words = tokens(question) if words is None else words
         if not self.is_yes_no_question(question, words) or self.negations.found_in(words):
             return None
         if _names_a_time(words):

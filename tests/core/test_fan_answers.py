@@ -160,6 +160,11 @@ def test_imdb_question_says_no_imdb_figure_is_sourced(real_engine: Engine, quest
         ("is wu-jin dead", "**Yes.**"),
         ("is nam-ra dead", "**No.**"),  # the fate's verdict, hidden with the fate
         ("is namra still alive?", "**Yes.**"),
+        # misspelt words are read as the pack's words they stand for
+        ("is the shwo renewd", "**Yes.**"),
+        ("is season 2 cancled", "**No.**"),
+        ("is su-hyeok returnig", "**Yes.**"),
+        ("is on-jo's dad aliv", "**No.**"),
         ("apakah season 2 dibatalkan", "**No.**"),
     ],
 )
@@ -182,6 +187,8 @@ def test_yes_no_questions_get_the_matching_yes_or_no_first(
         "what is the renewal status",
         "isn't season 2 cancelled",  # negated: a bare yes or no would be ambiguous
         "is cheong-san dead",  # the pack does not settle it
+        "isnt it canceld",  # a misspelt word read, the negation still rules a yes or no out
+        "will it be out in 2027?",  # about a time: a verdict about now does not answer it
         "who plays nam-ra",
     ],
 )

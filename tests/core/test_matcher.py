@@ -163,3 +163,19 @@ def test_a_romanisation_key_two_entities_share_is_left_out() -> None:
     names = {"parkjihu": ("a", "person"), "parkjihoo": ("b", "person"), "kimsiwol": ("c", "person")}
     assert romanisation_key("suhyeok") == romanisation_key("soohyuk") == romanisation_key("suhyuk")
     assert _romanised(names) == {romanisation_key("kimsiwol"): "kimsiwol"}
+
+
+def test_a_question_is_read_with_misspelt_words_as_the_words_they_stand_for(
+    real_engine: Engine,
+) -> None:
+    index = real_engine.indexes["all-of-us-are-dead"]
+    assert index.read("is the show renewd in 2027") == [
+        "is",
+        "the",
+        "show",
+        "renewed",
+        "in",
+        "2027",
+    ]
+    # A Korean word keeps its ending (the matcher's stem of it would lose "…나요").
+    assert index.read("시즌2 취소됐나요")[-1] == "취소됐나요"
