@@ -165,7 +165,7 @@ async def run_discord_bench(
     library = Library.open(knowledge_dir)
     core = _CoreClock(library)
     database = await Database.open(MEMORY)
-    bot = FanBot(settings, library, database, guild_ready_timeout=0.01)
+    bot = FanBot(settings, library, database, guild_ready_timeout=0.01, freeze_memory=True)
     context = multiprocessing.get_context("spawn")
     ours, theirs = context.Pipe()
     fake = context.Process(

@@ -189,7 +189,7 @@ async def _run_bot(
     database = await Database.open(database_url)
     library = Library.open(knowledge)
     core = _CoreClock(library)
-    bot = FanBot(settings, library, database, guild_ready_timeout=0.01)
+    bot = FanBot(settings, library, database, guild_ready_timeout=0.01, freeze_memory=True)
     connection: asyncio.Task[None] | None = None
     try:
         await bot.login("fake-token")

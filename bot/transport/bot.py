@@ -28,6 +28,7 @@ from bot.settings import Settings
 from bot.store import Database
 from bot.transport.cluster import Cluster
 from bot.transport.errors import handle_app_command_error
+from bot.transport.memory import settle
 from bot.transport.records import Records
 
 log = logging.getLogger(__name__)
@@ -90,8 +91,13 @@ class FanBot(commands.AutoShardedBot):
         settings: Settings,
         library: Library,
         database: Database | None,
+        *,
+        freeze_memory: bool = False,
         **options: object,
     ) -> None:
+        """``freeze_memory``: keep what lives for the whole run out of the garbage collector's
+        way (:mod:`bot.transport.memory`); for a process that is only this bot (``run``, the
+        benchmark), not for tests that build many bots in one process."""
         _no_voice_warnings()
         shard_count, shard_ids = settings.shards
         super().__init__(
@@ -109,6 +115,13 @@ class FanBot(commands.AutoShardedBot):
         self.cluster = Cluster(self)
         self.tree.on_error = self._on_tree_error
         self._identify_buckets: IdentifyBuckets | None = None
+        self.freeze_memory = freeze_memory
+
+    def settle_memory(self) -> None:
+        """With ``freeze_memory``: collect, then freeze the long-lived objects (at ready and
+        after a reload replaced the engine, so the old one is collected first)."""
+        if self.freeze_memory:
+            settle()
 
     async def answer(self, question: str) -> Answer:
         """The engine's answer, computed in a worker thread: the sentence encoder takes
@@ -162,6 +175,7 @@ class FanBot(commands.AutoShardedBot):
 
     async def on_ready(self) -> None:
         log.info("ready as %s in %d guilds", self.user, len(self.guilds))
+        self.settle_memory()
 
     async def close(self) -> None:
         await super().close()
