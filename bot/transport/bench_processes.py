@@ -129,18 +129,23 @@ async def _drive_fake(conn: Connection, questions: list[str], in_flight: int, sh
         conn.send((fake.base_url, fake.gateway_url))
         await _receive(conn)  # every bot is ready and the commands are synced
         latencies: list[float] = []
-        counter = iter(range(len(questions)))
+        # Built before the clock starts (round-robin over the servers, so over the shards):
+        # the fake's CPU below is its own work per interaction, not building payloads.
+        payloads = [
+            fake.command_interaction(
+                "ask", fd.option("question", question), guild=guilds[index % len(guilds)]
+            )
+            for index, question in enumerate(questions)
+        ]
 
-        async def one(question: str) -> None:
-            guild = guilds[next(counter) % len(guilds)]
-            payload = fake.command_interaction("ask", fd.option("question", question), guild=guild)
+        async def one(payload: dict[str, Any]) -> None:
             start = time.monotonic()
             request = await fake.interact(payload, timeout=60.0)
             latencies.append(request.time - start)
 
         began, cpu = time.perf_counter(), time.process_time()
-        for index in range(0, len(questions), in_flight):
-            await asyncio.gather(*(one(q) for q in questions[index : index + in_flight]))
+        for index in range(0, len(payloads), in_flight):
+            await asyncio.gather(*(one(p) for p in payloads[index : index + in_flight]))
         elapsed, cpu = time.perf_counter() - began, time.process_time() - cpu
         conn.send((latencies, elapsed, cpu, [repr(e.error) for e in fake.errors]))
         await _receive(conn)

@@ -16,6 +16,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
+from concurrent.futures import ThreadPoolExecutor
 
 import discord
 from discord import app_commands
@@ -116,6 +117,9 @@ class FanBot(commands.AutoShardedBot):
         self.tree.on_error = self._on_tree_error
         self._identify_buckets: IdentifyBuckets | None = None
         self.freeze_memory = freeze_memory
+        self._engine_thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="engine")
+        """Computes the answers, one after the other: they hold the GIL all but briefly, so
+        more threads would only take it from each other (and from the event loop) more often."""
 
     def settle_memory(self) -> None:
         """With ``freeze_memory``: collect, then freeze the long-lived objects (at ready and
@@ -127,7 +131,8 @@ class FanBot(commands.AutoShardedBot):
         """The engine's answer, computed in a worker thread: the sentence encoder takes
         milliseconds of CPU, and the event loop must keep serving other interactions."""
         engine = self.library.engine
-        return await asyncio.to_thread(engine.ask, question)
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(self._engine_thread, engine.ask, question)
 
     async def setup_hook(self) -> None:
         await asyncio.to_thread(warm_up)  # the language models, before the first question
@@ -181,3 +186,4 @@ class FanBot(commands.AutoShardedBot):
         await super().close()
         await self.cluster.close()
         await self.records.close()
+        self._engine_thread.shutdown(wait=False, cancel_futures=True)
