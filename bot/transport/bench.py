@@ -20,6 +20,7 @@ figures are a lower bound for the bot, not a prediction for real Discord.
 from __future__ import annotations
 
 import asyncio
+import gc
 import logging
 import multiprocessing
 import time
@@ -211,6 +212,7 @@ async def run_discord_bench(
             fake.kill()
         discord.http.Route.BASE, discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY = saved
         quiet.setLevel(previous_level)
+        gc.unfreeze()  # the bot froze its objects (freeze_memory); this process goes on
     return _lines(timings, in_flight, cpu, core.seconds)
 
 

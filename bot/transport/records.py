@@ -167,11 +167,28 @@ class Records:
     async def question(
         self, answer: Answer, *, user_id: int, guild_id: int | None, channel_id: int | None
     ) -> WriteStatus:
+        """Log a question and wait (at most ``reply_wait``) for what became of the write."""
         if answer.outcome is Outcome.SMALL_TALK:
-            # "thanks!" is neither a question to answer better nor a gap: not logged.
             return WriteStatus.SKIPPED
         if self.outbox is None:
             return WriteStatus.NO_DATABASE
+        written = self.log_question(
+            answer, user_id=user_id, guild_id=guild_id, channel_id=channel_id
+        )
+        return (await self._wait("logging a question", written)).status
+
+    def log_question(
+        self, answer: Answer, *, user_id: int, guild_id: int | None, channel_id: int | None
+    ) -> asyncio.Future[int] | None:
+        """Log a question without waiting: the row joins the gathering batch (see the module
+        notes); the returned future (None: nothing to log) resolves when it is written. The
+        replies use this, as nothing in a reply depends on the log; a read of the log
+        (:meth:`gaps`) first writes what is gathering."""
+        if answer.outcome is Outcome.SMALL_TALK:
+            # "thanks!" is neither a question to answer better nor a gap: not logged.
+            return None
+        if self.outbox is None:
+            return None
         row = LoggedQuestion(
             user_hash=self.user_hash(user_id),
             question=answer.question,
@@ -187,7 +204,17 @@ class Records:
             self._batch, self._batch_written = [], loop.create_future()
             self._batch_queuing = loop.call_later(self.question_batch, self._queue_batch)
         self._batch.append(row)
-        return (await self._wait("logging a question", self._batch_written)).status
+        return self._batch_written
+
+    async def questions_written(self) -> None:
+        """Queue a gathering batch now and wait (at most ``reply_wait``) until the questions
+        logged so far are written: a read of the log then sees them."""
+        if self._batch_queuing is not None:
+            self._batch_queuing.cancel()
+            self._queue_batch()
+        written = self._batch_written
+        if written is not None and not written.done():
+            await self._wait("logging questions", written)
 
     def _queue_batch(self) -> None:
         """Queue the gathering batch's write. It takes more questions until it starts."""
@@ -284,6 +311,7 @@ class Records:
         return written.status
 
     async def gaps(self, guild_id: int | None, days: int, limit: int = 10) -> GapReport | None:
+        await self.questions_written()  # the questions just asked count too
         return await self._try_soon(
             "reading gaps",
             lambda db: gaps(
