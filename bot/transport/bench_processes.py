@@ -318,6 +318,14 @@ async def run_processes_bench(
         ratio = results[processes].rate / results[1].rate
         lines.append(f"{processes} processes give {ratio:.2f}x the interactions/s of one")
         run = results[processes]
+        # A bot process saturates its core at 1000 / (its ms per interaction of the load).
+        alone, busiest = results[1].bot_cpu[0], max(run.bot_cpu)
+        lines.append(
+            f"with a core for each bot process and the harness elsewhere (as in production): "
+            f"one process saturates at {1000 / alone:,.0f}/s, {processes} at "
+            f"{1000 / busiest:,.0f}/s ({alone / busiest:.2f}x), from the bots' CPU per "
+            "interaction above"
+        )
         cores = {
             "bots": sum(run.bot_cpu) * run.rate / 1000,
             "fake Discord and load": run.fake_cpu * run.rate / 1000,
