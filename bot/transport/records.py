@@ -12,7 +12,7 @@ is queued and not yet started, and that write logs its whole batch in one transa
 batch waits :data:`QUESTION_BATCH_SECONDS` before it is queued, so that under load the
 questions of those milliseconds share its transaction (the transaction, a BEGIN/COMMIT and
 the driver's round trips or thread hand-offs, was most of the store's cost per answer: at
-250 ``/ask`` a second, one transaction logged 1.5 questions on average before, 5 or more
+300 ``/ask`` a second, one transaction logged about 1.4 questions before, about 9
 now). One at a time that is still one row per transaction, written that much later; the
 reply itself never waits for it.
 """
