@@ -782,7 +782,10 @@ def _expand(
 
 
 def out_of_fold(
-    x: np.ndarray, rows: Sequence[TrainingRow], classes: Sequence[str], folds: np.ndarray,
+    x: np.ndarray,
+    rows: Sequence[TrainingRow],
+    classes: Sequence[str],
+    folds: np.ndarray,
     c: float,
 ) -> np.ndarray:
     """Each row's probabilities from a model fitted on the other folds."""
