@@ -31,7 +31,7 @@ from bot.core.matcher import Match
 
 DECLINE = "(decline)"
 """The class of questions the bot must not answer."""
-FEATURE_VERSION = "decision-10"
+FEATURE_VERSION = "decision-11"
 """Changes whenever the features or the training change: part of the saved model's key."""
 KNN = 10
 KNN_TEMPERATURE = 0.03
@@ -41,7 +41,7 @@ CV_REPEATS = 3
 """Fold assignments cross-validation is repeated over: the thresholds are chosen on the
 utility summed over all of them, so they follow the model rather than one split's luck."""
 SEED = 0
-C_GRID = (0.3, 1.0, 3.0)
+C_GRID = (0.03, 0.1, 0.3)
 """Inverse regularisation strengths tried by cross-validation."""
 WRONG_ANSWER_COST = 3.0
 """Utility used to pick thresholds: a right answer counts 1, a wrong one costs this much."""
@@ -73,6 +73,9 @@ SPAN_TOKENS = 20
 cross-validation: the choice among 20, 24, 32 and whole flipped with a 2% change of the rows
 (whole text scored 0.02 utility per question above 20 tokens, right at the tolerance), and
 each token costs about 1.7 ms per question; only about one question in six is longer."""
+EMBEDDING_C = 0.01
+"""Inverse regularisation of the logistic regression read straight off the encoder's embedding
+(its out-of-fold class probabilities are features of the full model)."""
 EXAMPLE_WEIGHT = 0.5
 """Training weight of the pack's own example phrasings against real questions (1.0)."""
 MAX_SUGGESTED = 3
@@ -343,6 +346,7 @@ class LearnedDecider(Decider):
         report: Mapping[str, float] | None = None,
         ngram: NgramModel | None = None,
         span_tokens: int = 0,
+        embedding_model: Logistic | None = None,
     ) -> None:
         self.classes = tuple(classes)
         self.intents = tuple(c for c in self.classes if c != DECLINE)
@@ -361,6 +365,8 @@ class LearnedDecider(Decider):
         self.span_tokens = span_tokens
         """The encoder reads at most this many tokens of a question (0: no limit), chosen
         from the question's sentences by :func:`~bot.core.encoder.encoded_span`."""
+        self.embedding_model = embedding_model
+        """The classes straight from the question's embedding (a full-model input), if any."""
 
     def with_encoder(self, encoder: Encoder | None) -> LearnedDecider:
         """The same model answering with ``encoder`` (None: lexical only)."""
@@ -378,6 +384,7 @@ class LearnedDecider(Decider):
             self.report,
             self.ngram,
             self.span_tokens,
+            self.embedding_model,
         )
 
     def describe(self) -> str:
@@ -412,6 +419,8 @@ class LearnedDecider(Decider):
         assert self.memory is not None and self.memory_labels is not None
         similarities = self.memory @ vector
         s = semantic_features(similarities, self.memory_labels, len(self.classes))
+        if self.embedding_model is not None:
+            s = np.concatenate([s, self.embedding_model.proba(vector)])
         p_full = self.full_model.proba(np.concatenate([x, s]))
         return self._outcome(p_full, self.full_thresholds, lexical, True)
 
@@ -477,6 +486,8 @@ class LearnedDecider(Decider):
             out["memory"] = self.memory.astype(np.float16)
             out["memory_labels"] = self.memory_labels
             out["encoder_name"] = np.asarray([self.encoder_name or ""])
+            if self.embedding_model is not None:
+                out.update(_logistic_arrays("embedding", self.embedding_model))
         return out
 
 
@@ -501,6 +512,7 @@ def decider_from_arrays(arrays: Mapping[str, np.ndarray]) -> LearnedDecider:
         report,
         NgramModel.from_arrays(arrays) if "ngram_idf" in arrays else None,
         int(arrays["span_tokens"][0]) if "span_tokens" in arrays else 0,
+        _logistic_from("embedding", arrays) if full and "embedding_coef" in arrays else None,
     )
 
 
@@ -688,14 +700,20 @@ def _choose_thresholds(
     assignments' out-of-fold probabilities ``ps``, is within :data:`THRESHOLD_TOLERANCE`
     per question of the best; returns it and its utility per assignment."""
     outcomes = [_Outcomes.of(p, classes, rows, inputs) for p in ps]
-    smooth = smoothed(utility_grid(outcomes)) / len(ps)
-    near = np.argwhere(smooth >= smooth.max() - THRESHOLD_TOLERANCE * len(rows))
+    thresholds = near_best_centroid(utility_grid(outcomes) / len(ps), len(rows))
+    utility = np.mean([o.utility(thresholds.answer, thresholds.ask) for o in outcomes])
+    return thresholds, float(utility)
+
+
+def near_best_centroid(values: np.ndarray, rows: int) -> Thresholds:
+    """The mean (answer, ask) of the :data:`THRESHOLD_GRID` cells whose :func:`smoothed`
+    utility in ``values`` is within :data:`THRESHOLD_TOLERANCE` per row of the best."""
+    smooth = smoothed(values)
+    near = np.argwhere(smooth >= smooth.max() - THRESHOLD_TOLERANCE * rows)
     grid = np.asarray(THRESHOLD_GRID)
     answers = grid[near[:, 0]]
     asks = np.minimum(grid[near[:, 1]], answers)  # an ask threshold above acts as equal
-    thresholds = Thresholds(round(float(answers.mean()), 4), round(float(asks.mean()), 4))
-    utility = np.mean([o.utility(thresholds.answer, thresholds.ask) for o in outcomes])
-    return thresholds, float(utility)
+    return Thresholds(round(float(answers.mean()), 4), round(float(asks.mean()), 4))
 
 
 def _sure(p: np.ndarray, classes: Sequence[str], lexical: Lexical) -> float:
@@ -806,13 +824,13 @@ def cross_validate(
     inputs: Sequence[Lexical],
     classes: Sequence[str],
     folds: Sequence[np.ndarray],
-    c_grid: Sequence[float] = C_GRID,
+    c_grid: Sequence[float] | None = None,
 ) -> CrossValidated:
     """Pick C (by log-loss, on the first fold assignment) and the thresholds (by utility over
     every assignment in ``folds``); figures on the real (non-example) rows."""
     positions, labels, weights = _expand(rows, classes)
     best: tuple[float, float, np.ndarray] | None = None
-    for c in c_grid:
+    for c in C_GRID if c_grid is None else c_grid:
         p = out_of_fold(x, rows, classes, folds[0], c)
         loss = -sum(
             weight * math.log(max(p[i, label], 1e-9))
@@ -933,6 +951,11 @@ def train_decider(
     budget = SPAN_TOKENS if span is not None else 0
     memory = embed([span(t, budget) for t in memory_texts] if span is not None else memory_texts)
     x_full = np.hstack([x_first, _semantic(memory, mem_labels, row_in_memory, len(classes))])
+    embedding_model = None
+    if EMBEDDING_C > 0:
+        vectors = _row_vectors(memory, row_in_memory, [r.text for r in rows], embed, span, budget)
+        embedding_model, embedding_oof = embedding_out_of_fold(vectors, rows, classes, folds[0])
+        x_full = np.hstack([x_full, embedding_oof])
     cv_full = cross_validate(x_full, rows, training.lexical_inputs, classes, folds)
     full_model = _fit(x_full[pos], lab, wts, len(classes), cv_full.c)
     report.update({f"cv_full_{k}": v for k, v in cv_full.figures.items()})
@@ -969,7 +992,41 @@ def train_decider(
         report,
         ngram,
         budget,
+        embedding_model,
     )
+
+
+def _row_vectors(
+    memory: np.ndarray,
+    row_in_memory: Sequence[int],
+    texts: Sequence[str],
+    embed: Callable[[Sequence[str]], np.ndarray],
+    span: Callable[[str, int], str] | None,
+    budget: int,
+) -> np.ndarray:
+    """Each training row's embedding: its memory row, or encoded now when it has none."""
+    missing = [i for i, m in enumerate(row_in_memory) if m < 0]
+    vectors = memory[[max(m, 0) for m in row_in_memory]].copy()
+    if missing:
+        encoded = [span(texts[i], budget) if span else texts[i] for i in missing]
+        vectors[missing] = embed(encoded)
+    return vectors
+
+
+def embedding_out_of_fold(
+    vectors: np.ndarray, rows: Sequence[TrainingRow], classes: Sequence[str], folds: np.ndarray
+) -> tuple[Logistic, np.ndarray]:
+    """A logistic regression on the embeddings of every row, and each row's classes from one
+    that never saw its fold (the full model learns from those, as from unseen questions)."""
+    positions, labels, weights = _expand(rows, classes)
+    pos, lab, wts = np.asarray(positions), np.asarray(labels), np.asarray(weights)
+    out = np.zeros((len(rows), len(classes)), dtype=np.float32)
+    for fold in range(CV_FOLDS):
+        train = folds[pos] != fold
+        model = _fit(vectors[pos[train]], lab[train], wts[train], len(classes), EMBEDDING_C)
+        for i in np.flatnonzero(folds == fold):
+            out[i] = model.proba(vectors[i])
+    return _fit(vectors[pos], lab, wts, len(classes), EMBEDDING_C), out
 
 
 def _chosen(prefix: str, cv: CrossValidated) -> dict[str, float]:
