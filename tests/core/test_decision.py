@@ -97,6 +97,16 @@ def test_a_long_post_is_cut_to_the_budget_keeping_its_question() -> None:
     assert span in post  # whole sentences, in the post's order
 
 
+def test_sentences_that_count_more_once_joined_still_fit_the_budget() -> None:
+    def joined_costs_more(text: str) -> int:  # one token a word, one more a sentence break
+        return len(text.split()) + text.count(". ") + text.count("? ")
+
+    post = "One two three. Four five six? Seven eight nine."
+    span = encoded_span(post, 6, joined_costs_more)
+    assert joined_costs_more(span) <= 6
+    assert span == "Four five six?"  # the asking sentence is the one kept
+
+
 def test_a_long_sentence_alone_is_cut_at_a_word() -> None:
     post = " ".join(f"word{i}" for i in range(40))
     span = encoded_span(post, 12, words)
