@@ -74,7 +74,12 @@ def encoded_span(text: str, max_tokens: int, count: Callable[[str], int]) -> str
             budget -= cost
         elif not chosen:
             return _cut(sentences[i], max_tokens, count)
-    return " ".join(sentences[j] for j in sorted(chosen))
+    # Joined sentences can take a token more than their parts did; drop the least wanted.
+    span = " ".join(sentences[j] for j in sorted(chosen))
+    while len(chosen) > 1 and count(span) > max_tokens:
+        chosen.pop()
+        span = " ".join(sentences[j] for j in sorted(chosen))
+    return span if count(span) <= max_tokens else _cut(span, max_tokens, count)
 
 
 def _cut(sentence: str, max_tokens: int, count: Callable[[str], int]) -> str:
