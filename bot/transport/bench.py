@@ -173,6 +173,7 @@ async def run_discord_bench(
     core = _CoreClock(library)
     database = await Database.open(MEMORY)
     bot = FanBot(settings, library, database, guild_ready_timeout=0.01, freeze_memory=True)
+    collector_threshold = gc.get_threshold()
     context = multiprocessing.get_context("spawn")
     ours, theirs = context.Pipe()
     fake = context.Process(
@@ -213,6 +214,7 @@ async def run_discord_bench(
         discord.http.Route.BASE, discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY = saved
         quiet.setLevel(previous_level)
         gc.unfreeze()  # the bot froze its objects (freeze_memory); this process goes on
+        gc.set_threshold(*collector_threshold)
     return _lines(timings, in_flight, cpu, core.seconds)
 
 

@@ -15,7 +15,7 @@ from bot.learning import builder_for
 from bot.settings import Settings
 from bot.store import Database
 from bot.transport.bot import FanBot
-from bot.transport.memory import settle
+from bot.transport.memory import YOUNG_OBJECTS, settle
 
 from .conftest import manager
 from .fake_discord import FakeDiscord, running_bot, subcommand
@@ -31,14 +31,17 @@ class Node:
 @pytest.fixture(autouse=True)
 def unfrozen() -> Iterator[None]:
     """Leave the test process's collector as it was."""
+    threshold = gc.get_threshold()
     yield
     gc.unfreeze()
+    gc.set_threshold(*threshold)
 
 
 def test_settle_freezes_what_is_alive_and_frees_a_frozen_cycle_next_time() -> None:
     node = Node()
     ref = weakref.ref(node)
     assert settle() == gc.get_freeze_count() > 0
+    assert gc.get_threshold()[0] == YOUNG_OBJECTS
     del node
     gc.collect()
     assert ref() is not None, "frozen: the ordinary collections skip it"
