@@ -21,7 +21,7 @@ from bot.core.decision import LearnedDecider
 from bot.core.encoder import Encoder, token_counter
 from bot.core.engine import Engine
 from bot.core.evaluation import read_labelled
-from bot.core.language import detect_language, warm_up
+from bot.core.language import NO_CLUES, Clues, detect_language, warm_up
 from bot.core.loader import load_knowledge
 from bot.core.synthetic import PACK_ID, pack_files
 
@@ -106,7 +106,7 @@ def load_growth(sizes: tuple[int, ...] = GROWTH_CLAIMS, rounds: int = 3) -> list
     return rows
 
 
-def language_cost(questions: list[str]) -> tuple[float, float, float]:
+def language_cost(questions: list[str], clues: Clues = NO_CLUES) -> tuple[float, float, float]:
     """Model load (ms) and per-question detection p50/p99 (µs), bypassing the memo."""
     start = time.perf_counter()
     warm_up()
@@ -115,7 +115,7 @@ def language_cost(questions: list[str]) -> tuple[float, float, float]:
     costs = []
     for question in questions:
         start = time.perf_counter()
-        detect(question)
+        detect(question, clues)
         costs.append((time.perf_counter() - start) * 1e6)
     return load_ms, percentile(costs, 0.50), percentile(costs, 0.99)
 
@@ -130,7 +130,7 @@ def run_bench(knowledge_dir: Path, questions_file: Path, rounds: int = 5) -> Ben
     engine = Engine(knowledge)
     index_ms = (time.perf_counter() - start) * 1000
     questions = [item.question for item in read_labelled(questions_file)]
-    language = language_cost(questions)  # loads the models before anything is timed
+    language = language_cost(questions, engine.clues)  # loads the models before anything is timed
     detect_language.cache_clear()
     cold = []
     for question in questions:  # the first pass fills the typo caches, as a running bot's are

@@ -31,14 +31,17 @@ from bot.core.matcher import Match
 
 DECLINE = "(decline)"
 """The class of questions the bot must not answer."""
-FEATURE_VERSION = "decision-9"
+FEATURE_VERSION = "decision-11"
 """Changes whenever the features or the training change: part of the saved model's key."""
 KNN = 10
 KNN_TEMPERATURE = 0.03
 """Neighbours vote with weight exp((similarity - best) / temperature)."""
 CV_FOLDS = 5
+CV_REPEATS = 3
+"""Fold assignments cross-validation is repeated over: the thresholds are chosen on the
+utility summed over all of them, so they follow the model rather than one split's luck."""
 SEED = 0
-C_GRID = (0.3, 1.0, 3.0)
+C_GRID = (0.03, 0.1, 0.3)
 """Inverse regularisation strengths tried by cross-validation."""
 WRONG_ANSWER_COST = 3.0
 """Utility used to pick thresholds: a right answer counts 1, a wrong one costs this much."""
@@ -49,21 +52,30 @@ ASK_BACK_RIGHT = 0.3
 to pick it: at 0.4, a fifth of all questions were asked back under cross-validation)."""
 ASK_BACK_WASTED = -0.2
 """Asking back without the right intent, or when the question must be declined."""
+THRESHOLD_GRID = tuple(round(0.2 + 0.025 * i, 3) for i in range(31))
+"""Answer and ask-back thresholds tried (0.2 to 0.95)."""
+THRESHOLD_SMOOTHING = 2
+"""The utility of a threshold pair is averaged with its neighbours this many grid steps away
+(0.05) on each axis before thresholds are chosen: raw cross-validated utility is jagged."""
 THRESHOLD_TOLERANCE = 0.003
-"""Answer / ask-back thresholds within this much utility per question of the best count as
-equally good; the lowest answer threshold among them is kept (cross-validated utility is
-flat there, and a one-row change once moved the answer threshold from 0.675 to 0.8)."""
+"""Threshold pairs whose smoothed utility is within this much per question of the best are
+all near-optimal; the thresholds kept are the mean of that region (its centroid). Utility is
+flat near its top, so taking the best pair, or the lowest answer threshold within the
+tolerance, let a one-row change move the answer threshold from 0.675 to 0.8, and dropping 2%
+of the rows moved it anywhere between 0.525 and 0.7; a region's centroid moves little."""
 FAST_PATH_TOLERANCE = 0.005
 """The first stage answers without the encoder above the lowest probability where, under
 cross-validation, the cascade's utility stays within this much per question of the full
 model's (a right answer counts 1: at most about one question in 200 worse off)."""
-SPAN_TOKENS = (20, 24, 32, 0)
-"""Token budgets tried for the part of a question the encoder reads (0: the first
-:data:`~bot.core.encoder.MAX_ENCODED_CHARS` characters, whole)."""
-SPAN_TOLERANCE = 0.02
-"""The smallest budget whose cross-validated utility is within this much per question of
-the best budget's is kept: the encoder's cost grows with every token (about 1.7 ms each
-here), and only questions longer than the budget (about one in six at 20) are read in part."""
+SPAN_TOKENS = 20
+"""The encoder reads at most this many tokens of a question (0: the first
+:data:`~bot.core.encoder.MAX_ENCODED_CHARS` characters, whole). Fixed, not chosen by
+cross-validation: the choice among 20, 24, 32 and whole flipped with a 2% change of the rows
+(whole text scored 0.02 utility per question above 20 tokens, right at the tolerance), and
+each token costs about 1.7 ms per question; only about one question in six is longer."""
+EMBEDDING_C = 0.01
+"""Inverse regularisation of the logistic regression read straight off the encoder's embedding
+(its out-of-fold class probabilities are features of the full model)."""
 EXAMPLE_WEIGHT = 0.5
 """Training weight of the pack's own example phrasings against real questions (1.0)."""
 MAX_SUGGESTED = 3
@@ -334,6 +346,7 @@ class LearnedDecider(Decider):
         report: Mapping[str, float] | None = None,
         ngram: NgramModel | None = None,
         span_tokens: int = 0,
+        embedding_model: Logistic | None = None,
     ) -> None:
         self.classes = tuple(classes)
         self.intents = tuple(c for c in self.classes if c != DECLINE)
@@ -352,6 +365,8 @@ class LearnedDecider(Decider):
         self.span_tokens = span_tokens
         """The encoder reads at most this many tokens of a question (0: no limit), chosen
         from the question's sentences by :func:`~bot.core.encoder.encoded_span`."""
+        self.embedding_model = embedding_model
+        """The classes straight from the question's embedding (a full-model input), if any."""
 
     def with_encoder(self, encoder: Encoder | None) -> LearnedDecider:
         """The same model answering with ``encoder`` (None: lexical only)."""
@@ -369,6 +384,7 @@ class LearnedDecider(Decider):
             self.report,
             self.ngram,
             self.span_tokens,
+            self.embedding_model,
         )
 
     def describe(self) -> str:
@@ -403,6 +419,8 @@ class LearnedDecider(Decider):
         assert self.memory is not None and self.memory_labels is not None
         similarities = self.memory @ vector
         s = semantic_features(similarities, self.memory_labels, len(self.classes))
+        if self.embedding_model is not None:
+            s = np.concatenate([s, self.embedding_model.proba(vector)])
         p_full = self.full_model.proba(np.concatenate([x, s]))
         return self._outcome(p_full, self.full_thresholds, lexical, True)
 
@@ -468,6 +486,8 @@ class LearnedDecider(Decider):
             out["memory"] = self.memory.astype(np.float16)
             out["memory_labels"] = self.memory_labels
             out["encoder_name"] = np.asarray([self.encoder_name or ""])
+            if self.embedding_model is not None:
+                out.update(_logistic_arrays("embedding", self.embedding_model))
         return out
 
 
@@ -492,6 +512,7 @@ def decider_from_arrays(arrays: Mapping[str, np.ndarray]) -> LearnedDecider:
         report,
         NgramModel.from_arrays(arrays) if "ngram_idf" in arrays else None,
         int(arrays["span_tokens"][0]) if "span_tokens" in arrays else 0,
+        _logistic_from("embedding", arrays) if full and "embedding_coef" in arrays else None,
     )
 
 
@@ -645,22 +666,54 @@ class _Outcomes:
         return float((value * self.weight).sum())
 
 
+def utility_grid(outcomes: Sequence[_Outcomes]) -> np.ndarray:
+    """Utility summed over ``outcomes`` (one per fold assignment) for every (answer, ask)
+    pair of :data:`THRESHOLD_GRID`; an ask threshold above the answer one acts as equal."""
+    grid = THRESHOLD_GRID
+    values = np.zeros((len(grid), len(grid)))
+    for a, answer in enumerate(grid):
+        for k, ask in enumerate(grid):
+            values[a, k] = sum(o.utility(answer, min(ask, answer)) for o in outcomes)
+    return values
+
+
+def smoothed(values: np.ndarray, radius: int = THRESHOLD_SMOOTHING) -> np.ndarray:
+    """Each cell the mean of the cells within ``radius`` steps on both axes (edges repeated)."""
+    if radius <= 0:
+        return values
+    padded = np.pad(values, radius, mode="edge")
+    size = 2 * radius + 1
+    out = np.zeros_like(values)
+    for da in range(size):
+        for dk in range(size):
+            out += padded[da : da + values.shape[0], dk : dk + values.shape[1]]
+    return out / size**2
+
+
 def _choose_thresholds(
-    p: np.ndarray, classes: Sequence[str], rows: Sequence[TrainingRow], inputs: Sequence[Lexical]
+    ps: Sequence[np.ndarray],
+    classes: Sequence[str],
+    rows: Sequence[TrainingRow],
+    inputs: Sequence[Lexical],
 ) -> tuple[Thresholds, float]:
-    """The (answer, ask) pair with the best total utility, by grid search."""
-    outcomes = _Outcomes.of(p, classes, rows, inputs)
-    scored: list[tuple[float, Thresholds]] = []
-    grid = [round(float(v), 3) for v in np.arange(0.2, 0.96, 0.025)]
-    for answer in grid:
-        for ask in [*(a for a in grid if a <= answer), 1.01]:
-            scored.append((outcomes.utility(answer, ask), Thresholds(answer, min(ask, answer))))
-    top = max(total for total, _ in scored)
-    # The utility is flat near its top: of the pairs within THRESHOLD_TOLERANCE per question
-    # of the best, the lowest answer threshold (answer rather than ask back), then the best.
-    near = [t for t in scored if t[0] >= top - THRESHOLD_TOLERANCE * len(rows)]
-    total, thresholds = min(near, key=lambda t: (t[1].answer, -t[0]))
-    return thresholds, total
+    """The centroid of the (answer, ask) pairs whose smoothed utility, summed over the fold
+    assignments' out-of-fold probabilities ``ps``, is within :data:`THRESHOLD_TOLERANCE`
+    per question of the best; returns it and its utility per assignment."""
+    outcomes = [_Outcomes.of(p, classes, rows, inputs) for p in ps]
+    thresholds = near_best_centroid(utility_grid(outcomes) / len(ps), len(rows))
+    utility = np.mean([o.utility(thresholds.answer, thresholds.ask) for o in outcomes])
+    return thresholds, float(utility)
+
+
+def near_best_centroid(values: np.ndarray, rows: int) -> Thresholds:
+    """The mean (answer, ask) of the :data:`THRESHOLD_GRID` cells whose :func:`smoothed`
+    utility in ``values`` is within :data:`THRESHOLD_TOLERANCE` per row of the best."""
+    smooth = smoothed(values)
+    near = np.argwhere(smooth >= smooth.max() - THRESHOLD_TOLERANCE * rows)
+    grid = np.asarray(THRESHOLD_GRID)
+    answers = grid[near[:, 0]]
+    asks = np.minimum(grid[near[:, 1]], answers)  # an ask threshold above acts as equal
+    return Thresholds(round(float(answers.mean()), 4), round(float(asks.mean()), 4))
 
 
 def _sure(p: np.ndarray, classes: Sequence[str], lexical: Lexical) -> float:
@@ -671,8 +724,8 @@ def _sure(p: np.ndarray, classes: Sequence[str], lexical: Lexical) -> float:
 
 
 def _cascade(
-    p_first: np.ndarray,
-    p_full: np.ndarray,
+    p_first: Sequence[np.ndarray],
+    p_full: Sequence[np.ndarray],
     thresholds: Thresholds,
     classes: Sequence[str],
     rows: Sequence[TrainingRow],
@@ -680,20 +733,25 @@ def _cascade(
 ) -> tuple[float, float]:
     """The fast-path threshold: the lowest first-stage probability above which answering
     without the encoder costs at most :data:`FAST_PATH_TOLERANCE` of the full model's
-    cross-validated utility (per row). Returns it and the share of rows it takes."""
-    sure = np.asarray([_sure(p_first[i], classes, inputs[i]) for i in range(len(rows))])
-    full = _Outcomes.of(p_full, classes, rows, inputs).utility(thresholds.answer, thresholds.ask)
-    allowed = full - FAST_PATH_TOLERANCE * len(rows)
+    cross-validated utility (per row, over every fold assignment). Returns it and the share
+    of rows it takes (in the first assignment)."""
+    sure = [np.asarray([_sure(p[i], classes, inputs[i]) for i in range(len(rows))])
+            for p in p_first]  # fmt: skip
+
+    def value(threshold: float) -> float:
+        total = 0.0
+        for first, full, confident in zip(p_first, p_full, sure, strict=True):
+            combined = np.where((confident >= threshold)[:, None], first, full)
+            outcomes = _Outcomes.of(combined, classes, rows, inputs)
+            total += outcomes.utility(thresholds.answer, thresholds.ask)
+        return total
+
+    allowed = value(2.0) - FAST_PATH_TOLERANCE * len(rows) * len(p_first)
     chosen = 1.01
     for threshold in np.arange(0.99, max(thresholds.answer, 0.5) - 1e-9, -0.01):
-        take = sure >= threshold
-        combined = np.where(take[:, None], p_first, p_full)
-        value = _Outcomes.of(combined, classes, rows, inputs).utility(
-            thresholds.answer, thresholds.ask
-        )
-        if value >= allowed:
+        if value(float(threshold)) >= allowed:
             chosen = round(float(threshold), 3)
-    return chosen, float((sure >= chosen).mean())
+    return chosen, float((sure[0] >= chosen).mean())
 
 
 @dataclass(frozen=True)
@@ -701,9 +759,12 @@ class CrossValidated:
     """Figures for one model, from out-of-fold probabilities on the training rows."""
 
     figures: dict[str, float]
+    """Averaged over the fold assignments."""
     thresholds: Thresholds
-    probabilities: np.ndarray
+    probabilities: list[np.ndarray]
+    """Out-of-fold probabilities per row, one array per fold assignment."""
     utility: float
+    """Per fold assignment, on the real rows."""
     c: float
 
 
@@ -738,40 +799,68 @@ def _expand(
     return positions, labels, weights
 
 
+def out_of_fold(
+    x: np.ndarray,
+    rows: Sequence[TrainingRow],
+    classes: Sequence[str],
+    folds: np.ndarray,
+    c: float,
+) -> np.ndarray:
+    """Each row's probabilities from a model fitted on the other folds."""
+    positions, labels, weights = _expand(rows, classes)
+    pos, lab, wts = np.asarray(positions), np.asarray(labels), np.asarray(weights)
+    p = np.zeros((len(rows), len(classes)))
+    for fold in range(CV_FOLDS):
+        train = folds[pos] != fold
+        model = _fit(x[pos[train]], lab[train], wts[train], len(classes), c)
+        for i in np.flatnonzero(folds == fold):
+            p[i] = model.proba(x[i])
+    return p
+
+
 def cross_validate(
     x: np.ndarray,
     rows: Sequence[TrainingRow],
     inputs: Sequence[Lexical],
     classes: Sequence[str],
-    folds: np.ndarray,
-    c_grid: Sequence[float] = C_GRID,
+    folds: Sequence[np.ndarray],
+    c_grid: Sequence[float] | None = None,
 ) -> CrossValidated:
-    """Pick C and the thresholds by cross-validation; figures on the real (non-example) rows."""
+    """Pick C (by log-loss, on the first fold assignment) and the thresholds (by utility over
+    every assignment in ``folds``); figures on the real (non-example) rows."""
     positions, labels, weights = _expand(rows, classes)
-    pos = np.asarray(positions)
-    lab = np.asarray(labels)
-    wts = np.asarray(weights)
     best: tuple[float, float, np.ndarray] | None = None
-    for c in c_grid:
-        p = np.zeros((len(rows), len(classes)))
-        loss = 0.0
-        for fold in range(CV_FOLDS):
-            train = folds[pos] != fold
-            model = _fit(x[pos[train]], lab[train], wts[train], len(classes), c)
-            for i in np.flatnonzero(folds == fold):
-                p[i] = model.proba(x[i])
-        for i, label, weight in zip(pos, lab, wts, strict=True):
-            loss -= weight * math.log(max(p[i, label], 1e-9))
+    for c in C_GRID if c_grid is None else c_grid:
+        p = out_of_fold(x, rows, classes, folds[0], c)
+        loss = -sum(
+            weight * math.log(max(p[i, label], 1e-9))
+            for i, label, weight in zip(positions, labels, weights, strict=True)
+        )
         if best is None or loss < best[1]:
             best = (c, loss, p)
     assert best is not None
     c, _, p = best
+    ps = [p, *(out_of_fold(x, rows, classes, f, c) for f in folds[1:])]
     real = _real(rows)
     real_rows, real_inputs = [rows[i] for i in real], [inputs[i] for i in real]
-    thresholds, utility = _choose_thresholds(p[real], classes, real_rows, real_inputs)
+    thresholds, utility = _choose_thresholds([q[real] for q in ps], classes, real_rows,
+                                             real_inputs)  # fmt: skip
     return CrossValidated(
-        figures(p[real], classes, real_rows, real_inputs, thresholds), thresholds, p, utility, c
-    )
+        mean_figures([q[real] for q in ps], classes, real_rows, real_inputs, thresholds),
+        thresholds, ps, utility, c,
+    )  # fmt: skip
+
+
+def mean_figures(
+    ps: Sequence[np.ndarray],
+    classes: Sequence[str],
+    rows: Sequence[TrainingRow],
+    inputs: Sequence[Lexical],
+    thresholds: Thresholds,
+) -> dict[str, float]:
+    """:func:`figures` averaged over several fold assignments' probabilities."""
+    each = [figures(p, classes, rows, inputs, thresholds) for p in ps]
+    return {key: float(np.mean([f[key] for f in each])) for key in each[0]}
 
 
 def figures(
@@ -836,21 +925,22 @@ def train_decider(
     span: Callable[[str, int], str] | None = None,
 ) -> LearnedDecider:
     """Fit the first stage (lexical + n-gram) and, with ``embed``, the full model; the
-    encoder's token budget (``span``, one of :data:`SPAN_TOKENS`), the thresholds and the
-    fast path are chosen by cross-validation. Deterministic.
+    encoder reads :data:`SPAN_TOKENS` of each question (``span``); C, the thresholds and
+    the fast path are chosen by cross-validation. Deterministic.
 
     ``row_in_memory[i]`` is the memory position of training row ``i`` (or -1): its own
     similarity is left out of its features, so a row never votes for itself.
     """
     rows = training.rows
-    folds = np.asarray([_fold(row.text) for row in rows])
+    folds = [np.asarray([_fold(row.text, r) for row in rows]) for r in range(CV_REPEATS)]
     positions, labels, weights = _expand(rows, classes)
     pos, lab, wts = np.asarray(positions), np.asarray(labels), np.asarray(weights)
-    ngram, ngram_oof = ngram_out_of_fold(rows, classes, folds)
+    ngram, ngram_oof = ngram_out_of_fold(rows, classes, folds[0])
     x_first = np.hstack([training.lexical, ngram_oof])
     cv_first = cross_validate(x_first, rows, training.lexical_inputs, classes, folds)
     first_model = _fit(x_first[pos], lab, wts, len(classes), cv_first.c)
     report = {f"cv_lexical_{k}": v for k, v in cv_first.figures.items()}
+    report |= _chosen("lexical", cv_first)
     if embed is None or not memory_texts:
         return LearnedDecider(
             classes, first_model, cv_first.thresholds, 1.01, report=report, ngram=ngram
@@ -858,33 +948,32 @@ def train_decider(
     index = {c: i for i, c in enumerate(classes)}
     mem_labels = np.asarray([index[label] for label in memory_labels], dtype=np.int64)
     real = _real(rows)
-    tried: list[tuple[int, CrossValidated, np.ndarray, np.ndarray]] = []
-    c_grid: Sequence[float] = C_GRID
-    for budget in sorted(SPAN_TOKENS if span is not None else (0,), key=lambda b: b or 10**6)[::-1]:
-        texts = [span(t, budget) for t in memory_texts] if span is not None else memory_texts
-        memory = embed(texts)
-        x_full = np.hstack([x_first, _semantic(memory, mem_labels, row_in_memory, len(classes))])
-        cv = cross_validate(x_full, rows, training.lexical_inputs, classes, folds, c_grid)
-        c_grid = (cv.c,)  # chosen on the whole text, kept for the shorter budgets
-        report[f"cv_span_{budget}_utility"] = cv.utility / max(len(real), 1)
-        tried.append((budget, cv, memory, x_full))
-    best = max(cv.utility for _, cv, _, _ in tried)
-    budget, cv_full, memory, x_full = next(
-        t for t in tried[::-1] if t[1].utility >= best - SPAN_TOLERANCE * len(real)
-    )
+    budget = SPAN_TOKENS if span is not None else 0
+    memory = embed([span(t, budget) for t in memory_texts] if span is not None else memory_texts)
+    x_full = np.hstack([x_first, _semantic(memory, mem_labels, row_in_memory, len(classes))])
+    embedding_model = None
+    if EMBEDDING_C > 0:
+        vectors = _row_vectors(memory, row_in_memory, [r.text for r in rows], embed, span, budget)
+        embedding_model, embedding_oof = embedding_out_of_fold(vectors, rows, classes, folds[0])
+        x_full = np.hstack([x_full, embedding_oof])
+    cv_full = cross_validate(x_full, rows, training.lexical_inputs, classes, folds)
     full_model = _fit(x_full[pos], lab, wts, len(classes), cv_full.c)
     report.update({f"cv_full_{k}": v for k, v in cv_full.figures.items()})
+    report |= _chosen("full", cv_full)
     real_rows = [rows[i] for i in real]
     real_inputs = [training.lexical_inputs[i] for i in real]
     fast, share = _cascade(
-        cv_first.probabilities[real], cv_full.probabilities[real], cv_full.thresholds,
-        classes, real_rows, real_inputs,
+        [p[real] for p in cv_first.probabilities], [p[real] for p in cv_full.probabilities],
+        cv_full.thresholds, classes, real_rows, real_inputs,
     )  # fmt: skip
-    combined = cv_full.probabilities.copy()
-    for i in range(len(rows)):
-        if _sure(cv_first.probabilities[i], classes, training.lexical_inputs[i]) >= fast:
-            combined[i] = cv_first.probabilities[i]
-    both = figures(combined[real], classes, real_rows, real_inputs, cv_full.thresholds)
+    combined = []
+    for first, full in zip(cv_first.probabilities, cv_full.probabilities, strict=True):
+        p = full.copy()
+        for i in range(len(rows)):
+            if _sure(first[i], classes, training.lexical_inputs[i]) >= fast:
+                p[i] = first[i]
+        combined.append(p[real])
+    both = mean_figures(combined, classes, real_rows, real_inputs, cv_full.thresholds)
     report.update({f"cv_fastpath_{k}": v for k, v in both.items()})
     report["fast_path"] = fast
     report["fast_path_share"] = share
@@ -903,7 +992,51 @@ def train_decider(
         report,
         ngram,
         budget,
+        embedding_model,
     )
+
+
+def _row_vectors(
+    memory: np.ndarray,
+    row_in_memory: Sequence[int],
+    texts: Sequence[str],
+    embed: Callable[[Sequence[str]], np.ndarray],
+    span: Callable[[str, int], str] | None,
+    budget: int,
+) -> np.ndarray:
+    """Each training row's embedding: its memory row, or encoded now when it has none."""
+    missing = [i for i, m in enumerate(row_in_memory) if m < 0]
+    vectors = memory[[max(m, 0) for m in row_in_memory]].copy()
+    if missing:
+        encoded = [span(texts[i], budget) if span else texts[i] for i in missing]
+        vectors[missing] = embed(encoded)
+    return vectors
+
+
+def embedding_out_of_fold(
+    vectors: np.ndarray, rows: Sequence[TrainingRow], classes: Sequence[str], folds: np.ndarray
+) -> tuple[Logistic, np.ndarray]:
+    """A logistic regression on the embeddings of every row, and each row's classes from one
+    that never saw its fold (the full model learns from those, as from unseen questions)."""
+    positions, labels, weights = _expand(rows, classes)
+    pos, lab, wts = np.asarray(positions), np.asarray(labels), np.asarray(weights)
+    out = np.zeros((len(rows), len(classes)), dtype=np.float32)
+    for fold in range(CV_FOLDS):
+        train = folds[pos] != fold
+        model = _fit(vectors[pos[train]], lab[train], wts[train], len(classes), EMBEDDING_C)
+        for i in np.flatnonzero(folds == fold):
+            out[i] = model.proba(vectors[i])
+    return _fit(vectors[pos], lab, wts, len(classes), EMBEDDING_C), out
+
+
+def _chosen(prefix: str, cv: CrossValidated) -> dict[str, float]:
+    """What cross-validation chose for one model: C and the answer / ask-back thresholds."""
+    return {
+        f"{prefix}_c": cv.c,
+        f"{prefix}_answer_threshold": cv.thresholds.answer,
+        f"{prefix}_ask_threshold": cv.thresholds.ask,
+        f"{prefix}_utility": cv.utility / max(cv.figures["rows"], 1.0),
+    }
 
 
 def _semantic(
@@ -920,8 +1053,10 @@ def _semantic(
     return out
 
 
-def _fold(text: str) -> int:
-    """A row's cross-validation fold, fixed by its text (deterministic, order-free)."""
+def _fold(text: str, repeat: int = 0) -> int:
+    """A row's cross-validation fold in fold assignment ``repeat``, fixed by its text
+    (deterministic, order-free)."""
     import hashlib
 
-    return int(hashlib.sha1(text.encode("utf-8")).hexdigest()[:8], 16) % CV_FOLDS
+    key = text if repeat == 0 else f"{repeat}\0{text}"
+    return int(hashlib.sha1(key.encode("utf-8")).hexdigest()[:8], 16) % CV_FOLDS

@@ -30,7 +30,7 @@ from bot.core.compose import (
 from bot.core.corrections import correction_text, repeated_claim
 from bot.core.decision import Decider, Lexical, RuleDecider, RuleThresholds
 from bot.core.i18n import LANGUAGES, N_, SOURCE_LANGUAGE, TRANSLATED, Phrase, tr
-from bot.core.language import detect_language
+from bot.core.language import Clues, detect_language
 from bot.core.loader import Knowledge, Pack
 from bot.core.matcher import Match, PackIndex, Prepared, prepare
 from bot.core.models import Intent
@@ -125,6 +125,11 @@ class Engine:
             pack.info.id: Grammar.of(pack.languages.values()) for pack in knowledge.packs
         }
         """How each pack's languages ask yes/no questions."""
+        self.clues = Clues.of(
+            [lang for pack in knowledge.packs for lang in pack.languages.values()],
+            [name for pack in knowledge.packs for name in (pack.info.title, *pack.info.aliases)],
+        )
+        """The words that tell a fan's language (see :func:`detect_language`)."""
 
     def _compose(
         self, pack: Pack, intent: str, entity_ids: Sequence[str], season: int | None = None
@@ -164,7 +169,8 @@ class Engine:
         answer = self._ask(question)
         if answer.language is not None:  # already known (e.g. from the phrasing matched)
             return answer
-        return dataclasses.replace(answer, language=detect_language(question[:MAX_QUESTION_CHARS]))
+        language = detect_language(question[:MAX_QUESTION_CHARS], self.clues)
+        return dataclasses.replace(answer, language=language)
 
     def _ask(self, question: str) -> Answer:
         truncated = len(question) > MAX_QUESTION_CHARS

@@ -20,7 +20,7 @@ import io
 import string
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 from pathlib import Path
 
 PACKAGE_DIR = Path(__file__).resolve().parent.parent
@@ -118,6 +118,7 @@ def choose_language(detected: str | None, setting: str | None) -> str:
     return supported(detected or setting)
 
 
+@lru_cache(maxsize=4096)
 def localised_date(date: dt.date, language: str | None) -> str:
     """A full date as the language writes it ("23 July 2025", "23 de julio de 2025",
     "2025년 7월 23일"); English keeps the project's day-month-year form."""

@@ -129,18 +129,23 @@ async def _drive_fake(conn: Connection, questions: list[str], in_flight: int, sh
         conn.send((fake.base_url, fake.gateway_url))
         await _receive(conn)  # every bot is ready and the commands are synced
         latencies: list[float] = []
-        counter = iter(range(len(questions)))
+        # Built before the clock starts (round-robin over the servers, so over the shards):
+        # the fake's CPU below is its own work per interaction, not building payloads.
+        payloads = [
+            fake.command_interaction(
+                "ask", fd.option("question", question), guild=guilds[index % len(guilds)]
+            )
+            for index, question in enumerate(questions)
+        ]
 
-        async def one(question: str) -> None:
-            guild = guilds[next(counter) % len(guilds)]
-            payload = fake.command_interaction("ask", fd.option("question", question), guild=guild)
+        async def one(payload: dict[str, Any]) -> None:
             start = time.monotonic()
             request = await fake.interact(payload, timeout=60.0)
             latencies.append(request.time - start)
 
         began, cpu = time.perf_counter(), time.process_time()
-        for index in range(0, len(questions), in_flight):
-            await asyncio.gather(*(one(q) for q in questions[index : index + in_flight]))
+        for index in range(0, len(payloads), in_flight):
+            await asyncio.gather(*(one(p) for p in payloads[index : index + in_flight]))
         elapsed, cpu = time.perf_counter() - began, time.process_time() - cpu
         conn.send((latencies, elapsed, cpu, [repr(e.error) for e in fake.errors]))
         await _receive(conn)
@@ -189,7 +194,7 @@ async def _run_bot(
     database = await Database.open(database_url)
     library = Library.open(knowledge)
     core = _CoreClock(library)
-    bot = FanBot(settings, library, database, guild_ready_timeout=0.01)
+    bot = FanBot(settings, library, database, guild_ready_timeout=0.01, freeze_memory=True)
     connection: asyncio.Task[None] | None = None
     try:
         await bot.login("fake-token")
@@ -313,6 +318,14 @@ async def run_processes_bench(
         ratio = results[processes].rate / results[1].rate
         lines.append(f"{processes} processes give {ratio:.2f}x the interactions/s of one")
         run = results[processes]
+        # A bot process saturates its core at 1000 / (its ms per interaction of the load).
+        alone, busiest = results[1].bot_cpu[0], max(run.bot_cpu)
+        lines.append(
+            f"with a core for each bot process and the harness elsewhere (as in production): "
+            f"one process saturates at {1000 / alone:,.0f}/s, {processes} at "
+            f"{1000 / busiest:,.0f}/s ({alone / busiest:.2f}x), from the bots' CPU per "
+            "interaction above"
+        )
         cores = {
             "bots": sum(run.bot_cpu) * run.rate / 1000,
             "fake Discord and load": run.fake_cpu * run.rate / 1000,

@@ -16,6 +16,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
+from concurrent.futures import ThreadPoolExecutor
 
 import discord
 from discord import app_commands
@@ -28,6 +29,7 @@ from bot.settings import Settings
 from bot.store import Database
 from bot.transport.cluster import Cluster
 from bot.transport.errors import handle_app_command_error
+from bot.transport.memory import settle
 from bot.transport.records import Records
 
 log = logging.getLogger(__name__)
@@ -90,8 +92,13 @@ class FanBot(commands.AutoShardedBot):
         settings: Settings,
         library: Library,
         database: Database | None,
+        *,
+        freeze_memory: bool = False,
         **options: object,
     ) -> None:
+        """``freeze_memory``: keep what lives for the whole run out of the garbage collector's
+        way (:mod:`bot.transport.memory`); for a process that is only this bot (``run``, the
+        benchmark), not for tests that build many bots in one process."""
         _no_voice_warnings()
         shard_count, shard_ids = settings.shards
         super().__init__(
@@ -109,12 +116,23 @@ class FanBot(commands.AutoShardedBot):
         self.cluster = Cluster(self)
         self.tree.on_error = self._on_tree_error
         self._identify_buckets: IdentifyBuckets | None = None
+        self.freeze_memory = freeze_memory
+        self._engine_thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="engine")
+        """Computes the answers, one after the other: they hold the GIL all but briefly, so
+        more threads would only take it from each other (and from the event loop) more often."""
+
+    def settle_memory(self) -> None:
+        """With ``freeze_memory``: collect, then freeze the long-lived objects (at ready and
+        after a reload replaced the engine, so the old one is collected first)."""
+        if self.freeze_memory:
+            settle()
 
     async def answer(self, question: str) -> Answer:
         """The engine's answer, computed in a worker thread: the sentence encoder takes
         milliseconds of CPU, and the event loop must keep serving other interactions."""
         engine = self.library.engine
-        return await asyncio.to_thread(engine.ask, question)
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(self._engine_thread, engine.ask, question)
 
     async def setup_hook(self) -> None:
         await asyncio.to_thread(warm_up)  # the language models, before the first question
@@ -162,8 +180,10 @@ class FanBot(commands.AutoShardedBot):
 
     async def on_ready(self) -> None:
         log.info("ready as %s in %d guilds", self.user, len(self.guilds))
+        self.settle_memory()
 
     async def close(self) -> None:
         await super().close()
         await self.cluster.close()
         await self.records.close()
+        self._engine_thread.shutdown(wait=False, cancel_futures=True)

@@ -23,7 +23,7 @@ async def respond(interaction: discord.Interaction[Any], answer: Answer) -> None
         await interaction.response.send_message(embed=embed)
     else:
         await interaction.response.send_message(embed=embed, view=view)
-    await bot.records.question(
+    bot.records.log_question(  # not waited for: nothing in the reply depends on it
         answer,
         user_id=interaction.user.id,
         guild_id=interaction.guild_id,
@@ -40,6 +40,6 @@ async def reply(bot: FanBot, message: discord.Message, answer: Answer) -> None:
     if view is not None:
         kwargs["view"] = view
     await message.reply(**kwargs)
-    await bot.records.question(
+    bot.records.log_question(
         answer, user_id=message.author.id, guild_id=guild_id, channel_id=message.channel.id
     )

@@ -8,6 +8,7 @@ limits, wraps spoilers and escapes anything a user typed.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 
 import discord
@@ -49,9 +50,13 @@ def _escape(text: str) -> str:
     return discord.utils.escape_markdown(text).replace("]", "\\]")
 
 
+@functools.lru_cache(maxsize=4096)
 def _source_markdown(source: SourceRef, *, outlet: bool, language: str | None = None) -> str:
     """One source: "Outlet: [Headline](url) (date)" (``outlet``) or "[Headline](url) (date)";
-    with no headline known, the outlet (or, under its heading, the date) is the link."""
+    with no headline known, the outlet (or, under its heading, the date) is the link.
+
+    Remembered per source *value* (a source is a frozen record; one whose title, link or
+    date a reload changed is another key), as the same sources come under many answers."""
     date = show_date(source.published, language)
     if source.headline:
         title = _escape(source.title)

@@ -24,6 +24,7 @@ ZERO_WIDTH_SPACE = "\u200b"
 ELLIPSIS = "…"
 _SURROGATE = re.compile("[\ud800-\udfff]")
 _ESCAPED = re.compile(r"\\(.)|([<@])\u200b", re.DOTALL)
+_SPECIAL = re.compile("[" + re.escape("".join(sorted(MARKDOWN | BREAK_AFTER))) + "]")
 
 
 def one_line(text: str) -> str:
@@ -39,12 +40,17 @@ def _escape_char(char: str) -> str:
     return char
 
 
+def _escape_match(match: re.Match[str]) -> str:
+    return _escape_char(match.group())
+
+
 def quote_user_text(text: str, limit: int = EMBED_TITLE_LIMIT) -> str:
     """``text`` safe to show on any Discord surface, in at most ``limit`` characters."""
     flat = one_line(text)
+    escaped = _SPECIAL.sub(_escape_match, flat)
+    if len(escaped) <= limit:  # the common case: no clipping, no list of pieces
+        return escaped
     pieces = [_escape_char(char) for char in flat]
-    if sum(map(len, pieces)) <= limit:
-        return "".join(pieces)
     kept: list[str] = []
     used = len(ELLIPSIS)
     for piece in pieces:

@@ -96,7 +96,7 @@ async def _run(settings: Settings) -> int:
     if token is None:
         return 2
     try:
-        bot = await build_bot(settings)
+        bot = await build_bot(settings, freeze_memory=True)
     except KnowledgeError as exc:
         print(str(exc), file=sys.stderr)
         return 2

@@ -154,7 +154,7 @@ class SuggestionButton(
             ),
             view=answer_view(answer, settings.language),
         )
-        await bot.records.question(
+        bot.records.log_question(
             answer,
             user_id=interaction.user.id,
             guild_id=interaction.guild_id,

@@ -15,10 +15,14 @@ from hypothesis import strategies as st
 from bot.core.decision import (
     NGRAM_MIN_DF,
     NGRAM_RANGE,
+    THRESHOLD_GRID,
     LearnedDecider,
+    Thresholds,
     char_ngrams,
     decider_from_arrays,
     fit_ngram,
+    near_best_centroid,
+    smoothed,
 )
 from bot.core.encoder import Encoder, encoded_span
 from bot.core.engine import Engine
@@ -157,6 +161,7 @@ def test_the_saved_model_decides_as_the_trained_one(real_engine: Engine) -> None
     _, decider = _learned(real_engine)
     again = decider_from_arrays(decider.arrays()).with_encoder(decider.encoder)
     assert again.ngram is not None and again.span_tokens == decider.span_tokens
+    assert decider.embedding_model is not None and again.embedding_model is not None
     for question in [
         "when is season 2 coming out",
         "quién interpreta a nam-ra",
@@ -236,3 +241,35 @@ def test_the_lexical_features_do_not_hang_on_string_hashing() -> None:
         )  # fmt: skip
         digests.add(done.stdout.strip())
     assert len(digests) == 1
+
+
+def _bump(answer: float, ask: float) -> np.ndarray:
+    """A utility surface (one row) peaked at (answer, ask), falling off quadratically."""
+    grid = np.asarray(THRESHOLD_GRID)
+    return -2.0 * ((grid[:, None] - answer) ** 2 + (grid[None, :] - ask) ** 2)
+
+
+def test_smoothing_averages_each_cell_with_its_neighbours() -> None:
+    values = np.zeros((7, 7))
+    values[3, 3] = 25.0
+    smooth = smoothed(values, 2)
+    assert smooth[3, 3] == 1.0 and smooth[1, 1] == 1.0 and smooth[0, 0] == 0.0
+    assert smooth.sum() == 25.0
+
+
+def test_thresholds_are_the_middle_of_the_near_best_region() -> None:
+    assert near_best_centroid(_bump(0.6, 0.4), 1) == Thresholds(0.6, 0.4)
+
+
+def test_a_jagged_surface_or_one_lucky_cell_barely_moves_the_thresholds() -> None:
+    """The instability of issue 9: on a flat, jagged utility surface the best pair (or the
+    lowest answer threshold near it) jumped with a one-row change; the centroid of the
+    smoothed near-best region stays within a grid step."""
+    values = _bump(0.6, 0.4)
+    jagged = values + 0.002 * (np.indices(values.shape).sum(axis=0) % 2)
+    lucky = jagged.copy()
+    lucky[THRESHOLD_GRID.index(0.85), THRESHOLD_GRID.index(0.25)] = values.max() + 0.01
+    assert int(np.argmax(lucky)) != int(np.argmax(values))  # the raw best moved far away
+    for surface in (jagged, lucky):
+        chosen = near_best_centroid(surface, 1)
+        assert abs(chosen.answer - 0.6) <= 0.025 and abs(chosen.ask - 0.4) <= 0.025

@@ -12,10 +12,12 @@ import pytest
 
 from bot.core.answer import Outcome
 from bot.core.engine import Engine
+from bot.core.language import HANGUL
 from bot.core.models import Tier
 from bot.core.render import render_text, sources_text, to_json
 from tests.conftest import DEVSET
 
+PACK = "all-of-us-are-dead"
 HIDDEN_OUTLETS = ("Demo data", "Aggregator and SEO pages", "Unnamed blog")
 
 
@@ -156,6 +158,8 @@ def test_imdb_question_says_no_imdb_figure_is_sourced(real_engine: Engine, quest
         ("is nam-ra in season 2", "**Yes.**"),
         ("is roh yoon-seo coming back", "**Reportedly, no.**"),
         ("is wu-jin dead", "**Yes.**"),
+        ("is nam-ra dead", "**No.**"),  # the fate's verdict, hidden with the fate
+        ("is namra still alive?", "**Yes.**"),
         ("apakah season 2 dibatalkan", "**No.**"),
     ],
 )
@@ -282,3 +286,12 @@ def test_a_character_named_by_who_they_are_to_another_gets_their_own_answer(
     assert any(s.outlet == "Showbiz Cheat Sheet" for s in answer.sources)
     if first is not None:  # the yes or no answers the fate, so it is hidden with it
         assert answer.spoiler_text.startswith(f"{first} ") and first not in answer.body
+
+
+@pytest.mark.parametrize("question", ["what's the korean title", "what is it called in korean"])
+def test_the_korean_title_is_stated_with_its_source(real_engine: Engine, question: str) -> None:
+    answer = real_engine.ask(question)
+    assert answer.outcome is Outcome.ANSWER and answer.intent == "source_material"
+    korean = [alias for alias in real_engine.packs[PACK].info.aliases if HANGUL.search(alias)]
+    assert korean and all(alias in answer.body for alias in korean)
+    assert "Daum" in {s.outlet for s in answer.sources} and answer.as_of is not None

@@ -68,8 +68,28 @@ def engine() -> Engine:
         ("", None),
     ],
 )
-def test_the_question_language_is_detected(text: str, language: str | None) -> None:
-    assert detect_language(text) == language
+def test_the_question_language_is_detected(engine: Engine, text: str, language: str | None) -> None:
+    assert detect_language(text, engine.clues) == language
+
+
+@pytest.mark.parametrize(
+    ("text", "language"),
+    [
+        ("is namra dead", "en"),  # romanised names and typos read as Indonesian
+        ("who plyas on-jo", "en"),
+        ("did cheong san dye", "en"),
+        ("is su hyuk coming bak", "en"),
+        ("on jo dad died?", None),  # too short to tell: not Spanish
+        ("apakah nam-ra kembali di season 2?", "id"),
+        ("quando sai a segunda temporada", None),  # Portuguese: no catalog, not Spanish
+        ("all of us are dead s2 kapan tayang", "id"),  # the title's "are" is no English
+    ],
+)
+def test_the_pack_words_that_ask_tell_the_language(
+    engine: Engine, text: str, language: str | None
+) -> None:
+    assert detect_language(text, engine.clues) == language
+    assert engine.ask(text).language == language
 
 
 def test_the_fan_language_wins_then_the_server_setting_then_english() -> None:

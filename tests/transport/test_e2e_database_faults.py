@@ -31,6 +31,7 @@ async def ask_question(bot: FanBot, fake: FakeDiscord, question: str) -> dict[st
     payload = fake.command_interaction("ask", option("question", question))
     reply = await fake.interact(payload, settle=bot)
     assert reply.json["data"]["embeds"][0]["title"] == question
+    await bot.records.questions_written()  # the reply does not wait for the question log
     return payload
 
 

@@ -56,7 +56,7 @@ async def test_a_command_that_fails_after_replying_gets_a_private_followup(
     running: Running, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
 ) -> None:
     bot, fake = running
-    monkeypatch.setattr(bot.records, "question", _aboom)
+    monkeypatch.setattr(bot.records, "log_question", _boom)  # after the reply went out
     payload = fake.command_interaction("ask", option("question", QUESTION))
     since = fake.mark()
     request = await fake.interact(payload)

@@ -76,6 +76,11 @@ async def test_answers_go_out_while_the_database_fails(
     assert request.json["type"] == CALLBACK_CHANNEL_MESSAGE
     embed = request.json["data"]["embeds"][0]
     assert embed["description"].startswith(bot.library.engine.ask(QUESTION).body)
+    # The reply does not wait for the question log; its failure is logged soon after.
+    for _ in range(100):
+        if _store_errors(caplog, "logging a question"):
+            break
+        await asyncio.sleep(0.02)
     assert _store_errors(caplog, "logging a question")
 
     # Votes are thanked for, with the truth about whether they were kept.

@@ -114,3 +114,18 @@ def test_a_title_that_only_describes_the_page_is_never_shown_as_its_headline() -
     assert lines[0] == "Paper (undated)"
     assert lines[2] == "[Daily](https://example.org/l) (23 July 2025)"
     assert lines[1] == "Studio: [Renewed!](https://example.org/h) (undated)"
+
+
+def test_a_source_changed_by_a_reload_shows_its_new_line() -> None:
+    """Source lines are remembered per source value: a reload that changes a source's
+    headline, link or date never shows the old line."""
+    before = SourceRef(
+        "s1", "Old headline", "Outlet", dt.date(2025, 7, 23), "https://a.example", "A"
+    )
+    after = SourceRef(
+        "s1", "New headline", "Outlet", dt.date(2025, 7, 24), "https://b.example", "A"
+    )
+    assert source_lines([before]) == source_lines([before])
+    (line,) = source_lines([after])
+    assert "New headline" in line and "https://b.example" in line and "24 July 2025" in line
+    assert "Old" not in line

@@ -90,3 +90,25 @@ async def test_closing_writes_what_is_still_queued(tmp_path: Path) -> None:
     async with await Database.open(path) as database:
         rows = await database.connection.execute_fetchall("SELECT COUNT(*) FROM question_log")
         assert next(iter(rows))[0] == 5
+
+
+async def test_questions_logged_without_waiting_gather_and_count_in_gaps_at_once(
+    counted: tuple[Records, list[str]],
+) -> None:
+    """Replies log their question without waiting: the rows of those milliseconds share one
+    transaction, and /kb gaps read right after still counts them."""
+    records, actions = counted
+    records.question_batch = 60.0  # longer than the test: only the read queues the batch
+    engine = Library.open(KNOWLEDGE).engine
+    unanswerable = "what is the weather in Busan today"
+    futures = [
+        records.log_question(engine.ask(unanswerable), user_id=n, guild_id=4, channel_id=1)
+        for n in range(3)
+    ]
+    assert len({id(future) for future in futures}) == 1  # one batch
+    assert records.log_question(engine.ask("thanks!"), user_id=1, guild_id=4, channel_id=1) is None
+    assert actions == []  # still gathering
+    report = await records.gaps(4, days=7)
+    assert actions[0] == "logging 3 questions"  # written before the report is read
+    assert report is not None
+    assert [group.count for group in report.unanswered] == [3]

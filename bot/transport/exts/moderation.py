@@ -150,6 +150,8 @@ class Moderation(commands.GroupCog, group_name="kb", group_description="Knowledg
         swaps to the new engine in one assignment. One reload at a time."""
         async with self._reloading:
             result = await asyncio.to_thread(self.bot.library.reload)
+        if result.changed:
+            self.bot.settle_memory()  # the replaced engine is collected, the new one frozen
         log.log(logging.INFO if result.ok else logging.WARNING, "%s: %s", trigger, result.summary())
         await self.bot.records.knowledge_loaded(result, trigger=trigger)
         return result
