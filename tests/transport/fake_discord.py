@@ -1429,15 +1429,19 @@ class FakeDiscord:
         try:
             return await asyncio.wait_for(future, timeout)
         except TimeoutError:
-            seen = "\n  ".join(str(r) for r in self.requests[since:][-15:]) or "(none)"
-            errors = "\n  ".join(f"{e.where}: {e.error!r}" for e in self.errors) or "(none)"
-            raise TimeoutError(
-                f"no matching request within {timeout}s.\nRequests since #{since}:\n  {seen}\n"
-                f"Fake errors:\n  {errors}"
-            ) from None
+            raise self._timed_out("no matching request", since, timeout) from None
         finally:
             with contextlib.suppress(ValueError):
                 self._waiters.remove(waiter)
+
+    def _timed_out(self, what: str, since: int, timeout: float) -> TimeoutError:
+        """A TimeoutError saying what did not arrive, and listing what did and the fake's errors."""
+        seen = "\n  ".join(str(r) for r in self.requests[since:][-15:]) or "(none)"
+        errors = "\n  ".join(f"{e.where}: {e.error!r}" for e in self.errors) or "(none)"
+        return TimeoutError(
+            f"{what} within {timeout}s.\nRequests since #{since}:\n  {seen}\n"
+            f"Fake errors:\n  {errors}"
+        )
 
     async def wait_for_callback(
         self,
@@ -1461,11 +1465,8 @@ class FakeDiscord:
         try:
             return await asyncio.wait_for(future, timeout)
         except TimeoutError:
-            seen = "\n  ".join(str(r) for r in self.requests[since:][-15:]) or "(none)"
-            errors = "\n  ".join(f"{e.where}: {e.error!r}" for e in self.errors) or "(none)"
-            raise TimeoutError(
-                f"no callback for interaction {interaction_id} within {timeout}s.\n"
-                f"Requests since #{since}:\n  {seen}\nFake errors:\n  {errors}"
+            raise self._timed_out(
+                f"no callback for interaction {interaction_id}", since, timeout
             ) from None
         finally:
             waiters.remove(waiter)
