@@ -1019,14 +1019,9 @@ def embedding_out_of_fold(
     """A logistic regression on the embeddings of every row, and each row's classes from one
     that never saw its fold (the full model learns from those, as from unseen questions)."""
     positions, labels, weights = _expand(rows, classes)
-    pos, lab, wts = np.asarray(positions), np.asarray(labels), np.asarray(weights)
-    out = np.zeros((len(rows), len(classes)), dtype=np.float32)
-    for fold in range(CV_FOLDS):
-        train = folds[pos] != fold
-        model = _fit(vectors[pos[train]], lab[train], wts[train], len(classes), EMBEDDING_C)
-        for i in np.flatnonzero(folds == fold):
-            out[i] = model.proba(vectors[i])
-    return _fit(vectors[pos], lab, wts, len(classes), EMBEDDING_C), out
+    model = _fit(vectors[positions], np.asarray(labels), np.asarray(weights), len(classes),
+                 EMBEDDING_C)  # fmt: skip
+    return model, out_of_fold(vectors, rows, classes, folds, EMBEDDING_C).astype(np.float32)
 
 
 def _chosen(prefix: str, cv: CrossValidated) -> dict[str, float]:
