@@ -54,9 +54,9 @@ T = TypeVar("T")
 REPLY_WAIT_SECONDS = 1.0
 """How long a reply waits for the store before it goes out without it."""
 CLOSE_WAIT_SECONDS = 10.0
+"""How long closing waits for store work still running in the background."""
 QUESTION_BATCH_SECONDS = 0.02
 """How long a new question-log batch gathers questions before its write is queued."""
-"""How long closing waits for store work still running in the background."""
 
 
 class WriteStatus(StrEnum):
@@ -209,12 +209,16 @@ class Records:
     async def questions_written(self) -> None:
         """Queue a gathering batch now and wait (at most ``reply_wait``) until the questions
         logged so far are written: a read of the log then sees them."""
-        if self._batch_queuing is not None:
-            self._batch_queuing.cancel()
-            self._queue_batch()
+        self._queue_gathering_batch()
         written = self._batch_written
         if written is not None and not written.done():
             await self._wait("logging questions", written)
+
+    def _queue_gathering_batch(self) -> None:
+        """Queue a batch that is still gathering now, instead of when its time is up."""
+        if self._batch_queuing is not None:
+            self._batch_queuing.cancel()
+            self._queue_batch()
 
     def _queue_batch(self) -> None:
         """Queue the gathering batch's write. It takes more questions until it starts."""
@@ -351,9 +355,7 @@ class Records:
 
     async def close(self) -> None:
         """Write what is queued (waiting up to :data:`CLOSE_WAIT_SECONDS`), then close."""
-        if self._batch_queuing is not None:  # a batch still gathering is queued now
-            self._batch_queuing.cancel()
-            self._queue_batch()
+        self._queue_gathering_batch()
         if self.outbox is not None:
             await self.outbox.drain(self.close_wait)
         if self._background:
