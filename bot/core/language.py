@@ -65,11 +65,14 @@ def warm_up() -> None:
     _detector()
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class Clues:
     """Words that tell a language from the knowledge: each language's question words
     (anywhere) and yes/no openers (among the first words), and titles, which are no
-    language's ("All of Us Are Dead" holds the English opener "are")."""
+    language's ("All of Us Are Dead" holds the English opener "are").
+
+    Compared and hashed by identity: it is part of :func:`detect_language`'s memo key on
+    every question, and hashing its nested tables by value took about 7 µs a call."""
 
     words: tuple[tuple[str, Lexicon, Lexicon], ...] = ()
     """(language, question words, openers)."""
