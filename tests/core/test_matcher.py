@@ -179,3 +179,19 @@ def test_a_question_is_read_with_misspelt_words_as_the_words_they_stand_for(
     ]
     # A Korean word keeps its ending (the matcher's stem of it would lose "…나요").
     assert index.read("시즌2 취소됐나요")[-1] == "취소됐나요"
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "has filming finishd?",
+        "is Mina Cho coming back in 2025. when??",
+        "when is season 2 out https://example.org/a.b?c see this",
+        "시즌2 공개일 언제",
+        "!!",
+    ],
+)
+def test_the_match_carries_the_question_as_read(index: PackIndex, question: str) -> None:
+    """The words a yes/no lead is taken from: the same as reading the question again
+    (misspellings as vocabulary words; names, years and Korean as written)."""
+    assert list(index.match(question).read) == index.read(question)
