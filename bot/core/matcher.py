@@ -212,6 +212,7 @@ class PackIndex:
     scaled_example_total: list[float]  # b² × each example's word weight: F-beta's denominator
     postings: dict[str, list[int]]  # word → the examples that hold it
     cue_words: dict[str, list[tuple[int, float]]]  # one-word cue → (intent position, share)
+    spellings: dict[str, str] = field(default_factory=dict)  # folded: "ded" → "dead"
     _corrections: dict[str, str | None] = field(default_factory=dict)
 
     @classmethod
@@ -293,6 +294,7 @@ class PackIndex:
             scaled_example_total=[RECALL_BETA * RECALL_BETA * t for t in example_total],
             postings=dict(postings),
             cue_words=dict(cue_words),
+            spellings=_spellings(pack),
         )
 
     def match(self, question: str | Prepared) -> Match:
@@ -493,7 +495,10 @@ class PackIndex:
         if word in self._corrections:
             return self._corrections[word]
         result = None
-        if len(word) >= WORD_TYPO_MIN_LENGTH:
+        if word in self.spellings:  # a short misspelling the pack lists ("ded")
+            meant = self.spellings[word]
+            result = meant if meant in self.vocabulary else None
+        elif len(word) >= WORD_TYPO_MIN_LENGTH:
             candidates = [
                 c for c in self.vocab_by_initial.get(word[0], ()) if abs(len(c) - len(word)) <= 2
             ]
@@ -506,6 +511,15 @@ class PackIndex:
         if len(self._corrections) < MAX_REMEMBERED_LOOKUPS:
             self._corrections[word] = result
         return result
+
+
+def _spellings(pack: Pack) -> dict[str, str]:
+    """The pack's listed misspellings, folded as question words are ("ded" → "dead")."""
+    return {
+        compact(written): compact(meant)
+        for language in pack.languages.values()
+        for written, meant in language.spellings.items()
+    }
 
 
 def _spans(words: Sequence[str], max_words: int, max_chars: int) -> list[tuple[int, int, str]]:

@@ -152,3 +152,12 @@ def test_a_yes_no_lead_reuses_the_words_the_matcher_read(
     monkeypatch.setattr(PackIndex, "read", read_again)
     answer = real_engine.ask(question)
     assert answer.intent == "renewal" and answer.body == expected
+
+
+@pytest.mark.parametrize("name", ["nam-ra", "cheong-san"])
+def test_ded_is_read_as_dead(real_engine: Engine, name: str) -> None:
+    """A three-letter misspelling the pack's languages list ("ded") reads as its word: the
+    fate's yes or no, and everything else, as for "dead"."""
+    asked, meant = real_engine.ask(f"is {name} ded"), real_engine.ask(f"is {name} dead")
+    assert (asked.intent, asked.entities) == (meant.intent, meant.entities)
+    assert (asked.body, asked.spoiler_text) == (meant.body, meant.spoiler_text)
