@@ -75,8 +75,9 @@ class TimelineStep:
 
     @property
     def outlets(self) -> tuple[str, ...]:
-        """The outlets fans are shown for this step (unreliable sources are not named)."""
-        return tuple(dict.fromkeys(s.outlet for s in fan_sources(self.sources)))
+        """The outlets fans are shown for this step (unreliable sources are not named); a
+        page that names no outlet by its headline, or with none known, its host name."""
+        return tuple(dict.fromkeys(s.name for s in fan_sources(self.sources)))
 
     @property
     def attribution(self) -> str:

@@ -95,7 +95,11 @@ class Source(Strict):
         description="False when the page's headline is not known and `title` only describes "
         "the page; it is then shown as a description, never quoted as a headline.",
     )
-    outlet: ShortText
+    outlet: ShortText | None = Field(
+        default=None,
+        description="Who published the page. Leave out when the page names no outlet: fans "
+        "then see its headline, or with no headline known, its address's host name.",
+    )
     author: ShortText | None = None
     published: dt.date | None = Field(
         default=None, description="Publication date; leave out when the page shows none."
@@ -106,6 +110,15 @@ class Source(Strict):
     note: NoteText | None = None
 
     _check_dates = field_validator("published", "updated")(_not_future)
+
+    @model_validator(mode="after")
+    def _known_by_something(self) -> Source:
+        if self.outlet is None and not self.headline and self.url is None:
+            raise ValueError(
+                "a source with no outlet needs its headline (headline = true) or its url, "
+                "so fans can tell which page it is"
+            )
+        return self
 
     @property
     def dated(self) -> bool:
