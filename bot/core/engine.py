@@ -129,6 +129,12 @@ class Engine:
         self.clues = Clues.of(
             [lang for pack in knowledge.packs for lang in pack.languages.values()],
             [name for pack in knowledge.packs for name in (pack.info.title, *pack.info.aliases)],
+            [
+                name
+                for pack in knowledge.packs
+                for item in (*pack.characters.values(), *pack.people.values())
+                for name in (item.name, *item.aliases)
+            ],
         )
         """The words that tell a fan's language (see :func:`detect_language`)."""
 
