@@ -28,7 +28,7 @@ from bot.core.compose import (
     source_refs,
 )
 from bot.core.corrections import correction_text, repeated_claim
-from bot.core.decision import Decider, Lexical, RuleDecider, RuleThresholds
+from bot.core.decision import Decider, Decision, Lexical, RuleDecider, RuleThresholds
 from bot.core.i18n import LANGUAGES, N_, SOURCE_LANGUAGE, TRANSLATED, Phrase, tr
 from bot.core.language import Clues, detect_language
 from bot.core.loader import Knowledge, Pack
@@ -197,6 +197,13 @@ class Engine:
         lexical = self.lexical(pack, match)
         decision = self.decider(pack.info.id).decide(text, lexical)
         entity_ids = tuple(m.entity_id for m in match.entities)
+        if _about_one_character(pack, lexical) and decision.intent != CHARACTER_INTENT:
+            # "whats up with X (in season 2)": whatever else it might touch, it asks about X.
+            confidence = max(
+                decision.probabilities.get(CHARACTER_INTENT, 0.0),
+                match.score_of(CHARACTER_INTENT),
+            )
+            decision = Decision("answer", CHARACTER_INTENT, confidence)
         if decision.no_claim:
             # Understood, but about a season the intent's claims do not cover.
             return self._decline(
@@ -684,6 +691,19 @@ def _one_season(match: Match) -> int | None:
     """The season a question names, if it names exactly one."""
     seasons = set(match.seasons)
     return next(iter(seasons)) if len(seasons) == 1 else None
+
+
+def _about_one_character(pack: Pack, lexical: Lexical) -> bool:
+    """Whether the question asks about one character and nothing more: it names exactly
+    one, a character, in one of the pack's ``about_character`` phrasings."""
+    match = lexical.match
+    return (
+        match.about_character
+        and CHARACTER_INTENT in pack.intents
+        and CHARACTER_INTENT not in lexical.blocked
+        and len(match.entities) == 1
+        and match.entities[0].kind == "character"
+    )
 
 
 def _names_a_character(match: Match) -> bool:

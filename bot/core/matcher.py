@@ -27,7 +27,7 @@ from functools import lru_cache
 from rapidfuzz import fuzz, process
 
 from bot.core.loader import Pack
-from bot.core.normalise import compact, fold, tokens, without_markup
+from bot.core.normalise import compact, contains_phrase, fold, tokens, without_markup
 
 CHARACTER_MARK = "⟨character⟩"
 PERSON_MARK = "⟨person⟩"
@@ -128,6 +128,9 @@ class Match:
     seasons: tuple[int, ...]
     known_words: int
     words: int
+    about_character: bool = False
+    """The question holds one of the pack's phrasings asking about a character and nothing
+    more ("whats up with {character}", languages.toml ``about_character``)."""
     read: tuple[str, ...] = ()
     """The question's folded words as read (:meth:`PackIndex.read`): misspelt vocabulary
     words as the words they stand for, names and years as written."""
@@ -213,6 +216,7 @@ class PackIndex:
     postings: dict[str, list[int]]  # word → the examples that hold it
     cue_words: dict[str, list[tuple[int, float]]]  # one-word cue → (intent position, share)
     spellings: dict[str, str] = field(default_factory=dict)  # folded: "ded" → "dead"
+    about_character: tuple[tuple[str, ...], ...] = ()  # "whats up with ⟨character⟩"
     _corrections: dict[str, str | None] = field(default_factory=dict)
 
     @classmethod
@@ -295,6 +299,11 @@ class PackIndex:
             postings=dict(postings),
             cue_words=dict(cue_words),
             spellings=_spellings(pack),
+            about_character=tuple(
+                tuple(_phrase_tokens(phrasing))
+                for language in pack.languages.values()
+                for phrasing in language.about_character
+            ),
         )
 
     def match(self, question: str | Prepared) -> Match:
@@ -312,11 +321,15 @@ class PackIndex:
         all_known: list[str] = []
         all_unknown = 0
         read: list[str] = []
+        about_character = False
         for written in sentences:
             read += (self._read_word(word) for word in written)
             words = _words(written)
             seasons.update(_seasons(" ".join(words)))
             words, mentioned, shows, found = self._find_spans(words)
+            about_character = about_character or any(
+                contains_phrase(words, phrase) for phrase in self.about_character
+            )
             mentions_pack = mentions_pack or mentioned
             other_shows += [s for s in shows if s not in other_shows]
             entities += [m for m in found if all(m.entity_id != e.entity_id for e in entities)]
@@ -357,6 +370,7 @@ class PackIndex:
             seasons=tuple(sorted(seasons)),
             known_words=len(all_known),
             words=len(all_known) + all_unknown,
+            about_character=about_character,
             read=tuple(read),
         )
 

@@ -434,6 +434,21 @@ class Language(Strict):
         "is an ordinary word in another language.",
     )
 
+    about_character: list[ShortText] = Field(
+        default_factory=list,
+        description="Vague phrasings that ask about whoever they name and nothing more "
+        '("whats up with {character}", "what about {character}"): a question holding one '
+        "and naming one character gets that character's answer (status and fate).",
+    )
+
+    @field_validator("about_character")
+    @classmethod
+    def _names_the_character(cls, phrasings: list[str]) -> list[str]:
+        for phrasing in phrasings:
+            if phrasing.count("{character}") != 1:
+                raise ValueError(f"{phrasing!r}: write {{character}} once where the name goes")
+        return phrasings
+
     @field_validator("spellings")
     @classmethod
     def _one_word_each(cls, spellings: dict[str, str]) -> dict[str, str]:

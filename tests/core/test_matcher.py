@@ -227,3 +227,26 @@ def test_a_spelling_is_one_word_for_one_word(
     with pytest.raises(KnowledgeError) as caught:
         load_knowledge(mini_root)
     assert any("one word each" in p.message for p in caught.value.problems)
+
+
+def test_a_vague_phrasing_about_a_character_is_found_with_the_name_in_its_place(
+    mini_root: Path, edit: Callable[[str, str], Path]
+) -> None:
+    languages = mini_root / "minipack" / "languages.toml"
+    text = languages.read_text(encoding="utf-8")
+    edit("languages.toml", text + 'about_character = ["whats up with {character}"]\n')
+    index = PackIndex.build(load_knowledge(mini_root).packs[0])
+    assert index.match("so what's up with Meena in season 2?").about_character
+    assert not index.match("whats up with season 2").about_character
+    assert not index.match("whats up with the release. mina?").about_character
+
+
+def test_a_vague_phrasing_must_say_where_the_name_goes(
+    mini_root: Path, edit: Callable[[str, str], Path]
+) -> None:
+    languages = mini_root / "minipack" / "languages.toml"
+    text = languages.read_text(encoding="utf-8")
+    edit("languages.toml", text + 'about_character = ["whats up with"]\n')
+    with pytest.raises(KnowledgeError) as caught:
+        load_knowledge(mini_root)
+    assert any("{character}" in p.message for p in caught.value.problems)
