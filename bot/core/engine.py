@@ -210,6 +210,7 @@ class Engine:
             confidence=decision.confidence,
             truncated=truncated,
             season=_one_season(match),
+            read=match.read,
         )
 
     def signals(self, question: str) -> tuple[Pack, Lexical] | None:
@@ -255,9 +256,12 @@ class Engine:
         confidence: float = 1.0,
         truncated: bool = False,
         season: int | None = None,
+        read: Sequence[str] | None = None,
     ) -> Answer:
         """Answer an intent directly: slash commands and "Did you mean" choices come here.
-        ``season``: the one season the question named (claims about it answer, if any)."""
+        ``season``: the one season the question named (claims about it answer, if any).
+        ``read``: the question's words as the matcher read them (:attr:`Match.read`), so
+        that they are not read again; read from ``question`` when not given."""
         pack = self._pack(pack_id)
         asked = (
             question if question is not None else self._intent_question(pack, intent, entity_ids)
@@ -271,7 +275,7 @@ class Engine:
         body, translations = composed.body, composed.translations
         hidden, hidden_translations = composed.spoiler_text, {}
         if question is not None and (
-            said := self._yes_no(pack, intent, usable, question, composed)
+            said := self._yes_no(pack, intent, usable, question, composed, read)
         ):
             first, from_fate = said
 
@@ -305,13 +309,21 @@ class Engine:
         )
 
     def _yes_no(
-        self, pack: Pack, intent: str, entity_ids: Sequence[str], question: str, composed: Composed
+        self,
+        pack: Pack,
+        intent: str,
+        entity_ids: Sequence[str],
+        question: str,
+        composed: Composed,
+        read: Sequence[str] | None = None,
     ) -> tuple[str, bool] | None:
         """The yes or no a yes/no question calls for, and whether it answers the fate. The
         character answer holds a season status ("is X coming back?") and a fate ("is X
         dead?"): the fate's polarity is the recap intent's."""
         grammar = self.grammars[pack.info.id]
-        words = self.indexes[pack.info.id].read(question[:MAX_QUESTION_CHARS])
+        if read is None:
+            read = self.indexes[pack.info.id].read(question[:MAX_QUESTION_CHARS])
+        words = read
         first = grammar.yes_no(
             pack.intents[intent], question, composed.verdict, composed.certainty, words
         )

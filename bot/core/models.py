@@ -426,6 +426,22 @@ class Language(Strict):
         default_factory=list, description="How a yes/no question's last word ends."
     )
     negations: list[ShortText] = Field(default_factory=list)
+    spellings: dict[ShortText, ShortText] = Field(
+        default_factory=dict,
+        description="How fans write a word too short to be read as a typo, and the word it "
+        'stands for, a word of the intents\' examples or cues: {ded = "dead"}. One word '
+        "each; every language's spellings apply to every question, so leave out a word that "
+        "is an ordinary word in another language.",
+    )
+
+    @field_validator("spellings")
+    @classmethod
+    def _one_word_each(cls, spellings: dict[str, str]) -> dict[str, str]:
+        for written, meant in spellings.items():
+            for word in (written, meant):
+                if len(word.split()) != 1:
+                    raise ValueError(f"spelling {written!r} = {meant!r}: one word each")
+        return spellings
 
 
 class SmallTalk(Strict):
