@@ -314,6 +314,14 @@ def test_a_vague_question_about_one_character_gets_the_character_answer(
     assert answer.spoiler_text.startswith("**Season 1:**")
 
 
+def test_has_it_come_out_yet_in_spanish_is_the_release_answer(real_engine: Engine) -> None:
+    """ "¿ya salió la temporada 2?" was declined: it is the release question, answered with
+    the no its claim's verdict calls for, framed in Spanish."""
+    answer = real_engine.ask("¿ya salió la temporada 2?")
+    assert answer.outcome is Outcome.ANSWER and answer.intent == "release", answer.body
+    assert answer.body.startswith("**No.** ") and answer.language == "es"
+
+
 @pytest.mark.parametrize("question", ["what's the korean title", "what is it called in korean"])
 def test_the_korean_title_is_stated_with_its_source(real_engine: Engine, question: str) -> None:
     answer = real_engine.ask(question)
