@@ -10,6 +10,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
+from urllib.parse import urlsplit
 
 from bot.core.i18n import Phrase
 
@@ -39,12 +40,29 @@ class SourceRef:
 
     id: str
     title: str
-    outlet: str
+    outlet: str | None
+    """None when the page names no outlet: it is then known by its headline or address."""
     published: dt.date | None
     url: str | None
     tier: str
     headline: bool = True
     """False: ``title`` describes the page, whose headline is not known."""
+
+    @property
+    def host(self) -> str | None:
+        """The address's host name without "www." ("example.com"), or None with no address."""
+        host = urlsplit(self.url).hostname if self.url else None
+        return host.removeprefix("www.") if host else None
+
+    @property
+    def name(self) -> str:
+        """What a fan knows the page by: its outlet; with none, its headline in quotes; with
+        neither, its address's host name (the pack's validation makes sure one is known)."""
+        if self.outlet:
+            return self.outlet
+        if self.headline:
+            return f"“{self.title}”"
+        return self.host or self.title
 
     def to_json(self) -> dict[str, Any]:
         return {

@@ -239,7 +239,7 @@ def _label(claim: Claim) -> str:
 
 
 def _outlets(pack: Pack, claim: Claim) -> str:
-    return ", ".join(dict.fromkeys(r.outlet for r in source_refs(pack, claim.sources)))
+    return ", ".join(dict.fromkeys(r.name for r in source_refs(pack, claim.sources)))
 
 
 def _replaced_note(pack: Pack, claim: Claim) -> Phrase | None:

@@ -169,7 +169,7 @@ def correction_text(pack: Pack, found: Correction) -> str:
     claim = found.claim
     if claim.correction:
         return claim.correction.replace("{stated}", found.stated)
-    outlets = ", ".join(dict.fromkeys(s.outlet for s in source_refs(pack, claim.sources)))
+    outlets = ", ".join(dict.fromkeys(s.name for s in source_refs(pack, claim.sources)))
     date = claim_date(pack, claim)
     where = f"{outlets}, {format_date(date)}" if date else outlets
     return f"{found.stated} was an earlier estimate ({where}) that did not hold."

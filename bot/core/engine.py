@@ -28,7 +28,7 @@ from bot.core.compose import (
     source_refs,
 )
 from bot.core.corrections import correction_text, repeated_claim
-from bot.core.decision import Decider, Lexical, RuleDecider, RuleThresholds
+from bot.core.decision import Decider, Decision, Lexical, RuleDecider, RuleThresholds
 from bot.core.i18n import LANGUAGES, N_, SOURCE_LANGUAGE, TRANSLATED, Phrase, tr
 from bot.core.language import Clues, detect_language
 from bot.core.loader import Knowledge, Pack
@@ -75,8 +75,9 @@ class TimelineStep:
 
     @property
     def outlets(self) -> tuple[str, ...]:
-        """The outlets fans are shown for this step (unreliable sources are not named)."""
-        return tuple(dict.fromkeys(s.outlet for s in fan_sources(self.sources)))
+        """The outlets fans are shown for this step (unreliable sources are not named); a
+        page that names no outlet by its headline, or with none known, its host name."""
+        return tuple(dict.fromkeys(s.name for s in fan_sources(self.sources)))
 
     @property
     def attribution(self) -> str:
@@ -128,6 +129,12 @@ class Engine:
         self.clues = Clues.of(
             [lang for pack in knowledge.packs for lang in pack.languages.values()],
             [name for pack in knowledge.packs for name in (pack.info.title, *pack.info.aliases)],
+            [
+                name
+                for pack in knowledge.packs
+                for item in (*pack.characters.values(), *pack.people.values())
+                for name in (item.name, *item.aliases)
+            ],
         )
         """The words that tell a fan's language (see :func:`detect_language`)."""
 
@@ -190,6 +197,13 @@ class Engine:
         lexical = self.lexical(pack, match)
         decision = self.decider(pack.info.id).decide(text, lexical)
         entity_ids = tuple(m.entity_id for m in match.entities)
+        if _about_one_character(pack, lexical) and decision.intent != CHARACTER_INTENT:
+            # "whats up with X (in season 2)": whatever else it might touch, it asks about X.
+            confidence = max(
+                decision.probabilities.get(CHARACTER_INTENT, 0.0),
+                match.score_of(CHARACTER_INTENT),
+            )
+            decision = Decision("answer", CHARACTER_INTENT, confidence)
         if decision.no_claim:
             # Understood, but about a season the intent's claims do not cover.
             return self._decline(
@@ -209,6 +223,7 @@ class Engine:
             confidence=decision.confidence,
             truncated=truncated,
             season=_one_season(match),
+            read=match.read,
         )
 
     def signals(self, question: str) -> tuple[Pack, Lexical] | None:
@@ -254,9 +269,12 @@ class Engine:
         confidence: float = 1.0,
         truncated: bool = False,
         season: int | None = None,
+        read: Sequence[str] | None = None,
     ) -> Answer:
         """Answer an intent directly: slash commands and "Did you mean" choices come here.
-        ``season``: the one season the question named (claims about it answer, if any)."""
+        ``season``: the one season the question named (claims about it answer, if any).
+        ``read``: the question's words as the matcher read them (:attr:`Match.read`), so
+        that they are not read again; read from ``question`` when not given."""
         pack = self._pack(pack_id)
         asked = (
             question if question is not None else self._intent_question(pack, intent, entity_ids)
@@ -270,7 +288,7 @@ class Engine:
         body, translations = composed.body, composed.translations
         hidden, hidden_translations = composed.spoiler_text, {}
         if question is not None and (
-            said := self._yes_no(pack, intent, usable, question, composed)
+            said := self._yes_no(pack, intent, usable, question, composed, read)
         ):
             first, from_fate = said
 
@@ -304,13 +322,21 @@ class Engine:
         )
 
     def _yes_no(
-        self, pack: Pack, intent: str, entity_ids: Sequence[str], question: str, composed: Composed
+        self,
+        pack: Pack,
+        intent: str,
+        entity_ids: Sequence[str],
+        question: str,
+        composed: Composed,
+        read: Sequence[str] | None = None,
     ) -> tuple[str, bool] | None:
         """The yes or no a yes/no question calls for, and whether it answers the fate. The
         character answer holds a season status ("is X coming back?") and a fate ("is X
         dead?"): the fate's polarity is the recap intent's."""
         grammar = self.grammars[pack.info.id]
-        words = self.indexes[pack.info.id].read(question[:MAX_QUESTION_CHARS])
+        if read is None:
+            read = self.indexes[pack.info.id].read(question[:MAX_QUESTION_CHARS])
+        words = read
         first = grammar.yes_no(
             pack.intents[intent], question, composed.verdict, composed.certainty, words
         )
@@ -665,6 +691,19 @@ def _one_season(match: Match) -> int | None:
     """The season a question names, if it names exactly one."""
     seasons = set(match.seasons)
     return next(iter(seasons)) if len(seasons) == 1 else None
+
+
+def _about_one_character(pack: Pack, lexical: Lexical) -> bool:
+    """Whether the question asks about one character and nothing more: it names exactly
+    one, a character, in one of the pack's ``about_character`` phrasings."""
+    match = lexical.match
+    return (
+        match.about_character
+        and CHARACTER_INTENT in pack.intents
+        and CHARACTER_INTENT not in lexical.blocked
+        and len(match.entities) == 1
+        and match.entities[0].kind == "character"
+    )
 
 
 def _names_a_character(match: Match) -> bool:

@@ -7,8 +7,9 @@ low-accuracy mode, which must be surer of a short question (romanised names and 
 
 Only the languages replies can be framed in are told apart, so the models stay small
 (about 20 MB resident, loaded at the first Latin-script question or by :func:`warm_up`).
-A question too short or too mixed to tell ("s2?", "hola") is ``None``: the front end then
-uses the server's setting. Results are remembered per question text.
+A question too short or too mixed to tell ("s2?", "hola"), or with no words of any language
+but names, titles and numbers ("cheongsan s2 ??"), is ``None``: the front end then uses
+the server's setting, or English. Results are remembered per question text.
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from functools import cache, lru_cache
 from typing import Any
 
 from bot.core.models import Language
-from bot.core.normalise import tokens
+from bot.core.normalise import compact, tokens
 from bot.core.polarity import POLAR_WINDOW, Lexicon
 
 HANGUL = re.compile(r"[\u1100-\u11ff\u3130-\u318f\uac00-\ud7a3]")
@@ -35,6 +36,10 @@ Spanish and Indonesian ones as they were."""
 DETECTED = ("en", "es", "id", "ko")
 """The languages told apart (each has a reply catalog)."""
 MIN_LETTERS = 4
+"""Fewer letters (or fewer outside names, titles and words with digits) tell no language."""
+MAX_NAME_WORDS = 3
+"""A name is looked for in up to this many words in a row ("lee cheong san")."""
+_DIGIT = re.compile(r"\d")
 SAMPLE_CHARS = 200
 """Only a question's start is looked at: enough to tell the language, and a long post
 costs no more than a short one."""
@@ -78,9 +83,13 @@ class Clues:
     """(language, question words, openers)."""
     titles: tuple[tuple[str, ...], ...] = ()
     """Folded titles, longest first."""
+    names: frozenset[str] = frozenset()
+    """Characters' and people's names, spacing-free ("cheongsan"): no language's words."""
 
     @classmethod
-    def of(cls, languages: Iterable[Language], titles: Iterable[str] = ()) -> Clues:
+    def of(
+        cls, languages: Iterable[Language], titles: Iterable[str] = (), names: Iterable[str] = ()
+    ) -> Clues:
         folded = {tuple(tokens(title)) for title in titles} - {()}
         return cls(
             tuple(
@@ -88,7 +97,21 @@ class Clues:
                 for lang in languages
             ),
             tuple(sorted(folded, key=lambda title: (-len(title), title))),
+            frozenset(compact(name) for name in names) - {""},
         )
+
+    def evidence(self, text: str) -> int:
+        """How many letters of ``text`` are in words of some language: names, titles and
+        words with digits ("s2", "2025") say nothing of the language a fan writes."""
+        words = [w for w in _without(tokens(text), self.titles) if not _DIGIT.search(w)]
+        kept = [True] * len(words)
+        for size in range(MAX_NAME_WORDS, 0, -1):
+            for start in range(len(words) - size + 1):
+                if all(kept[start : start + size]) and (
+                    "".join(words[start : start + size]) in self.names
+                ):
+                    kept[start : start + size] = [False] * size
+        return sum(len(LETTER.findall(w)) for w, keep in zip(words, kept, strict=True) if keep)
 
     def languages_in(self, text: str) -> set[str]:
         """The languages whose words ask in ``text``."""
@@ -134,6 +157,8 @@ def detect_language(text: str, clues: Clues = NO_CLUES) -> str | None:
     if len(named) == 1:
         (language,) = named
         return language if language in DETECTED else None
+    if clues.evidence(text) < MIN_LETTERS:
+        return None  # only names, numbers and punctuation ("cheongsan s2 ??")
     latin = HANGUL.sub(" ", text)
     latin_letters = len(LETTER.findall(latin))
     if latin_letters < MIN_LETTERS:

@@ -27,7 +27,7 @@ from functools import lru_cache
 from rapidfuzz import fuzz, process
 
 from bot.core.loader import Pack
-from bot.core.normalise import compact, fold, tokens
+from bot.core.normalise import compact, contains_phrase, fold, tokens, without_markup
 
 CHARACTER_MARK = "⟨character⟩"
 PERSON_MARK = "⟨person⟩"
@@ -128,6 +128,12 @@ class Match:
     seasons: tuple[int, ...]
     known_words: int
     words: int
+    about_character: bool = False
+    """The question holds one of the pack's phrasings asking about a character and nothing
+    more ("whats up with {character}", languages.toml ``about_character``)."""
+    read: tuple[str, ...] = ()
+    """The question's folded words as read (:meth:`PackIndex.read`): misspelt vocabulary
+    words as the words they stand for, names and years as written."""
 
     @property
     def best(self) -> IntentScore | None:
@@ -209,6 +215,8 @@ class PackIndex:
     scaled_example_total: list[float]  # b² × each example's word weight: F-beta's denominator
     postings: dict[str, list[int]]  # word → the examples that hold it
     cue_words: dict[str, list[tuple[int, float]]]  # one-word cue → (intent position, share)
+    spellings: dict[str, str] = field(default_factory=dict)  # folded: "ded" → "dead"
+    about_character: tuple[tuple[str, ...], ...] = ()  # "whats up with ⟨character⟩"
     _corrections: dict[str, str | None] = field(default_factory=dict)
 
     @classmethod
@@ -290,6 +298,12 @@ class PackIndex:
             scaled_example_total=[RECALL_BETA * RECALL_BETA * t for t in example_total],
             postings=dict(postings),
             cue_words=dict(cue_words),
+            spellings=_spellings(pack),
+            about_character=tuple(
+                tuple(_phrase_tokens(phrasing))
+                for language in pack.languages.values()
+                for phrasing in language.about_character
+            ),
         )
 
     def match(self, question: str | Prepared) -> Match:
@@ -306,9 +320,16 @@ class PackIndex:
         mentions_pack = False
         all_known: list[str] = []
         all_unknown = 0
-        for words in sentences:
+        read: list[str] = []
+        about_character = False
+        for written in sentences:
+            read += (self._read_word(word) for word in written)
+            words = _words(written)
             seasons.update(_seasons(" ".join(words)))
             words, mentioned, shows, found = self._find_spans(words)
+            about_character = about_character or any(
+                contains_phrase(words, phrase) for phrase in self.about_character
+            )
             mentions_pack = mentions_pack or mentioned
             other_shows += [s for s in shows if s not in other_shows]
             entities += [m for m in found if all(m.entity_id != e.entity_id for e in entities)]
@@ -349,6 +370,8 @@ class PackIndex:
             seasons=tuple(sorted(seasons)),
             known_words=len(all_known),
             words=len(all_known) + all_unknown,
+            about_character=about_character,
+            read=tuple(read),
         )
 
     def _score(self, segment: _Segment) -> dict[int, tuple[float, int, bool]]:
@@ -474,10 +497,10 @@ class PackIndex:
         """A question's folded words, each misspelt vocabulary word of Latin letters read as
         the word it stands for ("is the show renewd" → "renewed"), other words (years,
         Korean endings) as they are."""
-        return [
-            (self._correct(word) or word) if word.isascii() and word.isalpha() else word
-            for word in tokens(question)
-        ]
+        return [self._read_word(word) for word in tokens(question)]
+
+    def _read_word(self, word: str) -> str:
+        return (self._correct(word) or word) if word.isascii() and word.isalpha() else word
 
     def _correct(self, word: str) -> str | None:
         """The vocabulary word a question word stands for, or None for an unknown word."""
@@ -486,7 +509,10 @@ class PackIndex:
         if word in self._corrections:
             return self._corrections[word]
         result = None
-        if len(word) >= WORD_TYPO_MIN_LENGTH:
+        if word in self.spellings:  # a short misspelling the pack lists ("ded")
+            meant = self.spellings[word]
+            result = meant if meant in self.vocabulary else None
+        elif len(word) >= WORD_TYPO_MIN_LENGTH:
             candidates = [
                 c for c in self.vocab_by_initial.get(word[0], ()) if abs(len(c) - len(word)) <= 2
             ]
@@ -499,6 +525,15 @@ class PackIndex:
         if len(self._corrections) < MAX_REMEMBERED_LOOKUPS:
             self._corrections[word] = result
         return result
+
+
+def _spellings(pack: Pack) -> dict[str, str]:
+    """The pack's listed misspellings, folded as question words are ("ded" → "dead")."""
+    return {
+        compact(written): compact(meant)
+        for language in pack.languages.values()
+        for written, meant in language.spellings.items()
+    }
 
 
 def _spans(words: Sequence[str], max_words: int, max_chars: int) -> list[tuple[int, int, str]]:
@@ -559,15 +594,13 @@ def _phrase_tokens(text: str) -> list[str]:
         if index % 2:
             words.append(PERSON_MARK if part == "person" else CHARACTER_MARK)
         else:
-            words.extend(_words(part))
+            words.extend(_words(tokens(part)))
     return words
 
 
-def _words(text: str) -> list[str]:
-    """The matching words of a text: :func:`tokens`, with every year as :data:`YEAR_MARK`."""
-    return [
-        YEAR_MARK if len(word) == 4 and _YEAR.fullmatch(word) else word for word in tokens(text)
-    ]
+def _words(words: Sequence[str]) -> list[str]:
+    """The matching words of a text's :func:`tokens`: every year as :data:`YEAR_MARK`."""
+    return [YEAR_MARK if len(word) == 4 and _YEAR.fullmatch(word) else word for word in words]
 
 
 def _seasons(text: str) -> list[int]:
@@ -579,10 +612,13 @@ def _seasons(text: str) -> list[int]:
 
 
 Prepared = tuple[tuple[str, ...], ...]
-"""A question normalised for matching: the words of each sentence that has any."""
+"""A question normalised for matching: the folded words (:func:`tokens`) of each sentence
+that has any."""
 
 
 def prepare(question: str) -> Prepared:
-    """Split a question into sentences and normalise each into words."""
-    sentences = (_words(part) for part in _SENTENCE_BREAK.split(question))
+    """Split a question into sentences and normalise each into words. Links and Discord
+    markup go first, so a link's dots do not break a sentence (the sentences' words are
+    then, end to end, the question's :func:`tokens`)."""
+    sentences = (tokens(part) for part in _SENTENCE_BREAK.split(without_markup(question)))
     return tuple(tuple(words) for words in sentences if words)

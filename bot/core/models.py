@@ -95,7 +95,11 @@ class Source(Strict):
         description="False when the page's headline is not known and `title` only describes "
         "the page; it is then shown as a description, never quoted as a headline.",
     )
-    outlet: ShortText
+    outlet: ShortText | None = Field(
+        default=None,
+        description="Who published the page. Leave out when the page names no outlet: fans "
+        "then see its headline, or with no headline known, its address's host name.",
+    )
     author: ShortText | None = None
     published: dt.date | None = Field(
         default=None, description="Publication date; leave out when the page shows none."
@@ -106,6 +110,15 @@ class Source(Strict):
     note: NoteText | None = None
 
     _check_dates = field_validator("published", "updated")(_not_future)
+
+    @model_validator(mode="after")
+    def _known_by_something(self) -> Source:
+        if self.outlet is None and not self.headline and self.url is None:
+            raise ValueError(
+                "a source with no outlet needs its headline (headline = true) or its url, "
+                "so fans can tell which page it is"
+            )
+        return self
 
     @property
     def dated(self) -> bool:
@@ -413,6 +426,37 @@ class Language(Strict):
         default_factory=list, description="How a yes/no question's last word ends."
     )
     negations: list[ShortText] = Field(default_factory=list)
+    spellings: dict[ShortText, ShortText] = Field(
+        default_factory=dict,
+        description="How fans write a word too short to be read as a typo, and the word it "
+        'stands for, a word of the intents\' examples or cues: {ded = "dead"}. One word '
+        "each; every language's spellings apply to every question, so leave out a word that "
+        "is an ordinary word in another language.",
+    )
+
+    about_character: list[ShortText] = Field(
+        default_factory=list,
+        description="Vague phrasings that ask about whoever they name and nothing more "
+        '("whats up with {character}", "what about {character}"): a question holding one '
+        "and naming one character gets that character's answer (status and fate).",
+    )
+
+    @field_validator("about_character")
+    @classmethod
+    def _names_the_character(cls, phrasings: list[str]) -> list[str]:
+        for phrasing in phrasings:
+            if phrasing.count("{character}") != 1:
+                raise ValueError(f"{phrasing!r}: write {{character}} once where the name goes")
+        return phrasings
+
+    @field_validator("spellings")
+    @classmethod
+    def _one_word_each(cls, spellings: dict[str, str]) -> dict[str, str]:
+        for written, meant in spellings.items():
+            for word in (written, meant):
+                if len(word.split()) != 1:
+                    raise ValueError(f"spelling {written!r} = {meant!r}: one word each")
+        return spellings
 
 
 class SmallTalk(Strict):

@@ -85,13 +85,14 @@ def source_line(source: SourceRef, language: str | None = None) -> str:
     """E.g. "UPI: “Netflix's 'All of Us Are Dead' …” (23 July 2025) <https://…>".
 
     A title that only describes the page is not shown: the outlet and date say which page
-    it is, and the link opens it ("UPI (23 July 2025) <https://…>").
+    it is, and the link opens it ("UPI (23 July 2025) <https://…>"). A page that names no
+    outlet is shown by its headline alone, or with none known, by its address's host name.
     """
     date = show_date(source.published, language)
     text = (
         f"{source.outlet}: “{source.title}” ({date})"
-        if source.headline
-        else (f"{source.outlet} ({date})")
+        if source.outlet and source.headline
+        else f"{source.name} ({date})"
     )
     return f"{text} <{source.url}>" if source.url else text
 
@@ -104,9 +105,13 @@ def fan_sources(sources: Iterable[SourceRef]) -> list[SourceRef]:
 
 @dataclass(frozen=True)
 class SourceGroup:
-    """One outlet's sources, newest first, as ``/sources`` lists them."""
+    """One outlet's sources, newest first, as ``/sources`` lists them.
 
-    outlet: str
+    ``outlet`` is the outlet, or for pages that name none, their address's host name. A
+    page with neither is a group of its own with no heading (``outlet`` None): it is listed
+    by its headline."""
+
+    outlet: str | None
     sources: tuple[SourceRef, ...]
 
 
@@ -116,10 +121,14 @@ def group_by_outlet(sources: Iterable[SourceRef]) -> list[SourceGroup]:
     def newest_first(source: SourceRef) -> tuple[bool, dt.date]:
         return (source.published is not None, source.published or dt.date.min)
 
-    groups: dict[str, list[SourceRef]] = {}
+    groups: dict[str | tuple[str], list[SourceRef]] = {}
     for source in sorted(sources, key=newest_first, reverse=True):
-        groups.setdefault(source.outlet, []).append(source)
-    return [SourceGroup(outlet, tuple(refs)) for outlet, refs in groups.items()]
+        heading = source.outlet or source.host
+        groups.setdefault(heading or (source.id,), []).append(source)
+    return [
+        SourceGroup(key if isinstance(key, str) else None, tuple(refs))
+        for key, refs in groups.items()
+    ]
 
 
 def listing_entry(source: SourceRef) -> str:
@@ -130,9 +139,13 @@ def listing_entry(source: SourceRef) -> str:
 
 
 def sources_text(groups: Sequence[SourceGroup]) -> str:
-    """``/sources`` in the console: each outlet, then its sources."""
+    """``/sources`` in the console: each outlet, then its sources (a page with no outlet
+    and no address is a line of its own, by its headline)."""
     lines: list[str] = []
     for group in groups:
+        if group.outlet is None:
+            lines.extend(listing_entry(s) for s in group.sources)
+            continue
         lines.append(f"{group.outlet}:")
         lines.extend(f"  - {listing_entry(s)}" for s in group.sources)
     return "\n".join(lines) or "No sources yet."

@@ -54,7 +54,8 @@ def _escape(text: str) -> str:
 @functools.lru_cache(maxsize=4096)
 def _source_markdown(source: SourceRef, *, outlet: bool, language: str | None = None) -> str:
     """One source: "Outlet: [Headline](url) (date)" (``outlet``) or "[Headline](url) (date)";
-    with no headline known, the outlet (or, under its heading, the date) is the link.
+    with no headline known, the outlet (or, under its heading, the date) is the link. A page
+    that names no outlet is given by its headline alone, or by its address's host name.
 
     Remembered per source *value* (a source is a frozen record; one whose title, link or
     date a reload changed is another key), as the same sources come under many answers."""
@@ -62,9 +63,11 @@ def _source_markdown(source: SourceRef, *, outlet: bool, language: str | None = 
     if source.headline:
         title = _escape(source.title)
         label = f"[{title}]({source.url})" if source.url else f"*{title}*"
-        return f"{source.outlet}: {label} ({date})" if outlet else f"{label} ({date})"
+        if outlet and source.outlet:
+            return f"{_escape(source.outlet)}: {label} ({date})"
+        return f"{label} ({date})"
     if outlet:
-        name = _escape(source.outlet)
+        name = _escape(source.name)
         return f"[{name}]({source.url}) ({date})" if source.url else f"{name} ({date})"
     return f"[{date}]({source.url})" if source.url else date
 
@@ -101,6 +104,9 @@ def listing_lines(groups: Sequence[SourceGroup], language: str | None = None) ->
     """``/sources``: a bold outlet line, then one line per source, newest first."""
     lines = []
     for group in groups:
+        if group.outlet is None:  # a page with no outlet and no address: its headline
+            lines += [_source_markdown(s, outlet=False, language=language) for s in group.sources]
+            continue
         lines.append(f"**{discord.utils.escape_markdown(group.outlet)}**")
         lines += [
             f"• {_source_markdown(s, outlet=False, language=language)}" for s in group.sources
@@ -125,7 +131,8 @@ def sources_embed(
         "{count} sources from {outlets} outlets",
         count,
     )
-    embed.set_footer(text=footer.format(count=count, outlets=len(groups)))
+    outlets = sum(1 for group in groups if group.outlet is not None)
+    embed.set_footer(text=footer.format(count=count, outlets=outlets))
     return embed
 
 

@@ -6,9 +6,12 @@ import datetime as dt
 from collections.abc import Callable
 from pathlib import Path
 
+import pytest
+
 from bot.core.answer import Outcome, Reason
 from bot.core.engine import Engine
 from bot.core.loader import load_knowledge
+from bot.core.problems import KnowledgeError
 from bot.core.render import render_text, source_line, sources_text
 
 Edit = Callable[[str, str], Path]
@@ -375,3 +378,48 @@ def test_a_claim_about_another_season_answers_questions_naming_it(
     # Questions about the upcoming season, or naming none, keep the usual answer.
     assert engine.ask("when does season 2 come out").claim_id == "release-studio-2024"
     assert engine.answer_intent("release").claim_id == "release-studio-2024"
+
+
+def _without_outlets(mini_root: Path) -> None:
+    """The mini pack with two pages that name no outlet: the undated blog (its headline,
+    "Season 2 guesses", is known) and Paper B's page (no headline known, only its address)."""
+    path = mini_root / "minipack" / "sources.toml"
+    text = path.read_text(encoding="utf-8")
+    text = text.replace('outlet = "Undated Blog"\n', "")
+    text = text.replace(
+        'outlet = "Paper B"\n', 'headline = false\nurl = "https://www.paper-b.example/wrap"\n'
+    )
+    path.write_text(text, encoding="utf-8")
+
+
+def test_a_page_with_no_outlet_is_known_by_its_headline_or_its_host(mini_root: Path) -> None:
+    _without_outlets(mini_root)
+    engine = Engine(load_knowledge(mini_root))
+    lines = {s.id: source_line(s) for s in engine.sources()}
+    assert lines["blog-undated"] == "“Season 2 guesses” (undated)"
+    assert lines["paper-b-2025"] == (
+        "paper-b.example (1 February 2025) <https://www.paper-b.example/wrap>"
+    )
+    # Cited in an answer's text and on the timeline by the same name, never a placeholder.
+    (note,) = engine.answer_intent("production").notes
+    assert "paper-b.example (1 February 2025) says wrapped 31 January 2025" in note
+    step = next(s for s in engine.timeline("release").steps if s.claim_id == "release-blog-undated")
+    assert step.attribution == "speculation; “Season 2 guesses”"
+    # /sources: the address's host is the heading; a page with neither is a line of its own.
+    listing = sources_text(engine.source_groups())
+    assert "paper-b.example:\n  - 1 February 2025 <https://www.paper-b.example/wrap>" in listing
+    assert listing.splitlines()[-1] == "“Season 2 guesses” (undated)"
+    assert "None" not in listing
+
+
+def test_a_page_with_no_outlet_no_headline_and_no_address_is_refused(
+    mini_root: Path, edit: Edit
+) -> None:
+    edit(
+        "more-sources.toml",
+        '[[source]]\nid = "mystery"\ntitle = "A page about season 2"\nheadline = false\n'
+        'tier = "blog"\n',
+    )
+    with pytest.raises(KnowledgeError) as caught:
+        load_knowledge(mini_root)
+    assert any("no outlet" in p.message for p in caught.value.problems)

@@ -295,6 +295,33 @@ def test_a_character_named_by_who_they_are_to_another_gets_their_own_answer(
         assert answer.spoiler_text.startswith(f"{first} ") and first not in answer.body
 
 
+@pytest.mark.parametrize(
+    ("question", "name"),
+    [
+        ("whats up with on-jo in season 2", "Nam On-jo"),  # was the season 2 plot
+        ("what about on-jo in season 2?", "Nam On-jo"),
+        ("¿qué pasa con nam-ra en la temporada 2?", "Choi Nam-ra"),
+    ],
+)
+def test_a_vague_question_about_one_character_gets_the_character_answer(
+    real_engine: Engine, question: str, name: str
+) -> None:
+    """Her season 2 status first, then, spoiler-tagged, her season 1 fate."""
+    answer = real_engine.ask(question)
+    assert answer.outcome is Outcome.ANSWER and answer.intent == "character", answer.body
+    assert answer.entities == (name,)
+    assert answer.body.startswith(f"**{name}**") and "season 2" in answer.body
+    assert answer.spoiler_text.startswith("**Season 1:**")
+
+
+def test_has_it_come_out_yet_in_spanish_is_the_release_answer(real_engine: Engine) -> None:
+    """ "¿ya salió la temporada 2?" was declined: it is the release question, answered with
+    the no its claim's verdict calls for, framed in Spanish."""
+    answer = real_engine.ask("¿ya salió la temporada 2?")
+    assert answer.outcome is Outcome.ANSWER and answer.intent == "release", answer.body
+    assert answer.body.startswith("**No.** ") and answer.language == "es"
+
+
 @pytest.mark.parametrize("question", ["what's the korean title", "what is it called in korean"])
 def test_the_korean_title_is_stated_with_its_source(real_engine: Engine, question: str) -> None:
     answer = real_engine.ask(question)

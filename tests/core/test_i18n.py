@@ -83,6 +83,9 @@ def test_the_question_language_is_detected(engine: Engine, text: str, language: 
         ("apakah nam-ra kembali di season 2?", "id"),
         ("quando sai a segunda temporada", None),  # Portuguese: no catalog, not Spanish
         ("all of us are dead s2 kapan tayang", "id"),  # the title's "are" is no English
+        ("cheongsan s2 ??", None),  # only a name and a season: was called Indonesian
+        ("lee cheong-san s2!!", None),
+        ("on-jo 2025??", None),
     ],
 )
 def test_the_pack_words_that_ask_tell_the_language(
@@ -182,6 +185,15 @@ def test_english_questions_keep_english_replies(engine: Engine) -> None:
     assert answer.language == "en"
     assert render_text(answer, "ko") == render_text(answer)  # the fan's language wins
     assert "As of " in render_text(answer)
+
+
+def test_a_question_of_names_and_numbers_uses_the_server_setting_or_english(
+    engine: Engine,
+) -> None:
+    answer = engine.ask("cheongsan s2 ??")  # an answer or a "Did you mean", framed alike
+    assert answer.language is None
+    assert render_text(answer) == render_text(answer, "en")  # no setting: English
+    assert render_text(answer, "es") != render_text(answer)  # the server's setting
 
 
 def test_an_unclear_question_uses_the_server_setting(engine: Engine) -> None:

@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from pathlib import Path
+
 import pytest
 
 from bot.core.answer import Outcome, Reason
 from bot.core.engine import Engine
+from bot.core.loader import load_knowledge
 from bot.core.matcher import Match, PackIndex, _romanised, romanisation_key
+from bot.core.problems import KnowledgeError
 
 
 @pytest.fixture
@@ -179,3 +184,69 @@ def test_a_question_is_read_with_misspelt_words_as_the_words_they_stand_for(
     ]
     # A Korean word keeps its ending (the matcher's stem of it would lose "…나요").
     assert index.read("시즌2 취소됐나요")[-1] == "취소됐나요"
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "has filming finishd?",
+        "is Mina Cho coming back in 2025. when??",
+        "when is season 2 out https://example.org/a.b?c see this",
+        "시즌2 공개일 언제",
+        "!!",
+    ],
+)
+def test_the_match_carries_the_question_as_read(index: PackIndex, question: str) -> None:
+    """The words a yes/no lead is taken from: the same as reading the question again
+    (misspellings as vocabulary words; names, years and Korean as written)."""
+    assert list(index.match(question).read) == index.read(question)
+
+
+def test_a_short_misspelling_is_read_only_when_the_pack_lists_it(
+    mini_root: Path, edit: Callable[[str, str], Path]
+) -> None:
+    """Words under four letters are not read as typos (too many near misses), unless the
+    pack's languages list them; and only as a word the intents use."""
+    before = PackIndex.build(load_knowledge(mini_root).packs[0])
+    assert before.read("has filmng ded") == ["has", "filming", "ded"]
+    languages = mini_root / "minipack" / "languages.toml"
+    text = languages.read_text(encoding="utf-8")
+    edit("languages.toml", text + 'spellings = { fin = "finished", ded = "dead" }\n')
+    index = PackIndex.build(load_knowledge(mini_root).packs[0])
+    # "finished" is an example word; "dead" is no word of the mini pack's intents.
+    assert index.read("has filming fin ded") == ["has", "filming", "finished", "ded"]
+    assert index.match("has filming fin").known_words == 3
+
+
+def test_a_spelling_is_one_word_for_one_word(
+    mini_root: Path, edit: Callable[[str, str], Path]
+) -> None:
+    languages = mini_root / "minipack" / "languages.toml"
+    text = languages.read_text(encoding="utf-8")
+    edit("languages.toml", text + 'spellings = { "fin d" = "finished" }\n')
+    with pytest.raises(KnowledgeError) as caught:
+        load_knowledge(mini_root)
+    assert any("one word each" in p.message for p in caught.value.problems)
+
+
+def test_a_vague_phrasing_about_a_character_is_found_with_the_name_in_its_place(
+    mini_root: Path, edit: Callable[[str, str], Path]
+) -> None:
+    languages = mini_root / "minipack" / "languages.toml"
+    text = languages.read_text(encoding="utf-8")
+    edit("languages.toml", text + 'about_character = ["whats up with {character}"]\n')
+    index = PackIndex.build(load_knowledge(mini_root).packs[0])
+    assert index.match("so what's up with Meena in season 2?").about_character
+    assert not index.match("whats up with season 2").about_character
+    assert not index.match("whats up with the release. mina?").about_character
+
+
+def test_a_vague_phrasing_must_say_where_the_name_goes(
+    mini_root: Path, edit: Callable[[str, str], Path]
+) -> None:
+    languages = mini_root / "minipack" / "languages.toml"
+    text = languages.read_text(encoding="utf-8")
+    edit("languages.toml", text + 'about_character = ["whats up with"]\n')
+    with pytest.raises(KnowledgeError) as caught:
+        load_knowledge(mini_root)
+    assert any("{character}" in p.message for p in caught.value.problems)

@@ -11,6 +11,7 @@ import pytest
 
 from bot.core.engine import Engine
 from bot.core.loader import load_knowledge
+from bot.core.matcher import PackIndex
 from bot.core.polarity import Grammar
 from tests.conftest import KNOWLEDGE
 
@@ -134,3 +135,29 @@ def test_how_a_language_asks_is_data_not_code(tmp_path: Path) -> None:
     languages.write_text('[[language]]\nid = "fr"\nyes_no_openers = ["est"]\n', encoding="utf-8")
     again = Engine(load_knowledge(root)).answer_intent("renewal", question=question)
     assert again.body.startswith("**No.** ")
+
+
+def test_a_yes_no_lead_reuses_the_words_the_matcher_read(
+    real_engine: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The question is read (spelling corrected) once, by the matcher, not again for the
+    yes or no."""
+    question = "is the shwo renewd"
+    expected = real_engine.answer_intent("renewal", question=question).body
+    assert expected.startswith("**Yes.** ")  # "renewd" read as "renewed"
+
+    def read_again(self: PackIndex, question: str) -> list[str]:
+        raise AssertionError(f"read {question!r} a second time")
+
+    monkeypatch.setattr(PackIndex, "read", read_again)
+    answer = real_engine.ask(question)
+    assert answer.intent == "renewal" and answer.body == expected
+
+
+@pytest.mark.parametrize("name", ["nam-ra", "cheong-san"])
+def test_ded_is_read_as_dead(real_engine: Engine, name: str) -> None:
+    """A three-letter misspelling the pack's languages list ("ded") reads as its word: the
+    fate's yes or no, and everything else, as for "dead"."""
+    asked, meant = real_engine.ask(f"is {name} ded"), real_engine.ask(f"is {name} dead")
+    assert (asked.intent, asked.entities) == (meant.intent, meant.entities)
+    assert (asked.body, asked.spoiler_text) == (meant.body, meant.spoiler_text)

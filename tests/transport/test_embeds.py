@@ -8,7 +8,8 @@ import pytest
 
 from bot.core.answer import Answer, Outcome, SourceRef
 from bot.core.limits import EMBED_DESCRIPTION_LIMIT, EMBED_FIELD_LIMIT
-from bot.transport.embeds import answer_embed, source_lines
+from bot.core.render import group_by_outlet
+from bot.transport.embeds import answer_embed, listing_lines, source_lines, sources_embed
 
 
 def spoiler_answer(body: str, notes: tuple[str, ...] = ()) -> Answer:
@@ -129,3 +130,26 @@ def test_a_source_changed_by_a_reload_shows_its_new_line() -> None:
     (line,) = source_lines([after])
     assert "New headline" in line and "https://b.example" in line and "24 July 2025" in line
     assert "Old" not in line
+
+
+def test_a_page_with_no_outlet_is_shown_by_its_headline_or_its_host() -> None:
+    headline = SourceRef("h", "Season 2 guesses", None, None, None, "blog")
+    linked = SourceRef(
+        "l", "Report", None, dt.date(2025, 7, 23), "https://www.x.example/a", "press"
+    )
+    described = SourceRef(
+        "d", "Report", None, dt.date(2025, 7, 23), "https://www.x.example/d", "press", False
+    )
+    assert source_lines([headline, linked, described]) == [
+        "*Season 2 guesses* (undated)",
+        "[Report](https://www.x.example/a) (23 July 2025)",
+        "[x.example](https://www.x.example/d) (23 July 2025)",
+    ]
+    groups = group_by_outlet([headline, described])
+    assert [g.outlet for g in groups] == ["x.example", None]
+    assert listing_lines(groups) == [
+        "**x.example**",
+        "• [23 July 2025](https://www.x.example/d)",
+        "*Season 2 guesses* (undated)",
+    ]
+    assert sources_embed(groups, "Show").footer.text == "2 sources from 1 outlets"
