@@ -98,6 +98,9 @@ def test_part_of_the_current_answer_only_where_the_answer_cites_it(real_engine: 
         ("what can you do", "what-can-you-do", "en"),
         ("stupid bot", "insult", "en"),
         ("thnks sooo much", "thanks", "en"),
+        ("ok thanks bot", "thanks", "en"),
+        ("lol thanks man", "thanks", "en"),
+        ("oke makasih min", "thanks", "id"),
         ("안녕하세요", "greeting", "ko"),
         ("고마워요", "thanks", "ko"),
         ("terima kasih banyak", "thanks", "id"),
@@ -120,7 +123,12 @@ def test_small_talk_gets_a_short_reply_in_its_language(
 
 @pytest.mark.parametrize(
     "question",
-    ["thanks! when is season 2 out", "hi, who plays cheong-san", "help me find the trailer"],
+    [
+        "thanks! when is season 2 out",
+        "hi, who plays cheong-san",
+        "help me find the trailer",
+        "ok thanks, is nam-ra alive",
+    ],
 )
 def test_a_question_with_small_talk_in_it_is_still_answered(
     real_engine: Engine, question: str
