@@ -24,7 +24,11 @@ Every REST request is recorded as a :class:`Request` in ``FakeDiscord.requests``
 for the bot's reaction with :meth:`FakeDiscord.wait_for_request` (and its convenience
 wrappers) instead of sleeping. The fake never answers 5xx (discord.py would retry for ~25 s):
 handler exceptions are recorded in ``FakeDiscord.errors`` and answered with 400, unknown
-routes are recorded in ``FakeDiscord.unknown`` and answered with 404.
+routes are recorded in ``FakeDiscord.unknown`` and answered with 404. A test can make the
+fake refuse the next matching request with a 4xx of its choice
+(:meth:`FakeDiscord.reject_next`). An interaction callback is answered with the callback
+response when the bot asks for it (``?with_response=1``, as discord.py's ``send_message``
+does) and with 204 otherwise (the bot's lean reply path).
 
 Like real Discord, and unlike a mock, the fake also rejects some things a bot can get wrong:
 message bodies over Discord's limits (2000 characters of content, embed limits, 25

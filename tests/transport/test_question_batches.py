@@ -14,6 +14,8 @@ import pytest
 from bot.core.library import Library
 from bot.settings import Settings
 from bot.store import Database
+from bot.store.privacy import hash_user_id
+from bot.transport import records as records_module
 from bot.transport.records import Records, WriteStatus
 
 from .conftest import KNOWLEDGE
@@ -112,3 +114,23 @@ async def test_questions_logged_without_waiting_gather_and_count_in_gaps_at_once
     assert actions[0] == "logging 3 questions"  # written before the report is read
     assert report is not None
     assert [group.count for group in report.unanswered] == [3]
+
+
+async def test_user_hashes_are_remembered_per_user_and_stay_the_salted_hmac(
+    counted: tuple[Records, list[str]], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    records, _ = counted
+    computed: list[int] = []
+
+    def counting(user_id: int, salt: str) -> str:
+        computed.append(user_id)
+        return hash_user_id(user_id, salt)
+
+    monkeypatch.setattr(records_module, "hash_user_id", counting)
+    monkeypatch.setattr(records_module, "USER_HASHES_KEPT", 2)
+    users = [11, 22, 11, 11, 22, 33, 11]
+    hashes = [records.user_hash(user) for user in users]
+    assert hashes == [hash_user_id(user, SALT) for user in users]
+    assert len(set(hashes)) == 3
+    # 11 and 22 once each; 33 fills the memory past 2, so 11 is computed again after it.
+    assert computed == [11, 22, 33, 11]
