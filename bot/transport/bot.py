@@ -117,6 +117,9 @@ class FanBot(commands.AutoShardedBot):
         self.tree.on_error = self._on_tree_error
         self._identify_buckets: IdentifyBuckets | None = None
         self.freeze_memory = freeze_memory
+        self.lean_replies = True
+        """Answers go out on the lean path of :mod:`bot.transport.delivery` (False: always
+        through ``InteractionResponse.send_message``, as the equivalence test compares)."""
         self._engine_thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="engine")
         """Computes the answers, one after the other: they hold the GIL all but briefly, so
         more threads would only take it from each other (and from the event loop) more often."""

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Sequence
+from typing import Any
 
 import discord
 
@@ -135,52 +136,111 @@ def sources_embed(
     return embed
 
 
-def answer_embed(
+def answer_embed_data(
     answer: Answer, *, spoiler_wrap: bool = True, language: str | None = None
-) -> discord.Embed:
-    """The answer as an embed, its fixed words in the fan's language (or ``language``, the
-    server's setting, when the question did not show one)."""
+) -> dict[str, Any]:
+    """The answer embed as Discord's JSON, exactly what :func:`answer_embed`'s
+    ``Embed.to_dict()`` gives: its fixed words in the fan's language (or ``language``, the
+    server's setting, when the question did not show one).
+
+    Everything but the title (the question) and the footer (the confidence) is the same for
+    every question that gets this answer in this language; it is built once per such answer
+    (:func:`_answer_frame`) and shared, so the nested values must not be changed."""
     language = reply_language(answer, language)
+    data = _answer_frame(
+        answer.outcome,
+        answer.body_in(language),
+        answer.spoiler_text_in(language),
+        answer.notes_in(language),
+        truncation_note(answer, language),
+        answer.spoiler and spoiler_wrap,
+        language,
+        answer.pack_title,
+        as_of_value(answer, language),
+        answer.sources,
+    ).copy()
+    if answer.question.strip():
+        data["title"] = quote_user_text(answer.question)
+    if answer.outcome is Outcome.ANSWER:
+        footer = tr(language, "Confidence {percent}").format(percent=f"{answer.confidence:.0%}")
+        if answer.status:
+            footer += f" · {tr(language, answer.status)}"
+        data["footer"] = {"text": footer + " · " + tr(language, "Was this helpful? Vote below.")}
+    return data
+
+
+@functools.lru_cache(maxsize=2048)
+def _answer_frame(
+    outcome: Outcome,
+    text: str,
+    hidden: str,
+    notes: tuple[str, ...],
+    truncated_note: str | None,
+    wrap: bool,
+    language: str,
+    pack_title: str | None,
+    as_of: str | None,
+    sources: tuple[SourceRef, ...],
+) -> dict[str, Any]:
+    """The parts of an answer embed that do not depend on the question asked, from the
+    words they show (``as_of``: the "True as of" value, None for no such field): remembered
+    per value of all of them, so a reload that changes a claim's text, date or sources
+    gives another key."""
     colour = {
         Outcome.ANSWER: ANSWER_COLOUR,
         Outcome.ASK_BACK: UNSURE_COLOUR,
         Outcome.DECLINE: DECLINE_COLOUR,
         Outcome.SMALL_TALK: ANSWER_COLOUR,
-    }[answer.outcome]
-    embed = discord.Embed(
-        title=quote_user_text(answer.question) if answer.question.strip() else None,
-        description=_answer_description(answer, spoiler_wrap=spoiler_wrap, language=language),
-        colour=colour,
-    )
-    if answer.pack_title:
-        embed.set_author(name=clip(answer.pack_title, EMBED_TITLE_LIMIT))
-    if (as_of := as_of_value(answer, language)) is not None:
-        embed.add_field(name=tr(language, "True as of"), value=as_of, inline=True)
-    if answer.sources:
-        name = sources_label(len(answer.sources), language)
-        value = fit_source_lines(answer.sources, EMBED_FIELD_LIMIT, language)
-        embed.add_field(name=name, value=value, inline=False)
-    if answer.outcome is Outcome.ANSWER:
-        footer = tr(language, "Confidence {percent}").format(percent=f"{answer.confidence:.0%}")
-        if answer.status:
-            footer += f" · {tr(language, answer.status)}"
-        embed.set_footer(text=footer + " · " + tr(language, "Was this helpful? Vote below."))
-    return embed
+    }[outcome]
+    data: dict[str, Any] = {"type": "rich", "flags": 0, "color": colour.value}
+    description = _answer_description(text, hidden, notes, truncated_note, wrap, language)
+    if description:
+        data["description"] = description
+    if pack_title:
+        data["author"] = {"name": clip(pack_title, EMBED_TITLE_LIMIT)}
+    fields = []
+    if as_of is not None:
+        fields.append({"name": tr(language, "True as of"), "value": as_of, "inline": True})
+    if sources:
+        name = sources_label(len(sources), language)
+        value = fit_source_lines(sources, EMBED_FIELD_LIMIT, language)
+        fields.append({"name": name, "value": value, "inline": False})
+    if fields:
+        data["fields"] = fields
+    return data
 
 
-def _answer_description(answer: Answer, *, spoiler_wrap: bool, language: str | None = None) -> str:
-    """The answer, its notes and any truncation note, within the description limit.
+def answer_embed(
+    answer: Answer, *, spoiler_wrap: bool = True, language: str | None = None
+) -> discord.Embed:
+    """The answer as an embed (see :func:`answer_embed_data`), its own copy to change."""
+    data = answer_embed_data(answer, spoiler_wrap=spoiler_wrap, language=language)
+    if "fields" in data:
+        data["fields"] = [dict(field) for field in data["fields"]]
+    if "author" in data:
+        data["author"] = dict(data["author"])
+    return discord.Embed.from_dict(data)
+
+
+def _answer_description(
+    text: str,
+    hidden: str,
+    notes: tuple[str, ...],
+    truncated_note: str | None,
+    wrap: bool,
+    language: str | None = None,
+) -> str:
+    """The answer (``text``, with ``hidden`` its spoiler part, if any), its notes and any
+    truncation note, within the description limit; ``wrap``: the answer is a spoiler and the
+    server wraps spoilers.
 
     Over the limit, the notes give way first, then the body is clipped *inside* its spoiler
     tags: a cut closing "||" would show the rest of a spoiler in plain sight.
     """
-    extras = list(answer.notes_in(language))
-    if note := truncation_note(answer, language):
-        extras.append(f"*{note}*")
+    extras = list(notes)
+    if truncated_note:
+        extras.append(f"*{truncated_note}*")
     after = "".join(f"\n\n{extra}" for extra in extras)
-    wrap = answer.spoiler and spoiler_wrap
-    text = answer.body_in(language)
-    hidden = answer.spoiler_text_in(language)
     if hidden and not wrap:
         text, hidden = f"{text}\n{hidden}", ""
     if hidden:  # the body is safe to read; only the part after it is hidden

@@ -6,6 +6,7 @@ they keep working after a restart without storing views.
 
 from __future__ import annotations
 
+import functools
 import logging
 import re
 from typing import TYPE_CHECKING, Any, Self
@@ -162,24 +163,52 @@ class SuggestionButton(
         )
 
 
+Choice = tuple[str, str, tuple[str, ...], str]
+"""A "Did you mean…" button as shown: (pack, intent, entities, label)."""
+
+
+def _buttons(answer: Answer, language: str | None) -> tuple[Outcome, str, str, tuple[Choice, ...]]:
+    """What an answer's buttons are made of (see :func:`answer_view`)."""
+    choices: tuple[Choice, ...] = ()
+    if answer.outcome is Outcome.ASK_BACK:
+        shown = reply_language(answer, language)
+        choices = tuple(
+            (s.pack, s.intent, s.entities, s.label_in(shown)) for s in answer.suggestions
+        )
+    return answer.outcome, answer.intent or "", answer.claim_id or "", choices
+
+
 def answer_view(answer: Answer, language: str | None = None) -> discord.ui.View | None:
     """Feedback buttons under an answer, choices under an ask-back (labelled in the reply's
     language, ``language`` being the server's setting), nothing under a decline or small
     talk."""
-    if answer.outcome in (Outcome.DECLINE, Outcome.SMALL_TALK):
+    return _view(*_buttons(answer, language))
+
+
+def answer_components(answer: Answer, language: str | None = None) -> list[dict[str, Any]] | None:
+    """``answer_view(answer, language).to_components()``, the buttons as Discord's JSON,
+    built once per set of buttons and shared (not to be changed)."""
+    return _components(*_buttons(answer, language))
+
+
+@functools.lru_cache(maxsize=1024)
+def _components(
+    outcome: Outcome, intent: str, claim: str, choices: tuple[Choice, ...]
+) -> list[dict[str, Any]] | None:
+    view = _view(outcome, intent, claim, choices)
+    return None if view is None else view.to_components()
+
+
+def _view(
+    outcome: Outcome, intent: str, claim: str, choices: tuple[Choice, ...]
+) -> discord.ui.View | None:
+    if outcome in (Outcome.DECLINE, Outcome.SMALL_TALK):
         return None
     view = discord.ui.View(timeout=None)
-    if answer.outcome is Outcome.ASK_BACK:
-        for suggestion in answer.suggestions:
-            view.add_item(
-                SuggestionButton(
-                    suggestion.pack,
-                    suggestion.intent,
-                    suggestion.entities,
-                    suggestion.label_in(reply_language(answer, language)),
-                )
-            )
+    if outcome is Outcome.ASK_BACK:
+        for pack, suggested, entities, label in choices:
+            view.add_item(SuggestionButton(pack, suggested, entities, label))
     else:
-        view.add_item(FeedbackButton("up", answer.intent or "", answer.claim_id or ""))
-        view.add_item(FeedbackButton("down", answer.intent or "", answer.claim_id or ""))
+        view.add_item(FeedbackButton("up", intent, claim))
+        view.add_item(FeedbackButton("down", intent, claim))
     return view

@@ -1292,6 +1292,8 @@ class FakeDiscord:
 
         self._interaction_times: dict[str, float] = {}
         self._token_to_interaction: dict[str, str] = {}
+        self._rejections: list[tuple[str, re.Pattern[str], ApiError]] = []
+        """:meth:`reject_next`'s pending errors: (method, path pattern, error)."""
         self._original_message: dict[str, str] = {}
         self._waiters: list[_Waiter] = []
         self._callback_waiters: dict[str, list[tuple[int, asyncio.Future[Request]]]] = {}
@@ -1404,6 +1406,23 @@ class FakeDiscord:
         if self._saved is not None:
             discord.http.Route.BASE, discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY = self._saved
             self._saved = None
+
+    def reject_next(
+        self,
+        method: str,
+        path: str,
+        *,
+        status: int = 400,
+        code: int = 50035,
+        message: str = "Invalid Form Body",
+    ) -> None:
+        """Answer the next ``method`` request whose path (below ``/api/v10``) fully matches
+        the regular expression ``path`` with this error instead of handling it, once (a
+        fault for tests; recorded with its status like any request). 5xx is refused:
+        discord.py retries those for seconds."""
+        if status >= 500:
+            raise ValueError("a 5xx makes discord.py retry for 25 s; use a 4xx")
+        self._rejections.append((method, re.compile(path), ApiError(status, code, message)))
 
     # ---------------------------------------------------------------- waiting
 
@@ -2146,6 +2165,8 @@ class FakeDiscord:
         try:
             if handler is None:
                 raise ApiError(404, 0, "404: Not Found")
+            if self._rejections:
+                self._reject_if_asked(request.method, path)
             response = await handler(_Call(request, params, body, files))
             status = response.status
             return response
@@ -2160,6 +2181,12 @@ class FakeDiscord:
             if handler is None:
                 self.unknown.append(record)
             self._record(record)
+
+    def _reject_if_asked(self, method: str, path: str) -> None:
+        for index, (wanted, pattern, error) in enumerate(self._rejections):
+            if wanted == method and pattern.fullmatch(path):
+                del self._rejections[index]
+                raise error
 
     def _build_routes(self) -> None:
         sf = r"(?P<{}>\d+)"

@@ -403,7 +403,7 @@ async def test_hostile_text_in_ask_up_to_its_limit(running: Running) -> None:
     text = _hostile(fake, 500)
     payload = fake.command_interaction("ask", option("question", text))
     request = await fake.interact(payload, settle=bot)
-    assert request.status == 200, fake.errors
+    assert request.status in (200, 204), fake.errors  # 204: accepted, no message asked back
     (embed,) = request.json["data"]["embeds"]
     _assert_defused(embed)
     assert fake.errors == []
