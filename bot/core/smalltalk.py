@@ -1,7 +1,8 @@
 """Small talk: greetings, thanks, "who are you", insults. Not questions about the show.
 
 A message is small talk for an entry of the pack's ``smalltalk.toml`` when it contains one
-of the entry's phrasings and every other word of it appears in the entry's phrasings too:
+of the entry's phrasings and every other word of it appears in the entry's phrasings too, or
+in another entry's phrasing found whole in the message ("hello, who are you"):
 "thanks bot you're great" is thanks, "thanks, when is season 2 out?" is a question (its
 other words are not thanks words) and goes to the matcher. Words match as the matcher's
 do (case, accents, stretched letters folded), with a small allowance for typos.
@@ -96,14 +97,20 @@ class SmallTalkIndex:
         words = tokens(text)
         if not words or len(words) > MAX_WORDS or not self.entries:
             return None
+        found = [
+            (entry, phrase)
+            for entry in self.entries
+            for phrase in entry.phrases
+            if len(phrase.words) <= len(words) and _contains(words, phrase.words)
+        ]
+        # Words of another entry's phrasing found whole in the message are small talk too:
+        # "hello, who are you" is a greeting and a who-are-you; the longest phrasing answers.
+        said = frozenset(word for _, phrase in found for word in phrase.words)
         best: tuple[int, _Entry, _Phrase] | None = None
-        for entry in self.entries:
-            if not all(_known(word, entry.vocabulary) for word in words):
-                continue
-            for phrase in entry.phrases:
-                longer = best is None or len(phrase.words) > best[0]
-                if longer and len(phrase.words) <= len(words) and _contains(words, phrase.words):
-                    best = (len(phrase.words), entry, phrase)
+        for entry, phrase in found:
+            longer = best is None or len(phrase.words) > best[0]
+            if longer and all(word in said or _known(word, entry.vocabulary) for word in words):
+                best = (len(phrase.words), entry, phrase)
         if best is None:
             return None
         _, entry, phrase = best

@@ -101,6 +101,13 @@ def test_part_of_the_current_answer_only_where_the_answer_cites_it(real_engine: 
         ("ok thanks bot", "thanks", "en"),
         ("lol thanks man", "thanks", "en"),
         ("oke makasih min", "thanks", "id"),
+        ("hello, who are you?", "who-are-you", "en"),
+        ("hi bot what can you do", "what-can-you-do", "en"),
+        ("ok bye", "goodbye", "en"),
+        ("good night bot", "goodbye", "en"),
+        ("lol", "reaction", "en"),
+        ("omg i love this show", "reaction", "en"),
+        ("ㅋㅋㅋ", "reaction", "ko"),
         ("안녕하세요", "greeting", "ko"),
         ("고마워요", "thanks", "ko"),
         ("terima kasih banyak", "thanks", "id"),
@@ -128,6 +135,9 @@ def test_small_talk_gets_a_short_reply_in_its_language(
         "hi, who plays cheong-san",
         "help me find the trailer",
         "ok thanks, is nam-ra alive",
+        "lol when is season 2 out",
+        "hello who plays nam-ra",
+        "omg is cheong-san alive",
     ],
 )
 def test_a_question_with_small_talk_in_it_is_still_answered(
