@@ -77,6 +77,8 @@ class SmallTalkIndex:
 
     title: str
     entries: tuple[_Entry, ...]
+    vocabulary: frozenset[str]
+    """Every entry's words: a message with a word outside them is no small talk."""
 
     @classmethod
     def build(cls, pack: Pack) -> SmallTalkIndex:
@@ -90,13 +92,16 @@ class SmallTalkIndex:
             )
             vocabulary = frozenset(word for phrase in phrases for word in phrase.words)
             entries.append(_Entry(talk, phrases, vocabulary))
-        return cls(pack.info.title, tuple(entries))
+        every = frozenset(word for entry in entries for word in entry.vocabulary)
+        return cls(pack.info.title, tuple(entries), every)
 
     def match(self, text: str) -> SmallTalkReply | None:
         """The reply when the whole message is small talk, else None."""
         words = tokens(text)
         if not words or len(words) > MAX_WORDS or not self.entries:
             return None
+        if not all(_known(word, self.vocabulary) for word in words):
+            return None  # most questions: looking for phrasings would be wasted
         found = [
             (entry, phrase)
             for entry in self.entries
