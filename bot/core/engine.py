@@ -334,9 +334,9 @@ class Engine:
         character answer holds a season status ("is X coming back?") and a fate ("is X
         dead?"): the fate's polarity is the recap intent's."""
         grammar = self.grammars[pack.info.id]
-        if read is None:
-            read = self.indexes[pack.info.id].read(question[:MAX_QUESTION_CHARS])
         words = read
+        if words is None:
+            words = self.indexes[pack.info.id].read(question[:MAX_QUESTION_CHARS])
         first = grammar.yes_no(
             pack.intents[intent], question, composed.verdict, composed.certainty, words
         )

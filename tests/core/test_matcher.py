@@ -202,6 +202,12 @@ def test_the_match_carries_the_question_as_read(index: PackIndex, question: str)
     assert list(index.match(question).read) == index.read(question)
 
 
+def _add_to_languages(mini_root: Path, edit: Callable[[str, str], Path], line: str) -> None:
+    """Append a line to the mini pack's languages.toml (its last language table)."""
+    languages = mini_root / "minipack" / "languages.toml"
+    edit("languages.toml", languages.read_text(encoding="utf-8") + line)
+
+
 def test_a_short_misspelling_is_read_only_when_the_pack_lists_it(
     mini_root: Path, edit: Callable[[str, str], Path]
 ) -> None:
@@ -209,9 +215,7 @@ def test_a_short_misspelling_is_read_only_when_the_pack_lists_it(
     pack's languages list them; and only as a word the intents use."""
     before = PackIndex.build(load_knowledge(mini_root).packs[0])
     assert before.read("has filmng ded") == ["has", "filming", "ded"]
-    languages = mini_root / "minipack" / "languages.toml"
-    text = languages.read_text(encoding="utf-8")
-    edit("languages.toml", text + 'spellings = { fin = "finished", ded = "dead" }\n')
+    _add_to_languages(mini_root, edit, 'spellings = { fin = "finished", ded = "dead" }\n')
     index = PackIndex.build(load_knowledge(mini_root).packs[0])
     # "finished" is an example word; "dead" is no word of the mini pack's intents.
     assert index.read("has filming fin ded") == ["has", "filming", "finished", "ded"]
@@ -221,9 +225,7 @@ def test_a_short_misspelling_is_read_only_when_the_pack_lists_it(
 def test_a_spelling_is_one_word_for_one_word(
     mini_root: Path, edit: Callable[[str, str], Path]
 ) -> None:
-    languages = mini_root / "minipack" / "languages.toml"
-    text = languages.read_text(encoding="utf-8")
-    edit("languages.toml", text + 'spellings = { "fin d" = "finished" }\n')
+    _add_to_languages(mini_root, edit, 'spellings = { "fin d" = "finished" }\n')
     with pytest.raises(KnowledgeError) as caught:
         load_knowledge(mini_root)
     assert any("one word each" in p.message for p in caught.value.problems)
@@ -232,9 +234,7 @@ def test_a_spelling_is_one_word_for_one_word(
 def test_a_vague_phrasing_about_a_character_is_found_with_the_name_in_its_place(
     mini_root: Path, edit: Callable[[str, str], Path]
 ) -> None:
-    languages = mini_root / "minipack" / "languages.toml"
-    text = languages.read_text(encoding="utf-8")
-    edit("languages.toml", text + 'about_character = ["whats up with {character}"]\n')
+    _add_to_languages(mini_root, edit, 'about_character = ["whats up with {character}"]\n')
     index = PackIndex.build(load_knowledge(mini_root).packs[0])
     assert index.match("so what's up with Meena in season 2?").about_character
     assert not index.match("whats up with season 2").about_character
@@ -244,9 +244,7 @@ def test_a_vague_phrasing_about_a_character_is_found_with_the_name_in_its_place(
 def test_a_vague_phrasing_must_say_where_the_name_goes(
     mini_root: Path, edit: Callable[[str, str], Path]
 ) -> None:
-    languages = mini_root / "minipack" / "languages.toml"
-    text = languages.read_text(encoding="utf-8")
-    edit("languages.toml", text + 'about_character = ["whats up with"]\n')
+    _add_to_languages(mini_root, edit, 'about_character = ["whats up with"]\n')
     with pytest.raises(KnowledgeError) as caught:
         load_knowledge(mini_root)
     assert any("{character}" in p.message for p in caught.value.problems)
