@@ -62,8 +62,10 @@ _TRANSIENT = (
 
 
 @functools.lru_cache(maxsize=512)
+@functools.lru_cache(maxsize=512)
 def positional(sql: str) -> tuple[str, tuple[str, ...]]:
-    """``:name`` placeholders as ``$n`` (each name once), and the names in order."""
+    """``:name`` placeholders as ``$n`` (each name once), and the names in order (remembered
+    per statement: the store runs the same few statements, one per ``/ask`` or more)."""
     names: list[str] = []
 
     def number(match: re.Match[str]) -> str:

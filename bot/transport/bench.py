@@ -51,6 +51,10 @@ SEQUENTIAL = 200
 """Interactions sent one at a time first, to show the service time without queueing."""
 QUESTION_LIMIT = 500
 """/ask accepts at most this many characters; longer dev-set questions are cut."""
+FANS = 500
+"""Distinct users the interactions come from, in turn (fans, not one user flooding: with one
+user every shared cooldown would count that user's whole history and every process would wait
+for the same lock). 500 keep each under the default cooldown of 5 per 30 s in every run."""
 STEP_TIMEOUT = 60.0
 """Seconds either process waits for the other at each step before giving up."""
 POLL_SECONDS = 0.2
@@ -66,6 +70,11 @@ def _fake_discord() -> ModuleType:
             f"e.g. `python -m bot bench --discord` there. ({exc})"
         ) from exc
     return fake_discord
+
+
+def fan_users(fd: ModuleType, count: int = FANS) -> list[dict[str, Any]]:
+    """``count`` distinct fans (user payloads) for the benches' interactions."""
+    return [fd.user_payload(username=f"fan{index}") for index in range(count)]
 
 
 def _questions(questions_file: Path, total: int) -> list[str]:
@@ -124,8 +133,16 @@ async def _drive_fake(
         timings = _Timings()
         # Built before the clock starts, so the load generator's CPU is mostly the fake
         # Discord's own work (the gateway frame, the callback, its checks and reply).
-        alone = [fake.command_interaction("ask", fd.option("question", q)) for q in questions]
-        waves = [fake.command_interaction("ask", fd.option("question", q)) for q in questions]
+        fans = fan_users(fd)
+        alone, waves = (
+            [
+                fake.command_interaction(
+                    "ask", fd.option("question", q), user=fans[index % len(fans)]
+                )
+                for index, q in enumerate(questions)
+            ]
+            for _ in range(2)
+        )
 
         async def one(payload: dict[str, Any]) -> None:
             start = time.monotonic()

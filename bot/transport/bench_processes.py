@@ -32,6 +32,7 @@ from bot.transport.bench import (
     _fake_discord,
     _questions,
     _receive,
+    fan_users,
 )
 from bot.transport.loop import run_loop
 
@@ -131,9 +132,14 @@ async def _drive_fake(conn: Connection, questions: list[str], in_flight: int, sh
         latencies: list[float] = []
         # Built before the clock starts (round-robin over the servers, so over the shards):
         # the fake's CPU below is its own work per interaction, not building payloads.
+        # From many fans in turn, as in a real server (see FANS).
+        fans = fan_users(fd)
         payloads = [
             fake.command_interaction(
-                "ask", fd.option("question", question), guild=guilds[index % len(guilds)]
+                "ask",
+                fd.option("question", question),
+                guild=guilds[index % len(guilds)],
+                user=fans[index % len(fans)],
             )
             for index, question in enumerate(questions)
         ]
@@ -325,6 +331,15 @@ async def run_processes_bench(
             f"one process saturates at {1000 / alone:,.0f}/s, {processes} at "
             f"{1000 / busiest:,.0f}/s ({alone / busiest:.2f}x), from the bots' CPU per "
             "interaction above"
+        )
+        # Every program here shares the machine's cores: with them all busy, the rate cannot
+        # pass cores / (all CPU one interaction costs: bots, fake Discord, PostgreSQL).
+        whole = sum(run.bot_cpu) + run.fake_cpu + (run.server_cpu or 0.0)
+        ceiling = (os.cpu_count() or 1) * 1000 / whole
+        lines.append(
+            f"this machine's ceiling with {processes}: {os.cpu_count()} cores / {whole:.2f} ms "
+            f"of CPU per interaction (bots + fake Discord + PostgreSQL) = {ceiling:,.0f}/s, "
+            f"{ceiling / results[1].rate:.2f}x the one-process rate above"
         )
         cores = {
             "bots": sum(run.bot_cpu) * run.rate / 1000,

@@ -16,7 +16,6 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from concurrent.futures import ThreadPoolExecutor
 
 import discord
 from discord import app_commands
@@ -31,6 +30,7 @@ from bot.transport.cluster import Cluster
 from bot.transport.errors import handle_app_command_error
 from bot.transport.memory import settle
 from bot.transport.records import Records
+from bot.transport.worker import EngineThread
 
 log = logging.getLogger(__name__)
 
@@ -120,9 +120,8 @@ class FanBot(commands.AutoShardedBot):
         self.lean_replies = True
         """Answers go out on the lean path of :mod:`bot.transport.delivery` (False: always
         through ``InteractionResponse.send_message``, as the equivalence test compares)."""
-        self._engine_thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="engine")
-        """Computes the answers, one after the other: they hold the GIL all but briefly, so
-        more threads would only take it from each other (and from the event loop) more often."""
+        self._engine_thread = EngineThread("engine")
+        """Computes the answers, one after the other (see :mod:`bot.transport.worker`)."""
 
     def settle_memory(self) -> None:
         """With ``freeze_memory``: collect, then freeze the long-lived objects (at ready and
@@ -133,9 +132,7 @@ class FanBot(commands.AutoShardedBot):
     async def answer(self, question: str) -> Answer:
         """The engine's answer, computed in a worker thread: the sentence encoder takes
         milliseconds of CPU, and the event loop must keep serving other interactions."""
-        engine = self.library.engine
-        loop = asyncio.get_running_loop()
-        return await loop.run_in_executor(self._engine_thread, engine.ask, question)
+        return await self._engine_thread.run(self.library.engine.ask, question)
 
     async def setup_hook(self) -> None:
         await asyncio.to_thread(warm_up)  # the language models, before the first question
@@ -189,4 +186,4 @@ class FanBot(commands.AutoShardedBot):
         await super().close()
         await self.cluster.close()
         await self.records.close()
-        self._engine_thread.shutdown(wait=False, cancel_futures=True)
+        self._engine_thread.shutdown()

@@ -1636,6 +1636,9 @@ class FakeDiscord:
         timeout: float,  # noqa: ASYNC109
     ) -> _GatewayConnection:
         """The ready connection that receives ``guild_id``'s events, waiting for one."""
+        ready = self._find_connection(guild_id)
+        if ready is not None:  # the usual case, without the lock and a timer
+            return ready
         async with self._ready_changed:
             try:
                 await asyncio.wait_for(
@@ -2161,8 +2164,7 @@ class FakeDiscord:
         params: dict[str, str] = {}
         if request.path.startswith(API_PREFIX + "/"):
             for method, pattern, candidate in self._routes:
-                match = pattern.fullmatch(path)
-                if match and method == request.method:
+                if method == request.method and (match := pattern.fullmatch(path)):
                     handler, params = candidate, match.groupdict()
                     break
         status = 404
@@ -2541,7 +2543,6 @@ class FakeDiscord:
         guild: FakeGuild | None,
         replied_author: Json | None,
     ) -> tuple[list[Json], list[str], bool]:
-        users = self._known_users()
         user_ids = list(dict.fromkeys(_MENTION_USER.findall(content)))
         role_ids = list(dict.fromkeys(_MENTION_ROLE.findall(content)))
         everyone = bool(_MENTION_EVERYONE.search(content))
@@ -2554,6 +2555,7 @@ class FakeDiscord:
             role_ids = [r for r in role_ids if "roles" in parse or r in explicit_roles]
             everyone = everyone and "everyone" in parse
             replied = bool(allowed.get("replied_user", False))
+        users = self._known_users() if user_ids else {}  # (every member: only when needed)
         mentions = [users[u] for u in user_ids if u in users]
         if replied_author is not None and replied and replied_author["id"] not in user_ids:
             mentions.append(replied_author)
