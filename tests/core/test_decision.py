@@ -310,9 +310,7 @@ def test_a_season_of_an_unseen_title_is_noticed(
         "when does the new season 2 drop",
     ],
 )
-def test_no_unseen_title_in_a_question_about_this_show(
-    mini_engine: Engine, question: str
-) -> None:
+def test_no_unseen_title_in_a_question_about_this_show(mini_engine: Engine, question: str) -> None:
     match = mini_engine.indexes["minipack"].match(question)
     assert unseen_features(match, frozenset({"new", "drop", "does", "come", "out"}))[0] == 0.0
 
