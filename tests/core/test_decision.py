@@ -341,10 +341,14 @@ def test_familiar_words_come_from_answerable_rows_only(mini_engine: Engine) -> N
     "question",
     [
         "is there a season 2 of Moving",
-        "when does Bloodhounds season 2 come out",
-        pytest.param(
-            "Bloodhounds season 2 release date",
-            marks=pytest.mark.xfail(reason="the release phrasing outweighs the unseen title"),
+        *(
+            pytest.param(
+                q, marks=pytest.mark.xfail(reason="the release phrasing outweighs the title")
+            )
+            for q in (
+                "when does Bloodhounds season 2 come out",
+                "Bloodhounds season 2 release date",
+            )
         ),
         "when is the mask girl season 2",
     ],
