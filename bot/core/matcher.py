@@ -134,6 +134,13 @@ class Match:
     read: tuple[str, ...] = ()
     """The question's folded words as read (:meth:`PackIndex.read`): misspelt vocabulary
     words as the words they stand for, names and years as written."""
+    sentences: tuple[tuple[str, ...], ...] = ()
+    """Each sentence's folded words as written, this show's and other shows' titles left out
+    and names as a mark."""
+    unknown: tuple[tuple[bool, ...], ...] = ()
+    """Per word of :attr:`sentences`, whether no phrasing of the pack uses it as written (a
+    misspelling the pack lists and a Korean word's known stem count as used; a word only
+    near one, "counter" for "country", does not)."""
 
     @property
     def best(self) -> IntentScore | None:
@@ -322,6 +329,8 @@ class PackIndex:
         all_unknown = 0
         read: list[str] = []
         about_character = False
+        read_sentences: list[tuple[str, ...]] = []
+        unknown: list[tuple[bool, ...]] = []
         for written in sentences:
             read += (self._read_word(word) for word in written)
             words = _words(written)
@@ -335,6 +344,10 @@ class PackIndex:
             entities += [m for m in found if all(m.entity_id != e.entity_id for e in entities)]
             corrected = [self._correct(word) for word in words]
             known = [w for w in corrected if w is not None]
+            read_sentences.append(tuple(words))
+            unknown.append(
+                tuple(self._unknown(w, c) for w, c in zip(words, corrected, strict=True))
+            )
             segment = _Segment(known, len(corrected) - len(known))
             segments.append(segment)
             all_known += known
@@ -372,6 +385,8 @@ class PackIndex:
             words=len(all_known) + all_unknown,
             about_character=about_character,
             read=tuple(read),
+            sentences=tuple(read_sentences),
+            unknown=tuple(unknown),
         )
 
     def _score(self, segment: _Segment) -> dict[int, tuple[float, int, bool]]:
@@ -501,6 +516,12 @@ class PackIndex:
 
     def _read_word(self, word: str) -> str:
         return (self._correct(word) or word) if word.isascii() and word.isalpha() else word
+
+    def _unknown(self, word: str, corrected: str | None) -> bool:
+        """Whether a word is outside the vocabulary as written (see :attr:`Match.unknown`)."""
+        if corrected is None:
+            return True
+        return corrected != word and word.isascii() and word not in self.spellings
 
     def _correct(self, word: str) -> str | None:
         """The vocabulary word a question word stands for, or None for an unknown word."""

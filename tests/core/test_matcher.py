@@ -248,3 +248,12 @@ def test_a_vague_phrasing_must_say_where_the_name_goes(
     with pytest.raises(KnowledgeError) as caught:
         load_knowledge(mini_root)
     assert any("{character}" in p.message for p in caught.value.problems)
+
+
+def test_words_outside_the_vocabulary_are_marked_as_written(index: PackIndex) -> None:
+    """Titles leave the sentence, names become a mark, and a word only close to a
+    vocabulary word (a title, not a typo) counts as unknown, as written."""
+    match = index.match("Moonlight Diner season 2? is Mina in Bloodhunds season 2")
+    assert match.sentences[0] == ("season", "2")
+    words = dict(zip(match.sentences[1], match.unknown[1], strict=True))
+    assert words["blodhunds"] and not words["season"] and "mina" not in words  # as folded
