@@ -32,7 +32,7 @@ from bot.core.normalise import fold as fold_word
 
 DECLINE = "(decline)"
 """The class of questions the bot must not answer."""
-FEATURE_VERSION = "decision-12"
+FEATURE_VERSION = "decision-13"
 """Changes whenever the features or the training change: part of the saved model's key."""
 KNN = 10
 KNN_TEMPERATURE = 0.03

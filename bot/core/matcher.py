@@ -79,15 +79,26 @@ MAX_UNKNOWN_WORDS = 6
 WHOLE_QUESTION_MAX_WORDS = 24
 """A short question split into sentences ("Season 2. When?") is also scored as a whole; a long
 post is not: its point sits in one sentence, and scoring the whole costs the most."""
-_SENTENCE_BREAK = re.compile(r"[.!?;\n。！？]+")
+_SENTENCE_BREAK = re.compile(r"(?:(?<!\d)\.|[!?;\n。！？])+")
+"""A dot after a number ends no sentence: "2. sezon", "3. Staffel" are ordinal seasons."""
 
-_ORDINALS = {"first": 1, "second": 2, "third": 3, "fourth": 4, "fifth": 5}
+_ORDINALS = {
+    "first": 1, "second": 2, "third": 3, "fourth": 4, "fifth": 5,
+    "primera": 1, "segunda": 2, "tercera": 3, "cuarta": 4, "quinta": 5,  # es, pt
+    "primeira": 1, "terceira": 3, "quarta": 4,  # pt
+    "prima": 1, "seconda": 2, "terza": 3,  # it
+    "premiere": 1, "deuxieme": 2, "troisieme": 3, "quatrieme": 4,  # fr
+    "ilk": 1, "ikinci": 2, "ucuncu": 3, "dorduncu": 4,  # tr
+}  # fmt: skip
+"""Ordinal words before a season word, as questions are folded (accents dropped)."""
+_SEASON_WORD = r"(?:season|temporada|musim|saison|stafel|series|stagione|sezon|sezonu|시즌)"
+"""Words for a season, folded as questions are ("staffel" is written "stafel")."""
 _SEASON = re.compile(
-    r"\b(?:season|seasons|temporada|musim|saison|staffel|series|시즌)\s?(\d{1,2})\b"
+    rf"\b(?:seasons|{_SEASON_WORD})\s?(\d{{1,2}})\b"
     r"|\bs(\d{1,2})\b"
-    r"|\b(\d{1,2})(?:st|nd|rd|th)? season\b"
+    rf"|\b(\d{{1,2}})(?:st|nd|rd|th|a|o)? {_SEASON_WORD}\b"
     r"|시즌(\d{1,2})"
-    r"|\b(first|second|third|fourth|fifth) season\b"
+    rf"|\b({'|'.join(_ORDINALS)}) {_SEASON_WORD}\b"
 )
 
 

@@ -62,9 +62,23 @@ def test_pack_title_aliases_and_other_shows_are_told_apart(index: PackIndex) -> 
 
 @pytest.mark.parametrize(
     ("text", "seasons"),
-    [("season 3 cast", (3,)), ("s2 release", (2,)), ("third season", (3,)), ("cast", ())],
+    [
+        ("season 3 cast", (3,)),
+        ("s2 release", (2,)),
+        ("third season", (3,)),
+        ("cast", ()),
+        ("3. sezon olacak mı", (3,)),
+        ("ci sarà una terza stagione?", (3,)),
+        ("la 3ª temporada", (3,)),
+        ("wann kommt staffel 2", (2,)),
+        ("troisième saison", (3,)),
+        ("after 2 seasons", ()),
+        ("2022. then season 2", (2,)),
+    ],
 )
-def test_seasons_are_read(index: PackIndex, text: str, seasons: tuple[int, ...]) -> None:
+def test_seasons_are_read_in_any_language(
+    index: PackIndex, text: str, seasons: tuple[int, ...]
+) -> None:
     assert index.match(text).seasons == seasons
 
 
