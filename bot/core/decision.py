@@ -27,11 +27,12 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from bot.core.encoder import Encoder, encoded_span, token_counter
-from bot.core.matcher import Match
+from bot.core.matcher import CHARACTER_MARK, PERSON_MARK, YEAR_MARK, Match
+from bot.core.normalise import fold as fold_word
 
 DECLINE = "(decline)"
 """The class of questions the bot must not answer."""
-FEATURE_VERSION = "decision-11"
+FEATURE_VERSION = "decision-13"
 """Changes whenever the features or the training change: part of the saved model's key."""
 KNN = 10
 KNN_TEMPERATURE = 0.03
@@ -79,6 +80,27 @@ EMBEDDING_C = 0.01
 EXAMPLE_WEIGHT = 0.5
 """Training weight of the pack's own example phrasings against real questions (1.0)."""
 MAX_SUGGESTED = 3
+SEASON_WORDS = frozenset(
+    fold_word(word)
+    for word in (
+        "season", "seasons", "temporada", "temporadas", "musim", "saison", "saisons", "staffel",
+        "series", "stagione", "stagioni", "sezon", "sezonu", "sezona", "phan", "part", "parte",
+        "partie", "시즌", "シーズン", "ซีซั่น", "ภาค",
+    )
+)  # fmt: skip
+"""Words for a season, as questions are folded: a title nobody in the training rows wrote,
+right before one ("Bloodhounds season 2"), names another show."""
+_NUMBERED_SEASON = re.compile(r"(?:s|season|시즌)\d{1,2}")
+_SEASON_OF = frozenset(["of", "de", "di", "du", "da", "del", "dela", "des", "ng"])
+"""Words between "season 2" and the show it is of ("season 2 of Moving", "temporada 2 de")."""
+_ARTICLES = frozenset(["the", "a", "la", "le", "el", "il", "o", "yung", "ang"])
+"""Words that may stand before a title opening a sentence ("the Bloodhounds season 2")."""
+_MARKS = frozenset({CHARACTER_MARK, PERSON_MARK, YEAR_MARK})
+UNSEEN_CAP = 4
+"""Unseen words beyond this many add no further evidence."""
+MAX_TITLE_RUN = 3
+"""Unseen words in a row that can still be a title, strictly read ("hum sab mar chuke hain
+season 2" is a sentence in a language the rows rarely use, not a title)."""
 _NON_LATIN = re.compile(r"[^\x00-\u024f]")
 
 
@@ -216,6 +238,105 @@ def semantic_features(similarities: np.ndarray, labels: np.ndarray, n_classes: i
     return np.concatenate([best, votes, [similarities.max()]]).astype(np.float32)
 
 
+def unseen(match: Match, familiar: frozenset[str]) -> list[list[bool]]:
+    """Per sentence and word, whether no phrasing of the pack and no answerable training
+    row uses the word (names, years and numbers are never unseen)."""
+    return [
+        [
+            flag and word not in familiar and word not in _MARKS and not word.isdigit()
+            for word, flag in zip(words, flags, strict=True)
+        ]
+        for words, flags in zip(match.sentences, match.unknown, strict=True)
+    ]
+
+
+def _is_season(word: str) -> bool:
+    return word in SEASON_WORDS or bool(_NUMBERED_SEASON.fullmatch(word))
+
+
+def unseen_title(match: Match, familiar: frozenset[str], *, strict: bool = False) -> bool:
+    """Whether the question names a season of something the pack has never heard of: unseen
+    words right before a season word ("bloodhounds season 2", "킹덤 시즌3") or right after
+    "season N of" ("season 2 of moving"). ``strict``: the season has a number, and the
+    unseen words before it open the sentence ("the" aside): "Bloodhounds season 2 when",
+    not "when does the new season", whose unseen word is an adjective."""
+    for words, flags in zip(match.sentences, unseen(match, familiar), strict=True):
+        for i, word in enumerate(words):
+            if not _is_season(word):
+                continue
+            numbered = i + 1 < len(words) and words[i + 1].isdigit()
+            if (numbered or word not in SEASON_WORDS) and i > 0:
+                start = i
+                while start > 0 and flags[start - 1]:
+                    start -= 1
+                opens = start == 0 or (start == 1 and words[0] in _ARTICLES)
+                short = i - start <= MAX_TITLE_RUN
+                if start < i and ((opens and short) or not strict):
+                    return True
+            elif i > 0 and flags[i - 1] and not strict:
+                return True
+            after = i + 1 + numbered
+            if after + 1 < len(words) and words[after] in _SEASON_OF and flags[after + 1]:
+                return True
+    return False
+
+
+def unseen_features(match: Match, familiar: frozenset[str]) -> np.ndarray:
+    """What the question holds that the pack and its answerable training rows never use:
+    a season of an unseen title (loosely, strictly; unless this show is named too), how
+    many unseen words, their share, the longest run of them."""
+    flags = unseen(match, familiar)
+    count = sum(sum(f) for f in flags)
+    total = sum(len(f) for f in flags)
+    longest = 0
+    for sentence in flags:
+        run = 0
+        for flag in sentence:
+            run = run + 1 if flag else 0
+            longest = max(longest, run)
+    other = not match.mentions_pack
+    return np.asarray(
+        [
+            float(other and unseen_title(match, familiar)),
+            float(other and unseen_title(match, familiar, strict=True)),
+            min(count, UNSEEN_CAP) / UNSEEN_CAP,
+            count / max(total, 1),
+            min(longest, UNSEEN_CAP) / UNSEEN_CAP,
+        ],
+        dtype=np.float32,
+    )
+
+
+def familiar_words(inputs: Sequence[Lexical], rows: Sequence[TrainingRow]) -> frozenset[str]:
+    """The words outside the pack's phrasings that answerable rows use: ordinary words of
+    the languages fans write in, and the ways they write this show's name."""
+    words: set[str] = set()
+    for lexical, row in zip(inputs, rows, strict=True):
+        if row.intents:
+            for sentence, flags in zip(lexical.match.sentences, lexical.match.unknown,
+                                       strict=True):  # fmt: skip
+                words.update(w for w, flag in zip(sentence, flags, strict=True) if flag)
+    return frozenset(words)
+
+
+def unseen_out_of_fold(
+    training: TrainingSet, folds: np.ndarray
+) -> tuple[frozenset[str], np.ndarray]:
+    """The familiar words of every row, and each row's :func:`unseen_features` against the
+    words of the other folds' rows (so a title only its own row uses stays unseen)."""
+    rows, inputs = training.rows, training.lexical_inputs
+    out = np.zeros((len(rows), UNSEEN_FEATURES), dtype=np.float32)
+    for fold in range(CV_FOLDS):
+        others = [i for i in range(len(rows)) if folds[i] != fold]
+        familiar = familiar_words([inputs[i] for i in others], [rows[i] for i in others])
+        for i in np.flatnonzero(folds == fold):
+            out[i] = unseen_features(inputs[i].match, familiar)
+    return familiar_words(inputs, rows), out
+
+
+UNSEEN_FEATURES = 5
+
+
 # -- the cheap first stage: character n-grams -----------------------------------------------
 
 NGRAM_RANGE = (2, 4)
@@ -347,6 +468,7 @@ class LearnedDecider(Decider):
         ngram: NgramModel | None = None,
         span_tokens: int = 0,
         embedding_model: Logistic | None = None,
+        familiar: frozenset[str] | None = None,
     ) -> None:
         self.classes = tuple(classes)
         self.intents = tuple(c for c in self.classes if c != DECLINE)
@@ -367,6 +489,9 @@ class LearnedDecider(Decider):
         from the question's sentences by :func:`~bot.core.encoder.encoded_span`."""
         self.embedding_model = embedding_model
         """The classes straight from the question's embedding (a full-model input), if any."""
+        self.familiar = familiar
+        """Words outside the pack's phrasings that answerable training rows use (None: the
+        unseen-word features are not part of this model)."""
 
     def with_encoder(self, encoder: Encoder | None) -> LearnedDecider:
         """The same model answering with ``encoder`` (None: lexical only)."""
@@ -385,6 +510,7 @@ class LearnedDecider(Decider):
             self.ngram,
             self.span_tokens,
             self.embedding_model,
+            self.familiar,
         )
 
     def describe(self) -> str:
@@ -395,6 +521,8 @@ class LearnedDecider(Decider):
     def first_features(self, question: str, lexical: Lexical) -> np.ndarray:
         """The cheap first stage's input: lexical features and the n-gram model's classes."""
         x = lexical_features(question, lexical, self.intents)
+        if self.familiar is not None:
+            x = np.concatenate([x, unseen_features(lexical.match, self.familiar)])
         if self.ngram is None:
             return x
         return np.concatenate([x, self.ngram.proba(question)])
@@ -476,6 +604,8 @@ class LearnedDecider(Decider):
             "report_keys": np.asarray(list(self.report) or [""]),
             "report_values": np.asarray(list(self.report.values()) or [0.0]),
         }
+        if self.familiar is not None:
+            out["familiar_words"] = np.asarray(sorted(self.familiar) or [""])
         out.update(_logistic_arrays("lexical", self.lexical_model))
         if self.ngram is not None:
             out.update(self.ngram.arrays())
@@ -513,6 +643,9 @@ def decider_from_arrays(arrays: Mapping[str, np.ndarray]) -> LearnedDecider:
         NgramModel.from_arrays(arrays) if "ngram_idf" in arrays else None,
         int(arrays["span_tokens"][0]) if "span_tokens" in arrays else 0,
         _logistic_from("embedding", arrays) if full and "embedding_coef" in arrays else None,
+        frozenset(str(w) for w in arrays["familiar_words"] if str(w))
+        if "familiar_words" in arrays
+        else None,
     )
 
 
@@ -936,15 +1069,17 @@ def train_decider(
     positions, labels, weights = _expand(rows, classes)
     pos, lab, wts = np.asarray(positions), np.asarray(labels), np.asarray(weights)
     ngram, ngram_oof = ngram_out_of_fold(rows, classes, folds[0])
-    x_first = np.hstack([training.lexical, ngram_oof])
+    familiar, unseen_oof = unseen_out_of_fold(training, folds[0])
+    x_first = np.hstack([training.lexical, unseen_oof, ngram_oof])
     cv_first = cross_validate(x_first, rows, training.lexical_inputs, classes, folds)
     first_model = _fit(x_first[pos], lab, wts, len(classes), cv_first.c)
     report = {f"cv_lexical_{k}": v for k, v in cv_first.figures.items()}
     report |= _chosen("lexical", cv_first)
     if embed is None or not memory_texts:
         return LearnedDecider(
-            classes, first_model, cv_first.thresholds, 1.01, report=report, ngram=ngram
-        )
+            classes, first_model, cv_first.thresholds, 1.01, report=report, ngram=ngram,
+            familiar=familiar,
+        )  # fmt: skip
     index = {c: i for i, c in enumerate(classes)}
     mem_labels = np.asarray([index[label] for label in memory_labels], dtype=np.int64)
     real = _real(rows)
@@ -993,6 +1128,7 @@ def train_decider(
         ngram,
         budget,
         embedding_model,
+        familiar,
     )
 
 

@@ -79,15 +79,26 @@ MAX_UNKNOWN_WORDS = 6
 WHOLE_QUESTION_MAX_WORDS = 24
 """A short question split into sentences ("Season 2. When?") is also scored as a whole; a long
 post is not: its point sits in one sentence, and scoring the whole costs the most."""
-_SENTENCE_BREAK = re.compile(r"[.!?;\n。！？]+")
+_SENTENCE_BREAK = re.compile(r"(?:(?<!\d)\.|[!?;\n。！？])+")
+"""A dot after a number ends no sentence: "2. sezon", "3. Staffel" are ordinal seasons."""
 
-_ORDINALS = {"first": 1, "second": 2, "third": 3, "fourth": 4, "fifth": 5}
+_ORDINALS = {
+    "first": 1, "second": 2, "third": 3, "fourth": 4, "fifth": 5,
+    "primera": 1, "segunda": 2, "tercera": 3, "cuarta": 4, "quinta": 5,  # es, pt
+    "primeira": 1, "terceira": 3, "quarta": 4,  # pt
+    "prima": 1, "seconda": 2, "terza": 3,  # it
+    "premiere": 1, "deuxieme": 2, "troisieme": 3, "quatrieme": 4,  # fr
+    "ilk": 1, "ikinci": 2, "ucuncu": 3, "dorduncu": 4,  # tr
+}  # fmt: skip
+"""Ordinal words before a season word, as questions are folded (accents dropped)."""
+_SEASON_WORD = r"(?:season|temporada|musim|saison|stafel|series|stagione|sezon|sezonu|시즌)"
+"""Words for a season, folded as questions are ("staffel" is written "stafel")."""
 _SEASON = re.compile(
-    r"\b(?:season|seasons|temporada|musim|saison|staffel|series|시즌)\s?(\d{1,2})\b"
+    rf"\b(?:seasons|{_SEASON_WORD})\s?(\d{{1,2}})\b"
     r"|\bs(\d{1,2})\b"
-    r"|\b(\d{1,2})(?:st|nd|rd|th)? season\b"
+    rf"|\b(\d{{1,2}})(?:st|nd|rd|th|a|o)? {_SEASON_WORD}\b"
     r"|시즌(\d{1,2})"
-    r"|\b(first|second|third|fourth|fifth) season\b"
+    rf"|\b({'|'.join(_ORDINALS)}) {_SEASON_WORD}\b"
 )
 
 
@@ -134,6 +145,13 @@ class Match:
     read: tuple[str, ...] = ()
     """The question's folded words as read (:meth:`PackIndex.read`): misspelt vocabulary
     words as the words they stand for, names and years as written."""
+    sentences: tuple[tuple[str, ...], ...] = ()
+    """Each sentence's folded words as written, this show's and other shows' titles left out
+    and names as a mark."""
+    unknown: tuple[tuple[bool, ...], ...] = ()
+    """Per word of :attr:`sentences`, whether no phrasing of the pack uses it as written (a
+    misspelling the pack lists and a Korean word's known stem count as used; a word only
+    near one, "counter" for "country", does not)."""
 
     @property
     def best(self) -> IntentScore | None:
@@ -322,6 +340,8 @@ class PackIndex:
         all_unknown = 0
         read: list[str] = []
         about_character = False
+        read_sentences: list[tuple[str, ...]] = []
+        unknown: list[tuple[bool, ...]] = []
         for written in sentences:
             read += (self._read_word(word) for word in written)
             words = _words(written)
@@ -335,6 +355,10 @@ class PackIndex:
             entities += [m for m in found if all(m.entity_id != e.entity_id for e in entities)]
             corrected = [self._correct(word) for word in words]
             known = [w for w in corrected if w is not None]
+            read_sentences.append(tuple(words))
+            unknown.append(
+                tuple(self._unknown(w, c) for w, c in zip(words, corrected, strict=True))
+            )
             segment = _Segment(known, len(corrected) - len(known))
             segments.append(segment)
             all_known += known
@@ -372,6 +396,8 @@ class PackIndex:
             words=len(all_known) + all_unknown,
             about_character=about_character,
             read=tuple(read),
+            sentences=tuple(read_sentences),
+            unknown=tuple(unknown),
         )
 
     def _score(self, segment: _Segment) -> dict[int, tuple[float, int, bool]]:
@@ -501,6 +527,12 @@ class PackIndex:
 
     def _read_word(self, word: str) -> str:
         return (self._correct(word) or word) if word.isascii() and word.isalpha() else word
+
+    def _unknown(self, word: str, corrected: str | None) -> bool:
+        """Whether a word is outside the vocabulary as written (see :attr:`Match.unknown`)."""
+        if corrected is None:
+            return True
+        return corrected != word and word.isascii() and word not in self.spellings
 
     def _correct(self, word: str) -> str | None:
         """The vocabulary word a question word stands for, or None for an unknown word."""

@@ -9,6 +9,7 @@ import sys
 from collections.abc import Sequence
 
 import numpy as np
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -17,12 +18,17 @@ from bot.core.decision import (
     NGRAM_RANGE,
     THRESHOLD_GRID,
     LearnedDecider,
+    Lexical,
     Thresholds,
+    TrainingRow,
     char_ngrams,
     decider_from_arrays,
+    familiar_words,
     fit_ngram,
     near_best_centroid,
     smoothed,
+    unseen_features,
+    unseen_title,
 )
 from bot.core.encoder import Encoder, encoded_span
 from bot.core.engine import Engine
@@ -273,3 +279,89 @@ def test_a_jagged_surface_or_one_lucky_cell_barely_moves_the_thresholds() -> Non
     for surface in (jagged, lucky):
         chosen = near_best_centroid(surface, 1)
         assert abs(chosen.answer - 0.6) <= 0.025 and abs(chosen.ask - 0.4) <= 0.025
+
+
+# -- titles the pack has never heard of ----------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("question", "strictly"),
+    [
+        ("when does Bloodhounds season 2 come out", False),
+        ("is there a season 2 of Moving", True),
+        ("the Glasshouse season 3 when", True),
+        ("킹덤 시즌3 언제", True),
+    ],
+)
+def test_a_season_of_an_unseen_title_is_noticed(
+    mini_engine: Engine, question: str, strictly: bool
+) -> None:
+    match = mini_engine.indexes["minipack"].match(question)
+    assert unseen_title(match, frozenset())
+    assert unseen_title(match, frozenset(), strict=True) == strictly
+    assert unseen_features(match, frozenset())[:2].tolist() == [1.0, float(strictly)]
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "Moonlight Diner season 2 when",  # this show's own title
+        "when does season 2 come out",
+        "when does the new season 2 drop",
+    ],
+)
+def test_no_unseen_title_in_a_question_about_this_show(mini_engine: Engine, question: str) -> None:
+    match = mini_engine.indexes["minipack"].match(question)
+    assert unseen_features(match, frozenset({"new", "drop", "does", "come", "out"}))[0] == 0.0
+
+
+def test_a_word_answerable_rows_use_is_no_unseen_title(mini_engine: Engine) -> None:
+    """The way fans write this show's name ("moonlit diner season 2") is in the training
+    rows that are answered: then it is familiar, not another show's title."""
+    match = mini_engine.indexes["minipack"].match("moonlit diner season 2 when")
+    assert unseen_title(match, frozenset())
+    assert not unseen_title(match, frozenset({"monlit", "diner"}))  # as folded
+
+
+def test_an_adjective_before_season_is_no_title_strictly_read(mini_engine: Engine) -> None:
+    match = mini_engine.indexes["minipack"].match("when is the brandnew season coming")
+    assert unseen_title(match, frozenset()) and not unseen_title(match, frozenset(), strict=True)
+
+
+def test_familiar_words_come_from_answerable_rows_only(mini_engine: Engine) -> None:
+    index = mini_engine.indexes["minipack"]
+    texts = ["moonlit diner season 2 when", "bloodhounds season 2 when"]
+    inputs = [Lexical(index.match(t), (), frozenset(), {}) for t in texts]
+    rows = [TrainingRow(texts[0], ("release",), "corpus"), TrainingRow(texts[1], (), "corpus")]
+    familiar = familiar_words(inputs, rows)
+    assert {"monlit", "diner"} <= familiar and "blodhounds" not in familiar  # words as folded
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "is there a season 2 of Moving",
+        *(
+            pytest.param(
+                q, marks=pytest.mark.xfail(reason="the release phrasing outweighs the title")
+            )
+            for q in (
+                "when does Bloodhounds season 2 come out",
+                "Bloodhounds season 2 release date",
+            )
+        ),
+        "when is the mask girl season 2",
+    ],
+)
+def test_another_shows_season_is_declined(real_engine: Engine, question: str) -> None:
+    assert not real_engine.ask(question).answered
+
+
+@pytest.mark.parametrize(
+    "question",
+    ["all of us are dead season 2 when", "all of them are dead season 2 when",
+     "all of us dead s2 release date"],
+)  # fmt: skip
+def test_this_shows_season_is_answered_by_any_name(real_engine: Engine, question: str) -> None:
+    answer = real_engine.ask(question)
+    assert answer.answered and answer.intent == "release"

@@ -62,9 +62,23 @@ def test_pack_title_aliases_and_other_shows_are_told_apart(index: PackIndex) -> 
 
 @pytest.mark.parametrize(
     ("text", "seasons"),
-    [("season 3 cast", (3,)), ("s2 release", (2,)), ("third season", (3,)), ("cast", ())],
+    [
+        ("season 3 cast", (3,)),
+        ("s2 release", (2,)),
+        ("third season", (3,)),
+        ("cast", ()),
+        ("3. sezon olacak mı", (3,)),
+        ("ci sarà una terza stagione?", (3,)),
+        ("la 3ª temporada", (3,)),
+        ("wann kommt staffel 2", (2,)),
+        ("troisième saison", (3,)),
+        ("after 2 seasons", ()),
+        ("2022. then season 2", (2,)),
+    ],
 )
-def test_seasons_are_read(index: PackIndex, text: str, seasons: tuple[int, ...]) -> None:
+def test_seasons_are_read_in_any_language(
+    index: PackIndex, text: str, seasons: tuple[int, ...]
+) -> None:
     assert index.match(text).seasons == seasons
 
 
@@ -248,3 +262,12 @@ def test_a_vague_phrasing_must_say_where_the_name_goes(
     with pytest.raises(KnowledgeError) as caught:
         load_knowledge(mini_root)
     assert any("{character}" in p.message for p in caught.value.problems)
+
+
+def test_words_outside_the_vocabulary_are_marked_as_written(index: PackIndex) -> None:
+    """Titles leave the sentence, names become a mark, and a word only close to a
+    vocabulary word (a title, not a typo) counts as unknown, as written."""
+    match = index.match("Moonlight Diner season 2? is Mina in Bloodhunds season 2")
+    assert match.sentences[0] == ("season", "2")
+    words = dict(zip(match.sentences[1], match.unknown[1], strict=True))
+    assert words["blodhunds"] and not words["season"] and "mina" not in words  # as folded
