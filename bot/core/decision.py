@@ -32,7 +32,7 @@ from bot.core.normalise import fold as fold_word
 
 DECLINE = "(decline)"
 """The class of questions the bot must not answer."""
-FEATURE_VERSION = "decision-13"
+FEATURE_VERSION = "decision-14"
 """Changes whenever the features or the training change: part of the saved model's key."""
 KNN = 10
 KNN_TEMPERATURE = 0.03
@@ -255,25 +255,24 @@ def _is_season(word: str) -> bool:
 
 
 def unseen_title(match: Match, familiar: frozenset[str], *, strict: bool = False) -> bool:
-    """Whether the question names a season of something the pack has never heard of: unseen
-    words right before a season word ("bloodhounds season 2", "킹덤 시즌3") or right after
-    "season N of" ("season 2 of moving"). ``strict``: the season has a number, and the
-    unseen words before it open the sentence ("the" aside): "Bloodhounds season 2 when",
-    not "when does the new season", whose unseen word is an adjective."""
+    """Whether the question names a numbered season of something the pack has never heard
+    of: up to :data:`MAX_TITLE_RUN` unseen words right before "season 2" or "s2"
+    ("bloodhounds season 2", "킹덤 시즌3"), or right after "season 2 of" ("season 2 of
+    moving"). An unnumbered season ("the nova temporada") is left out: the unseen word
+    before it is mostly an adjective. ``strict``: the unseen words before the season open
+    the sentence ("the" aside): "Bloodhounds season 2 when", not "솔직히 시즌2 나온다고"."""
     for words, flags in zip(match.sentences, unseen(match, familiar), strict=True):
         for i, word in enumerate(words):
             if not _is_season(word):
                 continue
             numbered = i + 1 < len(words) and words[i + 1].isdigit()
-            if (numbered or word not in SEASON_WORDS) and i > 0:
-                start = i
-                while start > 0 and flags[start - 1]:
-                    start -= 1
-                opens = start == 0 or (start == 1 and words[0] in _ARTICLES)
-                short = i - start <= MAX_TITLE_RUN
-                if start < i and ((opens and short) or not strict):
-                    return True
-            elif i > 0 and flags[i - 1] and not strict:
+            if not numbered and word in SEASON_WORDS:
+                continue
+            start = i
+            while start > 0 and flags[start - 1]:
+                start -= 1
+            opens = start == 0 or (start == 1 and words[0] in _ARTICLES)
+            if 0 < i - start <= MAX_TITLE_RUN and (opens or not strict):
                 return True
             after = i + 1 + numbered
             if after + 1 < len(words) and words[after] in _SEASON_OF and flags[after + 1]:
@@ -294,7 +293,7 @@ def unseen_features(match: Match, familiar: frozenset[str]) -> np.ndarray:
         for flag in sentence:
             run = run + 1 if flag else 0
             longest = max(longest, run)
-    other = not match.mentions_pack
+    other = not match.mentions_pack and not match.resembles_title
     return np.asarray(
         [
             float(other and unseen_title(match, familiar)),
