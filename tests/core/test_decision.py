@@ -373,10 +373,7 @@ def test_familiar_words_come_from_answerable_rows_only(mini_engine: Engine) -> N
         "is there a season 2 of Moving",
         "when does Bloodhounds season 2 come out",
         "Bloodhounds season 2 release date",
-        pytest.param(
-            "when is the mask girl season 2",
-            marks=pytest.mark.xfail(reason="'mask' and 'girl' are familiar: answered as release"),
-        ),
+        "when is the mask girl season 2",
     ],
 )
 def test_another_shows_season_is_declined(real_engine: Engine, question: str) -> None:
