@@ -32,7 +32,7 @@ from bot.core.normalise import fold as fold_word
 
 DECLINE = "(decline)"
 """The class of questions the bot must not answer."""
-FEATURE_VERSION = "decision-14"
+FEATURE_VERSION = "decision-16"
 """Changes whenever the features or the training change: part of the saved model's key."""
 KNN = 10
 KNN_TEMPERATURE = 0.03
@@ -98,6 +98,8 @@ _ARTICLES = frozenset(["the", "a", "la", "le", "el", "il", "o", "yung", "ang"])
 _MARKS = frozenset({CHARACTER_MARK, PERSON_MARK, YEAR_MARK})
 UNSEEN_CAP = 4
 """Unseen words beyond this many add no further evidence."""
+UNSEEN_VETO_MAX_WORDS = 12
+"""Longest question :func:`unseen_veto` declines: a long post names other shows in passing."""
 MAX_TITLE_RUN = 3
 """Unseen words in a row that can still be a title, strictly read ("hum sab mar chuke hain
 season 2" is a sentence in a language the rows rarely use, not a title)."""
@@ -254,31 +256,49 @@ def _is_season(word: str) -> bool:
     return word in SEASON_WORDS or bool(_NUMBERED_SEASON.fullmatch(word))
 
 
-def unseen_title(match: Match, familiar: frozenset[str], *, strict: bool = False) -> bool:
-    """Whether the question names a season of something the pack has never heard of: unseen
-    words right before a season word ("bloodhounds season 2", "킹덤 시즌3") or right after
-    "season N of" ("season 2 of moving"). ``strict``: the season has a number, and the
-    unseen words before it open the sentence ("the" aside): "Bloodhounds season 2 when",
-    not "when does the new season", whose unseen word is an adjective."""
+def unseen_title(
+    match: Match, familiar: frozenset[str], *, strict: bool = False, latin: bool = False
+) -> bool:
+    """Whether the question names a numbered season of something the pack has never heard
+    of: up to :data:`MAX_TITLE_RUN` unseen words right before "season 2" or "s2"
+    ("bloodhounds season 2", "킹덤 시즌3"), or right after "season 2 of" ("season 2 of
+    moving"). An unnumbered season ("the nova temporada") is left out: the unseen word
+    before it is mostly an adjective. ``strict``: the unseen words before the season open
+    the sentence ("the" aside): "Bloodhounds season 2 when", not "솔직히 시즌2 나온다고".
+    ``latin``: the unseen words are in Latin letters."""
     for words, flags in zip(match.sentences, unseen(match, familiar), strict=True):
         for i, word in enumerate(words):
             if not _is_season(word):
                 continue
             numbered = i + 1 < len(words) and words[i + 1].isdigit()
-            if (numbered or word not in SEASON_WORDS) and i > 0:
-                start = i
-                while start > 0 and flags[start - 1]:
-                    start -= 1
-                opens = start == 0 or (start == 1 and words[0] in _ARTICLES)
-                short = i - start <= MAX_TITLE_RUN
-                if start < i and ((opens and short) or not strict):
-                    return True
-            elif i > 0 and flags[i - 1] and not strict:
+            if not numbered and word in SEASON_WORDS:
+                continue
+            start = i
+            while start > 0 and flags[start - 1]:
+                start -= 1
+            opens = start == 0 or (start == 1 and words[0] in _ARTICLES)
+            run = words[start:i]
+            titled = 0 < len(run) <= MAX_TITLE_RUN and (opens or not strict)
+            if titled and (not latin or all(w.isascii() for w in run)):
                 return True
             after = i + 1 + numbered
-            if after + 1 < len(words) and words[after] in _SEASON_OF and flags[after + 1]:
+            of = after + 1 < len(words) and words[after] in _SEASON_OF and flags[after + 1]
+            if of and (not latin or words[after + 1].isascii()):
                 return True
     return False
+
+
+def unseen_veto(match: Match, familiar: frozenset[str]) -> bool:
+    """Whether a question is declined before any model: a short question (at most
+    :data:`UNSEEN_VETO_MAX_WORDS` words) about a numbered season of a title in Latin letters
+    that neither the pack nor any answerable row uses, naming neither this show (nor
+    anything close to its title) nor one of its characters: "Bloodhounds season 2 release
+    date". The learned features alone let a strong release phrasing outweigh the title."""
+    if match.mentions_pack or match.resembles_title or match.words > UNSEEN_VETO_MAX_WORDS:
+        return False
+    if any(m.kind == "character" for m in match.entities):
+        return False
+    return unseen_title(match, familiar, latin=True)
 
 
 def unseen_features(match: Match, familiar: frozenset[str]) -> np.ndarray:
@@ -294,7 +314,7 @@ def unseen_features(match: Match, familiar: frozenset[str]) -> np.ndarray:
         for flag in sentence:
             run = run + 1 if flag else 0
             longest = max(longest, run)
-    other = not match.mentions_pack
+    other = not match.mentions_pack and not match.resembles_title
     return np.asarray(
         [
             float(other and unseen_title(match, familiar)),
@@ -302,6 +322,7 @@ def unseen_features(match: Match, familiar: frozenset[str]) -> np.ndarray:
             min(count, UNSEEN_CAP) / UNSEEN_CAP,
             count / max(total, 1),
             min(longest, UNSEEN_CAP) / UNSEEN_CAP,
+            float(unseen_veto(match, familiar)),
         ],
         dtype=np.float32,
     )
@@ -334,7 +355,9 @@ def unseen_out_of_fold(
     return familiar_words(inputs, rows), out
 
 
-UNSEEN_FEATURES = 5
+UNSEEN_FEATURES = 6
+VETO_COLUMN = 5
+"""The column of :func:`unseen_features` that holds :func:`unseen_veto`."""
 
 
 # -- the cheap first stage: character n-grams -----------------------------------------------
@@ -529,12 +552,18 @@ class LearnedDecider(Decider):
 
     def needs_encoder(self, question: str, lexical: Lexical) -> bool:
         """Whether :meth:`decide` would run the encoder for this question."""
-        if self.encoder is None or self.full_model is None:
+        if self.encoder is None or self.full_model is None or self.vetoed(lexical):
             return False
         p = self.lexical_model.proba(self.first_features(question, lexical))
         return self._fast(p, lexical) is None
 
+    def vetoed(self, lexical: Lexical) -> bool:
+        """Whether :func:`unseen_veto` declines the question before any model."""
+        return self.familiar is not None and unseen_veto(lexical.match, self.familiar)
+
     def decide(self, question: str, lexical: Lexical) -> Decision:
+        if self.vetoed(lexical):
+            return Decision("decline")
         x = self.first_features(question, lexical)
         p_lexical = self.lexical_model.proba(x)
         if self.encoder is None or self.full_model is None or self.full_thresholds is None:
@@ -962,6 +991,7 @@ def cross_validate(
     classes: Sequence[str],
     folds: Sequence[np.ndarray],
     c_grid: Sequence[float] | None = None,
+    forced: np.ndarray | None = None,
 ) -> CrossValidated:
     """Pick C (by log-loss, on the first fold assignment) and the thresholds (by utility over
     every assignment in ``folds``); figures on the real (non-example) rows."""
@@ -978,6 +1008,11 @@ def cross_validate(
     assert best is not None
     c, _, p = best
     ps = [p, *(out_of_fold(x, rows, classes, f, c) for f in folds[1:])]
+    if forced is not None and forced.any():  # declined before any model, as the bot does
+        decline = np.zeros(len(classes))
+        decline[list(classes).index(DECLINE)] = 1.0
+        for q in ps:
+            q[forced] = decline
     real = _real(rows)
     real_rows, real_inputs = [rows[i] for i in real], [inputs[i] for i in real]
     thresholds, utility = _choose_thresholds([q[real] for q in ps], classes, real_rows,
@@ -1078,7 +1113,9 @@ def train_decider(
     ngram, ngram_oof = ngram_out_of_fold(rows, classes, folds[0])
     familiar, unseen_oof = unseen_out_of_fold(training, folds[0])
     x_first = np.hstack([training.lexical, unseen_oof, ngram_oof])
-    cv_first = cross_validate(x_first, rows, training.lexical_inputs, classes, folds)
+    forced = unseen_oof[:, VETO_COLUMN] > 0
+    cv_first = cross_validate(x_first, rows, training.lexical_inputs, classes, folds,
+                              forced=forced)  # fmt: skip
     first_model = _fit(x_first[pos], lab, wts, len(classes), cv_first.c)
     report = {f"cv_lexical_{k}": v for k, v in cv_first.figures.items()}
     report |= _chosen("lexical", cv_first)
@@ -1099,7 +1136,8 @@ def train_decider(
         vectors = _row_vectors(memory, row_in_memory, [r.text for r in rows], embed, span, budget)
         embedding_model, embedding_oof = embedding_out_of_fold(vectors, rows, classes, folds[0])
         x_full = np.hstack([x_full, embedding_oof])
-    cv_full = cross_validate(x_full, rows, training.lexical_inputs, classes, folds)
+    cv_full = cross_validate(x_full, rows, training.lexical_inputs, classes, folds,
+                             forced=forced)  # fmt: skip
     full_model = _fit(x_full[pos], lab, wts, len(classes), cv_full.c)
     report.update({f"cv_full_{k}": v for k, v in cv_full.figures.items()})
     report |= _chosen("full", cv_full)

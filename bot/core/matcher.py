@@ -61,6 +61,10 @@ ROMANISATION_FOLDS = (
 )  # fmt: skip
 """Spellings that Korean romanisations swap (Su-hyeok, Soo-hyuk, Su-hyuk; Jae-kyoo, Jae-gyu),
 folded alike so a name in a spelling nobody listed still matches. Latin letters only."""
+TITLE_RESEMBLANCE = 72.0
+"""rapidfuzz ratio (without spaces) from which words are this show's title half remembered."""
+TITLE_RESEMBLANCE_MIN_LENGTH = 6
+"""Shortest run of letters compared with the titles (shorter ones resemble anything)."""
 WORD_TYPO_MIN_LENGTH = 4
 WORD_TYPO_SCORE = 80.0
 """rapidfuzz ratio a misspelt word must reach to be read as a vocabulary word."""
@@ -89,15 +93,22 @@ _ORDINALS = {
     "prima": 1, "seconda": 2, "terza": 3,  # it
     "premiere": 1, "deuxieme": 2, "troisieme": 3, "quatrieme": 4,  # fr
     "ilk": 1, "ikinci": 2, "ucuncu": 3, "dorduncu": 4,  # tr
+    "erste": 1, "zweite": 2, "drite": 3,  # de ("dritte" folds to "drite")
+    "первыи": 1, "второи": 2, "трети": 3,  # ru ("второй" folds to "второи")
 }  # fmt: skip
 """Ordinal words before a season word, as questions are folded (accents dropped)."""
-_SEASON_WORD = r"(?:season|temporada|musim|saison|stafel|series|stagione|sezon|sezonu|시즌)"
-"""Words for a season, folded as questions are ("staffel" is written "stafel")."""
+_SEASON_WORD = (
+    r"(?:season|temporada|musim|saison|stafel|series|stagione|sezon|sezonu|시즌"
+    r"|сезон|сезона|сезоне|mua|phan|ซน|ภาค)"
+)
+"""Words for a season, folded as questions are ("staffel" is written "stafel", Thai "ซีซั่น"
+"ซน", Vietnamese "mùa" and "phần" "mua" and "phan")."""
 _SEASON = re.compile(
     rf"\b(?:seasons|{_SEASON_WORD})\s?(\d{{1,2}})\b"
     r"|\bs(\d{1,2})\b"
     rf"|\b(\d{{1,2}})(?:st|nd|rd|th|a|o)? {_SEASON_WORD}\b"
     r"|시즌(\d{1,2})"
+    r"|シースン(\d{1,2})"  # シーズン2, as folded
     rf"|\b({'|'.join(_ORDINALS)}) {_SEASON_WORD}\b"
 )
 
@@ -148,6 +159,9 @@ class Match:
     sentences: tuple[tuple[str, ...], ...] = ()
     """Each sentence's folded words as written, this show's and other shows' titles left out
     and names as a mark."""
+    resembles_title: bool = False
+    """Words of the question come close to this show's title or an alias without being it
+    ("all of us are dying", "지금 우리 학교에서"): the show's name half remembered."""
     unknown: tuple[tuple[bool, ...], ...] = ()
     """Per word of :attr:`sentences`, whether no phrasing of the pack uses it as written (a
     misspelling the pack lists and a Korean word's known stem count as used; a word only
@@ -340,6 +354,7 @@ class PackIndex:
         all_unknown = 0
         read: list[str] = []
         about_character = False
+        resembles = False
         read_sentences: list[tuple[str, ...]] = []
         unknown: list[tuple[bool, ...]] = []
         for written in sentences:
@@ -354,6 +369,8 @@ class PackIndex:
             other_shows += [s for s in shows if s not in other_shows]
             entities += [m for m in found if all(m.entity_id != e.entity_id for e in entities)]
             corrected = [self._correct(word) for word in words]
+            flags = tuple(self._unknown(w, c) for w, c in zip(words, corrected, strict=True))
+            resembles = resembles or (not mentioned and self._resembles_title(words, flags))
             known = [w for w in corrected if w is not None]
             read_sentences.append(tuple(words))
             unknown.append(
@@ -396,6 +413,7 @@ class PackIndex:
             words=len(all_known) + all_unknown,
             about_character=about_character,
             read=tuple(read),
+            resembles_title=resembles,
             sentences=tuple(read_sentences),
             unknown=tuple(unknown),
         )
@@ -527,6 +545,25 @@ class PackIndex:
 
     def _read_word(self, word: str) -> str:
         return (self._correct(word) or word) if word.isascii() and word.isalpha() else word
+
+    def _resembles_title(self, words: Sequence[str], unknown: Sequence[bool]) -> bool:
+        """Whether a run of words holding one outside the vocabulary (``unknown``) is within
+        :data:`TITLE_RESEMBLANCE` of a title or alias (compared without spaces)."""
+        if not any(unknown) or not self.title_keys:
+            return False
+        for start in range(len(words)):
+            key = ""
+            for end in range(start, len(words)):
+                key += words[end]
+                if len(key) > self.longest_title * 1.5:
+                    break
+                if len(key) < TITLE_RESEMBLANCE_MIN_LENGTH:
+                    continue
+                if any(unknown[start : end + 1]) and process.extractOne(
+                    key, self.title_keys, scorer=fuzz.ratio, score_cutoff=TITLE_RESEMBLANCE
+                ):
+                    return True
+        return False
 
     def _unknown(self, word: str, corrected: str | None) -> bool:
         """Whether a word is outside the vocabulary as written (see :attr:`Match.unknown`)."""
