@@ -36,7 +36,7 @@ from pathlib import Path
 
 import numpy as np
 
-from bot.core.corpus import CorpusError, read_rows
+from bot.core.corpus import CorpusError, page_key, read_rows
 from bot.core.decision import (
     CV_FOLDS,
     DECLINE,
@@ -141,7 +141,7 @@ def training_rows(
                 known = tuple(i for i in row.intents if i in pack.intents)
                 if row.intents and not known:
                     continue  # taught for an intent this pack does not have yet
-                rows.append(TrainingRow(row.text, known, "corpus"))
+                rows.append(TrainingRow(row.text, known, "corpus", group=page_key(row.page)))
         except CorpusError as exc:
             log.warning("Corpus %s skipped: %s", corpus, exc)
     return rows
@@ -159,7 +159,7 @@ def model_key(pack: Pack, rows: Sequence[TrainingRow], encoder_name: str | None)
     for item in [*pack.characters.values(), *pack.people.values()]:
         digest.update(f"{item.id}\0{item.name}\0{'|'.join(item.aliases)}\0".encode())
     for row in rows:
-        digest.update(f"{row.text}\0{','.join(row.intents)}\0{row.origin}\0".encode())
+        digest.update(f"{row.text}\0{','.join(row.intents)}\0{row.origin}\0{row.group}\0".encode())
     return digest.hexdigest()[:16]
 
 
@@ -232,6 +232,7 @@ def train_pack(
         embed,
         embeddings.encoder.name if embeddings is not None else None,
         span,
+        [row.group for row in rows],
     )
 
 

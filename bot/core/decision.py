@@ -32,7 +32,7 @@ from bot.core.normalise import fold as fold_word
 
 DECLINE = "(decline)"
 """The class of questions the bot must not answer."""
-FEATURE_VERSION = "decision-15"
+FEATURE_VERSION = "decision-16"
 """Changes whenever the features or the training change: part of the saved model's key."""
 KNN = 10
 KNN_TEMPERATURE = 0.03
@@ -744,6 +744,10 @@ class TrainingRow:
     """Every intent that would answer it; empty = must be declined."""
     origin: str  # "example" | "devset" | "corpus"
     weight: float = 1.0
+    group: str = ""
+    """A corpus row's page: rows of one page never vote for each other in the neighbour
+    features, since a question from a page nobody read (the frozen test split) has no such
+    near-copies in memory."""
 
 
 @dataclass
@@ -1091,13 +1095,16 @@ def train_decider(
     embed: Callable[[Sequence[str]], np.ndarray] | None,
     encoder_name: str | None,
     span: Callable[[str, int], str] | None = None,
+    memory_groups: Sequence[str] = (),
 ) -> LearnedDecider:
     """Fit the first stage (lexical + n-gram) and, with ``embed``, the full model; the
     encoder reads :data:`SPAN_TOKENS` of each question (``span``); C, the thresholds and
     the fast path are chosen by cross-validation. Deterministic.
 
     ``row_in_memory[i]`` is the memory position of training row ``i`` (or -1): its own
-    similarity is left out of its features, so a row never votes for itself.
+    similarity is left out of its features, so a row never votes for itself; nor do the
+    memory rows of its group (``memory_groups``, a corpus row's page), whose near-copies would
+    make the neighbour vote look surer than it is on a question from a page never read.
     """
     rows = training.rows
     folds = [np.asarray([_fold(row.text, r) for row in rows]) for r in range(CV_REPEATS)]
@@ -1122,7 +1129,8 @@ def train_decider(
     real = _real(rows)
     budget = SPAN_TOKENS if span is not None else 0
     memory = embed([span(t, budget) for t in memory_texts] if span is not None else memory_texts)
-    x_full = np.hstack([x_first, _semantic(memory, mem_labels, row_in_memory, len(classes))])
+    semantic = _semantic(memory, mem_labels, row_in_memory, len(classes), memory_groups)
+    x_full = np.hstack([x_first, semantic])
     embedding_model = None
     if EMBEDDING_C > 0:
         vectors = _row_vectors(memory, row_in_memory, [r.text for r in rows], embed, span, budget)
@@ -1209,15 +1217,23 @@ def _chosen(prefix: str, cv: CrossValidated) -> dict[str, float]:
 
 
 def _semantic(
-    memory: np.ndarray, labels: np.ndarray, row_in_memory: Sequence[int], n_classes: int
+    memory: np.ndarray,
+    labels: np.ndarray,
+    row_in_memory: Sequence[int],
+    n_classes: int,
+    memory_groups: Sequence[str] = (),
 ) -> np.ndarray:
-    """Each training row's :func:`semantic_features`, its own memory row left out."""
+    """Each training row's :func:`semantic_features`, its own memory row and the memory rows
+    of its group left out."""
+    groups = np.asarray(memory_groups or [""] * len(memory), dtype=object)
     similarities = memory[[max(m, 0) for m in row_in_memory]] @ memory.T
     out = np.zeros((len(row_in_memory), 2 * n_classes + 1), dtype=np.float32)
     for i, m in enumerate(row_in_memory):
         sims = similarities[i].copy()
         if m >= 0:
             sims[m] = -1.0  # never its own neighbour
+            if groups[m]:
+                sims[groups == groups[m]] = -1.0
         out[i] = semantic_features(sims, labels, n_classes)
     return out
 

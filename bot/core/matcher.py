@@ -93,15 +93,22 @@ _ORDINALS = {
     "prima": 1, "seconda": 2, "terza": 3,  # it
     "premiere": 1, "deuxieme": 2, "troisieme": 3, "quatrieme": 4,  # fr
     "ilk": 1, "ikinci": 2, "ucuncu": 3, "dorduncu": 4,  # tr
+    "erste": 1, "zweite": 2, "drite": 3,  # de ("dritte" folds to "drite")
+    "первыи": 1, "второи": 2, "трети": 3,  # ru ("второй" folds to "второи")
 }  # fmt: skip
 """Ordinal words before a season word, as questions are folded (accents dropped)."""
-_SEASON_WORD = r"(?:season|temporada|musim|saison|stafel|series|stagione|sezon|sezonu|시즌)"
-"""Words for a season, folded as questions are ("staffel" is written "stafel")."""
+_SEASON_WORD = (
+    r"(?:season|temporada|musim|saison|stafel|series|stagione|sezon|sezonu|시즌"
+    r"|сезон|сезона|сезоне|mua|phan|ซน|ภาค)"
+)
+"""Words for a season, folded as questions are ("staffel" is written "stafel", Thai "ซีซั่น"
+"ซน", Vietnamese "mùa" and "phần" "mua" and "phan")."""
 _SEASON = re.compile(
     rf"\b(?:seasons|{_SEASON_WORD})\s?(\d{{1,2}})\b"
     r"|\bs(\d{1,2})\b"
     rf"|\b(\d{{1,2}})(?:st|nd|rd|th|a|o)? {_SEASON_WORD}\b"
     r"|시즌(\d{1,2})"
+    r"|シースン(\d{1,2})"  # シーズン2, as folded
     rf"|\b({'|'.join(_ORDINALS)}) {_SEASON_WORD}\b"
 )
 

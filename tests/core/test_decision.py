@@ -388,3 +388,19 @@ def test_another_shows_season_is_declined(real_engine: Engine, question: str) ->
 def test_this_shows_season_is_answered_by_any_name(real_engine: Engine, question: str) -> None:
     answer = real_engine.ask(question)
     assert answer.answered and answer.intent == "release"
+
+
+def test_rows_of_one_page_never_vote_for_each_other() -> None:
+    """A training row's neighbour features leave out its own page's rows, as a question from a
+    page nobody read has none; rows of other pages and rows with no page still vote."""
+    from bot.core.decision import _semantic
+
+    # rows 0 and 1 come from one page and are near-copies; row 2 is another page's
+    memory = np.asarray([[1.0, 0.0], [0.99, 0.141], [0.0, 1.0]], dtype=np.float32)
+    labels = np.asarray([0, 0, 1])
+    grouped = _semantic(memory, labels, [0, 1, 2], 2, ["page-a", "page-a", "page-b"])
+    ungrouped = _semantic(memory, labels, [0, 1, 2], 2, ["", "", ""])
+    best_of_class_0 = 0
+    assert ungrouped[0][best_of_class_0] > 0.9  # its page-mate, 0.99 alike
+    assert grouped[0][best_of_class_0] == -1.0  # left out: no other row of class 0
+    assert grouped[2][best_of_class_0] == ungrouped[2][best_of_class_0]  # another page's rows
