@@ -257,7 +257,12 @@ def _is_season(word: str) -> bool:
 
 
 def unseen_title(
-    match: Match, familiar: frozenset[str], *, strict: bool = False, latin: bool = False
+    match: Match,
+    familiar: frozenset[str],
+    *,
+    strict: bool = False,
+    latin: bool = False,
+    flags: list[list[bool]] | None = None,
 ) -> bool:
     """Whether the question names a numbered season of something the pack has never heard
     of: up to :data:`MAX_TITLE_RUN` unseen words right before "season 2" or "s2"
@@ -265,8 +270,10 @@ def unseen_title(
     moving"). An unnumbered season ("the nova temporada") is left out: the unseen word
     before it is mostly an adjective. ``strict``: the unseen words before the season open
     the sentence ("the" aside): "Bloodhounds season 2 when", not "솔직히 시즌2 나온다고".
-    ``latin``: the unseen words are in Latin letters."""
-    for words, flags in zip(match.sentences, unseen(match, familiar), strict=True):
+    ``latin``: the unseen words are in Latin letters. ``flags``: :func:`unseen`, when the
+    caller has it already."""
+    flags = unseen(match, familiar) if flags is None else flags
+    for words, sentence_flags in zip(match.sentences, flags, strict=True):
         for i, word in enumerate(words):
             if not _is_season(word):
                 continue
@@ -274,7 +281,7 @@ def unseen_title(
             if not numbered and word in SEASON_WORDS:
                 continue
             start = i
-            while start > 0 and flags[start - 1]:
+            while start > 0 and sentence_flags[start - 1]:
                 start -= 1
             opens = start == 0 or (start == 1 and words[0] in _ARTICLES)
             run = words[start:i]
@@ -282,13 +289,15 @@ def unseen_title(
             if titled and (not latin or all(w.isascii() for w in run)):
                 return True
             after = i + 1 + numbered
-            of = after + 1 < len(words) and words[after] in _SEASON_OF and flags[after + 1]
+            of = after + 1 < len(words) and words[after] in _SEASON_OF and sentence_flags[after + 1]
             if of and (not latin or words[after + 1].isascii()):
                 return True
     return False
 
 
-def unseen_veto(match: Match, familiar: frozenset[str]) -> bool:
+def unseen_veto(
+    match: Match, familiar: frozenset[str], flags: list[list[bool]] | None = None
+) -> bool:
     """Whether a question is declined before any model: a short question (at most
     :data:`UNSEEN_VETO_MAX_WORDS` words) about a numbered season of a title in Latin letters
     that neither the pack nor any answerable row uses, naming neither this show (nor
@@ -298,7 +307,7 @@ def unseen_veto(match: Match, familiar: frozenset[str]) -> bool:
         return False
     if any(m.kind == "character" for m in match.entities):
         return False
-    return unseen_title(match, familiar, latin=True)
+    return unseen_title(match, familiar, latin=True, flags=flags)
 
 
 def unseen_features(match: Match, familiar: frozenset[str]) -> np.ndarray:
@@ -317,12 +326,12 @@ def unseen_features(match: Match, familiar: frozenset[str]) -> np.ndarray:
     other = not match.mentions_pack and not match.resembles_title
     return np.asarray(
         [
-            float(other and unseen_title(match, familiar)),
-            float(other and unseen_title(match, familiar, strict=True)),
+            float(other and unseen_title(match, familiar, flags=flags)),
+            float(other and unseen_title(match, familiar, strict=True, flags=flags)),
             min(count, UNSEEN_CAP) / UNSEEN_CAP,
             count / max(total, 1),
             min(longest, UNSEEN_CAP) / UNSEEN_CAP,
-            float(unseen_veto(match, familiar)),
+            float(unseen_veto(match, familiar, flags)),
         ],
         dtype=np.float32,
     )

@@ -373,9 +373,7 @@ class PackIndex:
             resembles = resembles or (not mentioned and self._resembles_title(words, flags))
             known = [w for w in corrected if w is not None]
             read_sentences.append(tuple(words))
-            unknown.append(
-                tuple(self._unknown(w, c) for w, c in zip(words, corrected, strict=True))
-            )
+            unknown.append(flags)
             segment = _Segment(known, len(corrected) - len(known))
             segments.append(segment)
             all_known += known

@@ -62,7 +62,6 @@ _TRANSIENT = (
 
 
 @functools.lru_cache(maxsize=512)
-@functools.lru_cache(maxsize=512)
 def positional(sql: str) -> tuple[str, tuple[str, ...]]:
     """``:name`` placeholders as ``$n`` (each name once), and the names in order (remembered
     per statement: the store runs the same few statements, one per ``/ask`` or more)."""
