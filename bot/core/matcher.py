@@ -333,9 +333,14 @@ class PackIndex:
             (key for key in names if len(key) >= NAME_TYPO_MIN_LENGTH), NAME_TYPO_SCORE
         )
         span_keys = {*names, *title_keys, *other}
+        written = [pack.info.title, *pack.info.aliases, *pack.info.other_shows]
+        for kind in (pack.characters, pack.people):
+            written += [n for item in kind.values() for n in (item.name, *item.aliases)]
+        span_words = {word for text in written for word in tokens(text)}
+        # "今、私たちの学校は" is two words: each is looked for, and spans join them again
         unspaced = frozenset(
             key
-            for key in {*weights, *span_keys}
+            for key in {*weights, *span_keys, *span_words}
             if len(key) >= UNSPACED_KEY_MIN_LENGTH and _UNSPACED.search(key)
         )
         return cls(
