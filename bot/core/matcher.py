@@ -629,8 +629,8 @@ class PackIndex:
     def _split_unspaced(self, words: list[str]) -> list[str]:
         """Words as the pack knows them: a run of unspaced script split around the known
         words inside it ("今私たちの学校はのシースン2" → the title, "の", "シースン2"), and a
-        Korean title or name with a number written on split off it ("지우학2" → "지우학",
-        "2")."""
+        Korean title or name with a number written on split off it ("지우학2기" → "지우학",
+        "2기")."""
         if not any(_UNSPACED.search(w) or _HANGUL.match(w) for w in words):
             return words
         out: list[str] = []
@@ -650,7 +650,7 @@ class PackIndex:
         if _HANGUL.match(word):
             for head in self.hangul_heads:
                 rest = word[len(head) :]
-                if word.startswith(head) and rest.isdigit():
+                if word.startswith(head) and rest[:1].isdigit():  # "지우학2", "지우학2기"
                     return head, rest
                 if word.startswith(head) and rest and rest in HANGUL_PARTICLES:
                     return (head,)

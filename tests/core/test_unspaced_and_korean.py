@@ -55,6 +55,7 @@ def test_ki_counts_a_season(text: str, seasons: list[int]) -> None:
     [
         "지우학 시즌2 언제 나와요",
         "지우학2 언제 함",
+        "지우학2기 언제 나와",
         "지금 우리 학교에서 시즌2 나옴?",
         "지금 우리 학교 2 언제 공개돼요",
         "지금우리학교는 재밌어요?",
@@ -113,3 +114,14 @@ def test_an_unspaced_run_with_no_known_word_is_left_whole(index: PackIndex) -> N
     match = index.match("近くのラーメン屋教えて")
     assert match.sentences == (("近くのラーメン屋教えて",),) and match.best is not None
     assert match.best.score == 0.0
+
+
+def test_a_season_written_onto_the_korean_short_title_is_read(index: PackIndex) -> None:
+    match = index.match("지우학2기 언제 나와")
+    assert match.mentions_pack and match.seasons == (2,)
+
+
+@pytest.mark.parametrize("question", ["부산행 볼만해요?", "新感染 面白い？", "สวีทโฮม ภาคแรกมีกี่ตอน"])
+def test_other_shows_are_found_in_korean_japanese_and_thai(index: PackIndex, question: str) -> None:
+    match = index.match(question)
+    assert match.other_shows and not match.mentions_pack
