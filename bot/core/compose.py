@@ -9,6 +9,7 @@ upcoming season.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
@@ -347,6 +348,19 @@ NEW_IN = N_("New in season {season}:")
 PLAYER_AS = N_("{players} as {name}")
 
 ByLanguage = dict[str, str]
+HANGUL_NAME = re.compile(r"[\uac00-\ud7a3]+")
+"""A name written in Hangul syllables alone, with no space ("이청산", not "온조 아빠")."""
+
+
+def display_name(item: Character | Person, language: str) -> str:
+    """How a character or person is named in a reply in ``language``: in Korean, their
+    longest all-Hangul alias when the pack gives one ("이청산" before "청산"); otherwise,
+    and in every other language, their ``name``."""
+    if language == "ko":
+        hangul = [alias for alias in item.aliases if HANGUL_NAME.fullmatch(alias)]
+        if hangul:
+            return max(hangul, key=len)
+    return item.name
 
 
 def _status_phrase(pack: Pack, status: CastStatus) -> ByLanguage:
@@ -371,8 +385,13 @@ def _with_note(lines: ByLanguage, status: CastStatus) -> ByLanguage:
 
 
 def _players(pack: Pack, character: Character) -> ByLanguage:
-    names = [f"**{pack.people[p].name}**" for p in character.played_by if p in pack.people]
-    return localised_lists(names, _join)
+    people = [pack.people[p] for p in character.played_by if p in pack.people]
+    return {
+        language: localised_lists([f"**{display_name(p, language)}**" for p in people], _join)[
+            language
+        ]
+        for language in LANGUAGES
+    }
 
 
 def _answer_in(claim: Claim) -> ByLanguage:
@@ -398,20 +417,22 @@ def _character_line(
 ) -> ByLanguage:
     """Who plays the character and where they stand next season, in every language."""
     season = pack.info.upcoming_season
-    name = f"**{character.name}**"
+    name = {language: f"**{display_name(character, language)}**" for language in LANGUAGES}
     if status is not None:
         phrase = _status_phrase(pack, status)
         message = PLAYED_WITH_STATUS if players[SOURCE_LANGUAGE] else UNPLAYED_WITH_STATUS
         lines = {
             language: tr(language, message).format(
-                name=name, players=players[language], status=phrase[language]
+                name=name[language], players=players[language], status=phrase[language]
             )
             for language in LANGUAGES
         }
         return _with_note(lines, status)
     message = PLAYED_NO_STATUS if players[SOURCE_LANGUAGE] else UNPLAYED_NO_STATUS
     return {
-        language: tr(language, message).format(name=name, players=players[language], season=season)
+        language: tr(language, message).format(
+            name=name[language], players=players[language], season=season
+        )
         for language in LANGUAGES
     }
 
@@ -442,7 +463,9 @@ def _compose_characters(pack: Pack, characters: list[Character]) -> Composed:
             if status is None and not players[SOURCE_LANGUAGE]:
                 # The claim says who they are; the bare name line would only repeat it.
                 for language in LANGUAGES:
-                    nothing = tr(language, NOTHING_ON).format(name=character.name, season=season)
+                    nothing = tr(language, NOTHING_ON).format(
+                        name=display_name(character, language), season=season
+                    )
                     lines[language] += [said[language], nothing]
             else:
                 for language in LANGUAGES:
@@ -514,10 +537,10 @@ def _compose_lineup(pack: Pack) -> Composed | None:
             groups[status.status].append(
                 {
                     language: tr(language, PLAYER_AS).format(
-                        players=players[language], name=character.name
+                        players=players[language], name=display_name(character, language)
                     )
                     if players[SOURCE_LANGUAGE]
-                    else character.name
+                    else display_name(character, language)
                     for language in LANGUAGES
                 }
             )
@@ -548,7 +571,8 @@ def _compose_lineup(pack: Pack) -> Composed | None:
 
 def _fate_line(character: Character, language: str) -> str:
     fate = character.previous_fate
-    return f"**{character.name}:** {fate.text_in(language)}" if fate else ""
+    name = display_name(character, language)
+    return f"**{name}:** {fate.text_in(language)}" if fate else ""
 
 
 def _compose_fates(pack: Pack, entity_ids: Sequence[str]) -> Composed | None:
@@ -572,7 +596,7 @@ def _compose_fates(pack: Pack, entity_ids: Sequence[str]) -> Composed | None:
             phrase = _status_phrase(pack, status)
             line = {
                 language: tr(language, NAME_STATUS).format(
-                    name=character.name, status=phrase[language]
+                    name=display_name(character, language), status=phrase[language]
                 )
                 for language in LANGUAGES
             }
