@@ -71,6 +71,7 @@ def test_the_earlier_estimates_are_named_in_the_fan_language(
     claim = pack.claims[answer.claim_id or ""]
     older = [pack.claims[c] for c in claim.supersedes]
     assert older and answer.note_phrases
+    assert any(old.summary_in(language) != old.summary for old in older)
     note = shown(answer).splitlines()[1]
     assert note == answer.note_phrases[0].text(language)
     for old in older:
