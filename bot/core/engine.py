@@ -184,7 +184,8 @@ class Engine:
         text = question[:MAX_QUESTION_CHARS]
         prepared = prepare(text)
         if not prepared or not self.indexes:
-            return self._decline(question, Reason.EMPTY, None, truncated=truncated)
+            only = next(iter(self.packs.values())) if len(self.packs) == 1 else None
+            return self._decline(question, Reason.EMPTY, only, truncated=truncated)
         if (talk := self._small_talk(question, text)) is not None:
             return talk
         match = self._best_match(prepared)
