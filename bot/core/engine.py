@@ -287,7 +287,7 @@ class Engine:
         if composed is None:
             return self._decline(asked, Reason.NO_CLAIM, pack, intent=intent, truncated=truncated)
         body, translations = composed.body, composed.translations
-        hidden, hidden_translations = composed.spoiler_text, {}
+        hidden, hidden_translations = composed.spoiler_text, composed.spoiler_translations
         if question is not None and (
             said := self._yes_no(pack, intent, usable, question, composed, read)
         ):
@@ -297,7 +297,7 @@ class Engine:
                 return f"**{tr(language, first)}** "
 
             if from_fate and hidden:  # "is X dead? Yes." would give the hidden fate away
-                hidden, hidden_translations = _led(lead, hidden, {})
+                hidden, hidden_translations = _led(lead, hidden, hidden_translations)
             else:
                 body, translations = _led(lead, body, translations)
         return Answer(
@@ -451,9 +451,10 @@ class Engine:
         )
         if not current.answered:
             return None
-        correction = correction_text(pack, found)
         body, translations = _led(
-            lambda language: f"**{tr(language, CORRECTION_LEAD)}** {correction}\n",
+            lambda language: (
+                f"**{tr(language, CORRECTION_LEAD)}** {correction_text(pack, found, language)}\n"
+            ),
             current.body,
             current.translations,
         )
