@@ -274,6 +274,7 @@ class PackIndex:
     unspaced_keys: frozenset[str] = frozenset()  # known words in scripts written unspaced
     unspaced_longest: int = 0
     hangul_heads: tuple[str, ...] = ()  # Korean titles and names, longest first
+    fuzzy_titles: _FuzzyKeys | None = None  # title_keys, for TITLE_RESEMBLANCE
     _corrections: dict[str, str | None] = field(default_factory=dict)
     _splits: dict[str, tuple[str, ...]] = field(default_factory=dict)
 
@@ -381,6 +382,7 @@ class PackIndex:
             hangul_heads=tuple(
                 sorted((k for k in span_keys if _HANGUL.match(k)), key=len, reverse=True)
             ),
+            fuzzy_titles=_FuzzyKeys(title_keys, TITLE_RESEMBLANCE),
         )
 
     def match(self, question: str | Prepared) -> Match:
@@ -601,17 +603,19 @@ class PackIndex:
         :data:`TITLE_RESEMBLANCE` of a title or alias (compared without spaces)."""
         if not any(unknown) or not self.title_keys:
             return False
-        for start in range(len(words)):
+        titles = self.fuzzy_titles or _FuzzyKeys(self.title_keys, TITLE_RESEMBLANCE)
+        longest = self.longest_title * 1.5
+        for start, first_unknown in enumerate(_next_flagged(unknown)):
+            if first_unknown < 0:
+                break  # no word from here on is unknown: no later run can hold one
             key = ""
             for end in range(start, len(words)):
                 key += words[end]
-                if len(key) > self.longest_title * 1.5:
+                if len(key) > longest:
                     break
-                if len(key) < TITLE_RESEMBLANCE_MIN_LENGTH:
+                if end < first_unknown or len(key) < TITLE_RESEMBLANCE_MIN_LENGTH:
                     continue
-                if any(unknown[start : end + 1]) and process.extractOne(
-                    key, self.title_keys, scorer=fuzz.ratio, score_cutoff=TITLE_RESEMBLANCE
-                ):
+                if titles.best(key) is not None:
                     return True
         return False
 
@@ -711,6 +715,17 @@ class PackIndex:
         if len(self._corrections) < MAX_REMEMBERED_LOOKUPS:
             self._corrections[word] = result
         return result
+
+
+def _next_flagged(flags: Sequence[bool]) -> list[int]:
+    """Per position, the first position from it on whose flag is set, or -1 if none is."""
+    out = [-1] * len(flags)
+    following = -1
+    for position in range(len(flags) - 1, -1, -1):
+        if flags[position]:
+            following = position
+        out[position] = following
+    return out
 
 
 def _spellings(pack: Pack) -> dict[str, str]:
