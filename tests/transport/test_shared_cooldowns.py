@@ -16,8 +16,15 @@ from .conftest import KNOWLEDGE, launch_bot
 from .fake_discord import FakeDiscord, option, user_mention
 
 
+def store_settings(tmp_path: Path) -> Settings:
+    """Settings whose data folder (where a generated salt is kept) is the test's own."""
+    return Settings(  # type: ignore[call-arg]
+        _env_file=None, knowledge_dir=KNOWLEDGE, database_path=tmp_path / "data" / "x.sqlite3"
+    )
+
+
 async def test_two_processes_count_one_cooldown(postgres_url: str, tmp_path: Path) -> None:
-    settings = Settings(_env_file=None, knowledge_dir=KNOWLEDGE)  # type: ignore[call-arg]
+    settings = store_settings(tmp_path)
     one = Records(await Database.open(postgres_url), settings)
     two = Records(await Database.open(postgres_url), settings)
     try:
@@ -35,7 +42,7 @@ async def test_two_processes_count_one_cooldown(postgres_url: str, tmp_path: Pat
 
 
 async def test_sqlite_is_not_shared(tmp_path: Path) -> None:
-    settings = Settings(_env_file=None, knowledge_dir=KNOWLEDGE)  # type: ignore[call-arg]
+    settings = store_settings(tmp_path)
     records = Records(await Database.open(tmp_path / "fanbot.sqlite3"), settings)
     try:
         assert not records.shared
