@@ -9,11 +9,21 @@ upcoming season.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
 from bot.core.answer import SourceRef
-from bot.core.i18n import LANGUAGES, N_, Phrase, localised_date, localised_lists, tr
+from bot.core.i18n import (
+    LANGUAGES,
+    N_,
+    SOURCE_LANGUAGE,
+    TRANSLATED,
+    Phrase,
+    localised_date,
+    localised_lists,
+    tr,
+)
 from bot.core.loader import Pack
 from bot.core.models import (
     CastStatus,
@@ -62,6 +72,13 @@ class Composed:
     spoiler_text: str = ""
     """When only part of the answer is a spoiler: that part, shown hidden after ``body``
     (which is then safe to read). Empty with ``spoiler`` set: the whole body is a spoiler."""
+    spoiler_translations: dict[str, str] = field(default_factory=dict, compare=False)
+    """``spoiler_text`` in other languages (see ``translations``)."""
+
+
+def _by_language(texts: dict[str, str]) -> tuple[str, dict[str, str]]:
+    """A text written for every language: the English one, and the others by language."""
+    return texts[SOURCE_LANGUAGE], {language: texts[language] for language in TRANSLATED}
 
 
 def format_date(date: dt.date | None) -> str:
@@ -122,7 +139,21 @@ def compose(
         composed = Composed(**{**composed.__dict__, "spoiler": True})
     elif spoiler_intent and composed.spoiler_text:  # the intent hides the whole answer
         body = composed.body + "\n" + composed.spoiler_text
-        composed = Composed(**{**composed.__dict__, "body": body, "spoiler_text": ""})
+        translations = {
+            language: composed.translations.get(language, composed.body)
+            + "\n"
+            + composed.spoiler_translations.get(language, composed.spoiler_text)
+            for language in TRANSLATED
+        }
+        composed = Composed(
+            **{
+                **composed.__dict__,
+                "body": body,
+                "translations": translations,
+                "spoiler_text": "",
+                "spoiler_translations": {},
+            }
+        )
     return composed
 
 
@@ -195,7 +226,7 @@ def _compose_claim(
                 tr(language, "{outlets} ({date}) says {label}").format(
                     outlets=_outlets(pack, other),
                     date=localised_date_or_undated(claim_date(pack, other), language),
-                    label=_label(other),
+                    label=_label(other, language),
                 )
                 for other in disagreeing
             )
@@ -205,7 +236,7 @@ def _compose_claim(
             Phrase.of(
                 N_("Sources disagree: {outlets} says {label}; {others}."),
                 outlets=_outlets(pack, claim),
-                label=_label(claim),
+                label={language: _label(claim, language) for language in LANGUAGES},
                 others=others,
             )
         )
@@ -234,8 +265,14 @@ def _verdict_certainty(claim: Claim) -> Status | None:
     return Status.REPORTED if claim.status is Status.REPORTED else Status.CONFIRMED
 
 
-def _label(claim: Claim) -> str:
-    return claim.summary or claim.answer.split(". ")[0].rstrip(".")
+def _label(claim: Claim, language: str = SOURCE_LANGUAGE) -> str:
+    """The claim's ``summary`` in ``language`` (as written without a translation), else its
+    answer's first sentence."""
+    summary = claim.summary_in(language)
+    if summary:
+        return summary
+    answer = claim.translations.get(language, claim.answer)
+    return answer.split(". ")[0].rstrip(".")
 
 
 def _outlets(pack: Pack, claim: Claim) -> str:
@@ -248,7 +285,10 @@ def _replaced_note(pack: Pack, claim: Claim) -> Phrase | None:
         return None
     placed = placement_dates(pack, list(pack.claims.values()))
     older.sort(key=lambda c: chronological_key(pack, c, placed))
-    labels = localised_lists([_label(c) for c in older], _join)
+    labels = {
+        language: localised_lists([_label(c, language) for c in older], _join)[language]
+        for language in LANGUAGES
+    }
     if all(c.status in (Status.EXPECTED, Status.SPECULATION) for c in older):
         return Phrase.of(N_("Earlier estimates of {labels} did not hold."), labels=labels)
     return Phrase.of(N_("This replaces earlier reports: {labels}."), labels=labels)
@@ -278,31 +318,84 @@ def _join(items: Sequence[str]) -> str:
 
 
 # -- cast and characters -----------------------------------------------------------------
+# Every line is written in each shipped language at once (``dict`` by language code): the
+# fixed words from the catalogs, the moderators' texts through their ``*_es/_id/_ko``
+# translations, English when a text has none.
 
 _STATUS_WORDS = {
-    StatusKind.RETURNING: "returns in season {season}",
-    StatusKind.NEW: "is new in season {season}",
-    StatusKind.NOT_RETURNING: "is not in season {season}",
-    StatusKind.UNCONFIRMED: "is not confirmed for season {season}",
+    StatusKind.RETURNING: N_("returns in season {season}"),
+    StatusKind.NEW: N_("is new in season {season}"),
+    StatusKind.NOT_RETURNING: N_("is not in season {season}"),
+    StatusKind.UNCONFIRMED: N_("is not confirmed for season {season}"),
 }
 _CONFIDENCE_WORDS = {
-    Status.CONFIRMED: "confirmed",
-    Status.REPORTED: "reported",
-    Status.EXPECTED: "expected",
-    Status.SPECULATION: "speculated",
+    Status.CONFIRMED: N_("confirmed"),
+    Status.REPORTED: N_("reported"),
+    Status.EXPECTED: N_("expected"),
+    Status.SPECULATION: N_("speculated"),
+    Status.DEBUNKED: N_("debunked"),
 }
+PLAYED_WITH_STATUS = N_("{name} is played by {players} and {status}.")
+UNPLAYED_WITH_STATUS = N_("{name} and {status}.")
+PLAYED_NO_STATUS = N_("{name} is played by {players}; nothing sourced yet on season {season}.")
+UNPLAYED_NO_STATUS = N_("{name}; nothing sourced yet on season {season}.")
+NOTHING_ON = N_("Nothing sourced yet on {name} in season {season}.")
+NAME_STATUS = N_("{name} {status}.")
+WITH_CONFIDENCE = N_("{status} ({confidence})")
+SEASON_HEADING = N_("Season {season}:")
+RETURNING_IN = N_("Returning in season {season}:")
+NEW_IN = N_("New in season {season}:")
+PLAYER_AS = N_("{players} as {name}")
+
+ByLanguage = dict[str, str]
+HANGUL_NAME = re.compile(r"[\uac00-\ud7a3]+")
+"""A name written in Hangul syllables alone, with no space ("이청산", not "온조 아빠")."""
 
 
-def _status_phrase(pack: Pack, status: CastStatus) -> str:
-    """E.g. "returns in season 2 (confirmed)"."""
-    words = _STATUS_WORDS[status.status].format(season=pack.info.upcoming_season)
-    if status.status is not StatusKind.UNCONFIRMED:
-        words += f" ({_CONFIDENCE_WORDS.get(status.confidence, status.confidence.value)})"
-    return words
+def display_name(item: Character | Person, language: str) -> str:
+    """How a character or person is named in a reply in ``language``: in Korean, their
+    longest all-Hangul alias when the pack gives one ("이청산" before "청산"); otherwise,
+    and in every other language, their ``name``."""
+    if language == "ko":
+        hangul = [alias for alias in item.aliases if HANGUL_NAME.fullmatch(alias)]
+        if hangul:
+            return max(hangul, key=len)
+    return item.name
 
 
-def _players(pack: Pack, character: Character) -> str:
-    return _join([f"**{pack.people[p].name}**" for p in character.played_by if p in pack.people])
+def _status_phrase(pack: Pack, status: CastStatus) -> ByLanguage:
+    """E.g. "returns in season 2 (confirmed)", in every language."""
+    season = pack.info.upcoming_season
+    phrases = {}
+    for language in LANGUAGES:
+        words = tr(language, _STATUS_WORDS[status.status]).format(season=season)
+        if status.status is not StatusKind.UNCONFIRMED:
+            confidence = tr(language, _CONFIDENCE_WORDS[status.confidence])
+            words = tr(language, WITH_CONFIDENCE).format(status=words, confidence=confidence)
+        phrases[language] = words
+    return phrases
+
+
+def _with_note(lines: ByLanguage, status: CastStatus) -> ByLanguage:
+    """Each line followed by the status's note in its language, when there is one."""
+    return {
+        language: f"{line} {note}" if (note := status.note_in(language)) else line
+        for language, line in lines.items()
+    }
+
+
+def _players(pack: Pack, character: Character) -> ByLanguage:
+    people = [pack.people[p] for p in character.played_by if p in pack.people]
+    return {
+        language: localised_lists([f"**{display_name(p, language)}**" for p in people], _join)[
+            language
+        ]
+        for language in LANGUAGES
+    }
+
+
+def _answer_in(claim: Claim) -> ByLanguage:
+    return {language: claim.translations.get(language, claim.answer) for language in LANGUAGES}
 
 
 def _compose_cast(pack: Pack, entity_ids: Sequence[str]) -> Composed | None:
@@ -319,25 +412,45 @@ def _compose_cast(pack: Pack, entity_ids: Sequence[str]) -> Composed | None:
     return _compose_lineup(pack)
 
 
+def _character_line(
+    pack: Pack, character: Character, status: CastStatus | None, players: ByLanguage
+) -> ByLanguage:
+    """Who plays the character and where they stand next season, in every language."""
+    season = pack.info.upcoming_season
+    name = {language: f"**{display_name(character, language)}**" for language in LANGUAGES}
+    if status is not None:
+        phrase = _status_phrase(pack, status)
+        message = PLAYED_WITH_STATUS if players[SOURCE_LANGUAGE] else UNPLAYED_WITH_STATUS
+        lines = {
+            language: tr(language, message).format(
+                name=name[language], players=players[language], status=phrase[language]
+            )
+            for language in LANGUAGES
+        }
+        return _with_note(lines, status)
+    message = PLAYED_NO_STATUS if players[SOURCE_LANGUAGE] else UNPLAYED_NO_STATUS
+    return {
+        language: tr(language, message).format(
+            name=name[language], players=players[language], season=season
+        )
+        for language in LANGUAGES
+    }
+
+
 def _compose_characters(pack: Pack, characters: list[Character]) -> Composed:
-    lines: list[str] = []
+    lines: dict[str, list[str]] = {language: [] for language in LANGUAGES}
     source_ids: list[str] = []
     dates: list[dt.date] = []
     season = pack.info.upcoming_season
     for character in characters:
         players = _players(pack, character)
-        subject = f"**{character.name}**"
-        line = f"{subject} is played by {players}" if players else subject
         status = latest(pack, list(character.status))
+        line = _character_line(pack, character, status, players)
         if status is not None:
-            line += f" and {_status_phrase(pack, status)}."
-            if status.note:
-                line += f" {status.note}"
             source_ids += status.sources
             if (date := claim_date(pack, status)) is not None:
                 dates.append(date)
         else:
-            line += f"; nothing sourced yet on season {season}."
             # Without a status, the people's own sources are what says who plays whom.
             source_ids += [s for p in character.played_by for s in pack.people[p].sources]
         extra = latest(pack, _claims_about(pack, character))
@@ -346,23 +459,31 @@ def _compose_characters(pack: Pack, characters: list[Character]) -> Composed:
         if extra is not None and (
             status_date is None or (extra_date or dt.date.min) >= status_date
         ):
-            if status is None and not players:
+            said = _answer_in(extra)
+            if status is None and not players[SOURCE_LANGUAGE]:
                 # The claim says who they are; the bare name line would only repeat it.
-                line = f"Nothing sourced yet on {character.name} in season {season}."
-                lines += [extra.answer, line]
+                for language in LANGUAGES:
+                    nothing = tr(language, NOTHING_ON).format(
+                        name=display_name(character, language), season=season
+                    )
+                    lines[language] += [said[language], nothing]
             else:
-                lines += [line, extra.answer]
+                for language in LANGUAGES:
+                    lines[language] += [line[language], said[language]]
             source_ids += extra.sources
             if (date := claim_date(pack, extra)) is not None:
                 dates.append(date)
         else:
-            lines.append(line)
+            for language in LANGUAGES:
+                lines[language].append(line[language])
     verdict, certainty = None, None
     if len(characters) == 1 and (status := latest(pack, list(characters[0].status))):
         verdict = _IN_SEASON.get(status.status)
         certainty = status.confidence if verdict else None
+    body, translations = _by_language({k: "\n".join(v) for k, v in lines.items()})
     return Composed(
-        body="\n".join(lines),
+        body=body,
+        translations=translations,
         sources=source_refs(pack, source_ids),
         as_of=max(dates) if dates else None,
         spoiler=False,
@@ -404,7 +525,7 @@ def _compose_people(pack: Pack, people: list[Person]) -> Composed | None:
 
 
 def _compose_lineup(pack: Pack) -> Composed | None:
-    groups: dict[StatusKind, list[str]] = {StatusKind.RETURNING: [], StatusKind.NEW: []}
+    groups: dict[StatusKind, list[ByLanguage]] = {StatusKind.RETURNING: [], StatusKind.NEW: []}
     source_ids: list[str] = []
     dates: list[dt.date] = []
     for character in pack.characters.values():
@@ -414,7 +535,14 @@ def _compose_lineup(pack: Pack) -> Composed | None:
         if status.status in groups:
             players = _players(pack, character)
             groups[status.status].append(
-                f"{players} as {character.name}" if players else character.name
+                {
+                    language: tr(language, PLAYER_AS).format(
+                        players=players[language], name=display_name(character, language)
+                    )
+                    if players[SOURCE_LANGUAGE]
+                    else display_name(character, language)
+                    for language in LANGUAGES
+                }
             )
             source_ids += status.sources
             if (date := claim_date(pack, status)) is not None:
@@ -422,15 +550,18 @@ def _compose_lineup(pack: Pack) -> Composed | None:
     if not any(groups.values()):
         return None
     season = pack.info.upcoming_season
-    lines = []
-    if groups[StatusKind.RETURNING]:
-        lines.append(
-            f"**Returning in season {season}:** " + _join(groups[StatusKind.RETURNING]) + "."
-        )
-    if groups[StatusKind.NEW]:
-        lines.append(f"**New in season {season}:** " + _join(groups[StatusKind.NEW]) + ".")
+    lines: dict[str, list[str]] = {language: [] for language in LANGUAGES}
+    for kind, heading in ((StatusKind.RETURNING, RETURNING_IN), (StatusKind.NEW, NEW_IN)):
+        if not groups[kind]:
+            continue
+        for language in LANGUAGES:
+            names = localised_lists([entry[language] for entry in groups[kind]], _join)
+            title = tr(language, heading).format(season=season)
+            lines[language].append(f"**{title}** {names[language]}.")
+    body, translations = _by_language({k: "\n".join(v) for k, v in lines.items()})
     return Composed(
-        body="\n".join(lines),
+        body=body,
+        translations=translations,
         sources=source_refs(pack, source_ids),
         as_of=max(dates) if dates else None,
         spoiler=False,
@@ -438,10 +569,16 @@ def _compose_lineup(pack: Pack) -> Composed | None:
     )
 
 
+def _fate_line(character: Character, language: str) -> str:
+    fate = character.previous_fate
+    name = display_name(character, language)
+    return f"**{name}:** {fate.text_in(language)}" if fate else ""
+
+
 def _compose_fates(pack: Pack, entity_ids: Sequence[str]) -> Composed | None:
     """How the last season left each character, and where they stand for the next one
     ("is Cheong-san dead?" is usually also "is he back?")."""
-    lines = []
+    lines: dict[str, list[str]] = {language: [] for language in LANGUAGES}
     source_ids: list[str] = []
     dates: list[dt.date] = []
     spoiler = False
@@ -449,30 +586,38 @@ def _compose_fates(pack: Pack, entity_ids: Sequence[str]) -> Composed | None:
         character = pack.characters.get(entity)
         if character is None or character.previous_fate is None:
             continue
-        lines.append(f"**{character.name}:** {character.previous_fate.text}")
+        for language in LANGUAGES:
+            lines[language].append(_fate_line(character, language))
         source_ids += character.previous_fate.sources
         dates += [d for s in character.previous_fate.sources if (d := _source_date(pack, s))]
         spoiler = spoiler or character.previous_fate.spoiler
         status = latest(pack, list(character.status))
         if status is not None:
-            line = f"{character.name} {_status_phrase(pack, status)}."
-            if status.note:
-                line += f" {status.note}"
-            lines.append(line)
+            phrase = _status_phrase(pack, status)
+            line = {
+                language: tr(language, NAME_STATUS).format(
+                    name=display_name(character, language), status=phrase[language]
+                )
+                for language in LANGUAGES
+            }
+            for language, text in _with_note(line, status).items():
+                lines[language].append(text)
             source_ids += status.sources
             if (date := claim_date(pack, status)) is not None:
                 dates.append(date)
-    if not lines:
+    if not lines[SOURCE_LANGUAGE]:
         return None
     fates = [pack.characters[e].previous_fate for e in entity_ids if e in pack.characters]
     verdict = fates[0].verdict if len(fates) == 1 and fates[0] is not None else None
+    body, translations = _by_language({k: "\n".join(v) for k, v in lines.items()})
     return Composed(
-        "\n".join(lines),
+        body,
         source_refs(pack, source_ids),
         max(dates) if dates else None,
         spoiler,
         verdict=verdict,
         certainty=Status.CONFIRMED if verdict else None,
+        translations=translations,
     )
 
 
@@ -484,7 +629,7 @@ def _source_date(pack: Pack, source_id: str) -> dt.date | None:
 def _compose_character(pack: Pack, entity_ids: Sequence[str]) -> Composed | None:
     """Each named character (or the one a named actor plays): who plays them and their
     season status (:func:`_compose_characters`), then how the last season left them
-    (:func:`_compose_fates`' lines, a spoiler). None when no character is named."""
+    (their fates, a spoiler). None when no character is named."""
     characters = [pack.characters[e] for e in entity_ids if e in pack.characters]
     for person in (e for e in entity_ids if e in pack.people):
         characters += [
@@ -493,24 +638,36 @@ def _compose_character(pack: Pack, entity_ids: Sequence[str]) -> Composed | None
     if not characters:
         return None
     status = _compose_characters(pack, characters)
-    with_fate = [c.id for c in characters if c.previous_fate is not None]
-    fates = _compose_fates(pack, with_fate) if with_fate else None
+    with_fate = [c for c in characters if c.previous_fate is not None]
+    if not with_fate:
+        return status
+    fates = _compose_fates(pack, [c.id for c in with_fate])
     if fates is None:
         return status
-    fate_lines = [line for line in fates.body.split("\n") if line.startswith("**")]
     season = max(pack.info.upcoming_season - 1, 1)  # the fates are the previous season's
-    fate_text = f"**Season {season}:**\n" + "\n".join(fate_lines)
+    fate_text = {
+        language: f"**{tr(language, SEASON_HEADING).format(season=season)}**\n"
+        + "\n".join(_fate_line(c, language) for c in with_fate)
+        for language in LANGUAGES
+    }
     dates = [d for d in (status.as_of, fates.as_of) if d is not None]
     # Where a character stands next season is news, not a spoiler; only their fate is hidden.
-    body, hidden = status.body, fate_text
+    bodies = {language: status.translations.get(language, status.body) for language in LANGUAGES}
+    bodies[SOURCE_LANGUAGE] = status.body
+    hidden = fate_text
     if not fates.spoiler:
-        body, hidden = f"{body}\n{fate_text}", ""
+        bodies = {language: f"{bodies[language]}\n{fate_text[language]}" for language in LANGUAGES}
+        hidden = dict.fromkeys(LANGUAGES, "")
+    body, translations = _by_language(bodies)
+    spoiler_text, spoiler_translations = _by_language(hidden)
     return Composed(
         body=body,
+        translations=translations,
         sources=tuple(dict.fromkeys((*status.sources, *fates.sources))),
         as_of=max(dates) if dates else None,
         spoiler=fates.spoiler,
         verdict=status.verdict,
         certainty=status.certainty,
-        spoiler_text=hidden,
+        spoiler_text=spoiler_text,
+        spoiler_translations=spoiler_translations if spoiler_text else {},
     )

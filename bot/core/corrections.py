@@ -12,7 +12,8 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from bot.core.compose import format_date, source_refs
+from bot.core.compose import source_refs
+from bot.core.i18n import N_, SOURCE_LANGUAGE, localised_date, tr
 from bot.core.loader import Pack
 from bot.core.models import Claim, Status
 from bot.core.normalise import contains_phrase, tokens
@@ -163,13 +164,18 @@ def repeated_claim(pack: Pack, question: str) -> Correction | None:
     return best[2] if best else None
 
 
-def correction_text(pack: Pack, found: Correction) -> str:
-    """What the fan is told first: the claim's own correction, or, for a superseded
-    estimate, which estimate it was and that it did not hold."""
+EARLIER_ESTIMATE = N_("{stated} was an earlier estimate ({where}) that did not hold.")
+"""What a fan repeating a superseded estimate is told, when its claim has no correction."""
+
+
+def correction_text(pack: Pack, found: Correction, language: str = SOURCE_LANGUAGE) -> str:
+    """What the fan is told first, in ``language``: the claim's own correction (its
+    translation when written, else as written), or, for a superseded estimate, which
+    estimate it was and that it did not hold."""
     claim = found.claim
-    if claim.correction:
-        return claim.correction.replace("{stated}", found.stated)
+    if correction := claim.correction_in(language):
+        return correction.replace("{stated}", found.stated)
     outlets = ", ".join(dict.fromkeys(s.name for s in source_refs(pack, claim.sources)))
     date = claim_date(pack, claim)
-    where = f"{outlets}, {format_date(date)}" if date else outlets
-    return f"{found.stated} was an earlier estimate ({where}) that did not hold."
+    where = f"{outlets}, {localised_date(date, language)}" if date else outlets
+    return tr(language, EARLIER_ESTIMATE).format(stated=found.stated, where=where)

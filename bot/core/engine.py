@@ -184,7 +184,8 @@ class Engine:
         text = question[:MAX_QUESTION_CHARS]
         prepared = prepare(text)
         if not prepared or not self.indexes:
-            return self._decline(question, Reason.EMPTY, None, truncated=truncated)
+            only = next(iter(self.packs.values())) if len(self.packs) == 1 else None
+            return self._decline(question, Reason.EMPTY, only, truncated=truncated)
         if (talk := self._small_talk(question, text)) is not None:
             return talk
         match = self._best_match(prepared)
@@ -286,7 +287,7 @@ class Engine:
         if composed is None:
             return self._decline(asked, Reason.NO_CLAIM, pack, intent=intent, truncated=truncated)
         body, translations = composed.body, composed.translations
-        hidden, hidden_translations = composed.spoiler_text, {}
+        hidden, hidden_translations = composed.spoiler_text, composed.spoiler_translations
         if question is not None and (
             said := self._yes_no(pack, intent, usable, question, composed, read)
         ):
@@ -296,7 +297,7 @@ class Engine:
                 return f"**{tr(language, first)}** "
 
             if from_fate and hidden:  # "is X dead? Yes." would give the hidden fate away
-                hidden, hidden_translations = _led(lead, hidden, {})
+                hidden, hidden_translations = _led(lead, hidden, hidden_translations)
             else:
                 body, translations = _led(lead, body, translations)
         return Answer(
@@ -450,9 +451,10 @@ class Engine:
         )
         if not current.answered:
             return None
-        correction = correction_text(pack, found)
         body, translations = _led(
-            lambda language: f"**{tr(language, CORRECTION_LEAD)}** {correction}\n",
+            lambda language: (
+                f"**{tr(language, CORRECTION_LEAD)}** {correction_text(pack, found, language)}\n"
+            ),
             current.body,
             current.translations,
         )

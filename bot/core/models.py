@@ -85,6 +85,30 @@ def _not_future(value: dt.date | None) -> dt.date | None:
     return value
 
 
+TRANSLATED_LANGUAGES = ("es", "id", "ko")
+"""The languages a knowledge text may be translated into: ``<field>_es``, ``_id``, ``_ko``."""
+
+
+def translated(item: BaseModel, name: str, language: str | None) -> str | None:
+    """Field ``name`` of ``item`` in ``language``: its ``<name>_<language>`` translation when
+    the moderators wrote one, else the text as written (English)."""
+    if language in TRANSLATED_LANGUAGES and (text := getattr(item, f"{name}_{language}", None)):
+        return str(text)
+    value = getattr(item, name)
+    return None if value is None else str(value)
+
+
+def _untranslatable(item: BaseModel, names: tuple[str, ...]) -> list[str]:
+    """The translations written for a field that is itself left out (``note_ko`` without
+    ``note``): with nothing to translate, they would never be shown."""
+    return [
+        f"{name}_{language}"
+        for name in names
+        for language in TRANSLATED_LANGUAGES
+        if getattr(item, name) is None and getattr(item, f"{name}_{language}") is not None
+    ]
+
+
 class Source(Strict):
     """Where a claim comes from: an article, an announcement, a video."""
 
@@ -217,10 +241,34 @@ class Claim(Strict):
     answer_ko: AnswerText | None = Field(
         default=None, description="The answer in Korean, shown to Korean-speaking fans."
     )
+    summary_es: ShortText | None = Field(default=None, description="`summary` in Spanish.")
+    summary_id: ShortText | None = Field(default=None, description="`summary` in Indonesian.")
+    summary_ko: ShortText | None = Field(default=None, description="`summary` in Korean.")
+    correction_es: NoteText | None = Field(
+        default=None, description="`correction` in Spanish, with {stated} where it goes."
+    )
+    correction_id: NoteText | None = Field(
+        default=None, description="`correction` in Indonesian, with {stated} where it goes."
+    )
+    correction_ko: NoteText | None = Field(
+        default=None, description="`correction` in Korean, with {stated} where it goes."
+    )
 
     _check_as_of = field_validator("as_of")(_not_future)
 
-    @field_validator("correction")
+    @model_validator(mode="after")
+    def _translates_something(self) -> Claim:
+        if orphans := _untranslatable(self, ("summary", "correction")):
+            raise ValueError(f"{', '.join(orphans)} given, but not the text it translates")
+        for language in TRANSLATED_LANGUAGES:
+            text = getattr(self, f"correction_{language}")
+            if text and ("{stated}" in text) != ("{stated}" in (self.correction or "")):
+                raise ValueError(
+                    f"correction_{language} must say {{stated}} where `correction` does"
+                )
+        return self
+
+    @field_validator("correction", "correction_es", "correction_id", "correction_ko")
     @classmethod
     def _only_stated(cls, value: str | None) -> str | None:
         unknown = set(re.findall(r"{(\w*)}", value or "")) - {"stated"}
@@ -233,6 +281,14 @@ class Claim(Strict):
         """The answer's translations by language code (only those written)."""
         found = {"es": self.answer_es, "id": self.answer_id, "ko": self.answer_ko}
         return {language: text for language, text in found.items() if text}
+
+    def summary_in(self, language: str | None) -> str | None:
+        """``summary`` in ``language`` (as written when it has no translation)."""
+        return translated(self, "summary", language)
+
+    def correction_in(self, language: str | None) -> str | None:
+        """``correction`` in ``language`` (as written when it has no translation)."""
+        return translated(self, "correction", language)
 
     @property
     def retires(self) -> frozenset[str]:
@@ -270,14 +326,30 @@ class CastStatus(Strict):
     as_of: dt.date | None = None
     sources: list[Identifier] = Field(min_length=1)
     note: NoteText | None = None
+    note_es: NoteText | None = Field(default=None, description="`note` in Spanish.")
+    note_id: NoteText | None = Field(default=None, description="`note` in Indonesian.")
+    note_ko: NoteText | None = Field(default=None, description="`note` in Korean.")
 
     _check_as_of = field_validator("as_of")(_not_future)
+
+    @model_validator(mode="after")
+    def _translates_something(self) -> CastStatus:
+        if orphans := _untranslatable(self, ("note",)):
+            raise ValueError(f"{', '.join(orphans)} given, but no note to translate")
+        return self
+
+    def note_in(self, language: str | None) -> str | None:
+        """``note`` in ``language`` (as written when it has no translation)."""
+        return translated(self, "note", language)
 
 
 class Fate(Strict):
     """What happened to a character by the end of the previous season (a spoiler)."""
 
     text: NoteText
+    text_es: NoteText | None = Field(default=None, description="`text` in Spanish.")
+    text_id: NoteText | None = Field(default=None, description="`text` in Indonesian.")
+    text_ko: NoteText | None = Field(default=None, description="`text` in Korean.")
     sources: list[Identifier] = Field(min_length=1)
     spoiler: bool = True
     verdict: Verdict | None = Field(
@@ -285,6 +357,10 @@ class Fate(Strict):
         description="Yes or no to the recap topic's yes/no question (e.g. 'did they die?'), "
         "when the source settles it.",
     )
+
+    def text_in(self, language: str | None) -> str:
+        """``text`` in ``language`` (as written when it has no translation)."""
+        return translated(self, "text", language) or self.text
 
 
 class Person(Strict):

@@ -114,6 +114,11 @@ def test_part_of_the_current_answer_only_where_the_answer_cites_it(real_engine: 
         ("kamu siapa", "who-are-you", "id"),
         ("¿qué puedes hacer?", "what-can-you-do", "es"),
         ("muchas gracias", "thanks", "es"),
+        ("ok", "acknowledgement", "en"),
+        ("oh okay!", "acknowledgement", "en"),
+        ("ㅇㅋ", "acknowledgement", "ko"),
+        ("oke deh", "acknowledgement", "id"),
+        ("vale", "acknowledgement", "es"),
     ],
 )
 def test_small_talk_gets_a_short_reply_in_its_language(
@@ -138,12 +143,23 @@ def test_small_talk_gets_a_short_reply_in_its_language(
         "lol when is season 2 out",
         "hello who plays nam-ra",
         "omg is cheong-san alive",
+        "ok so is season 2 out",
+        "i see, who plays cheong-san",
     ],
 )
 def test_a_question_with_small_talk_in_it_is_still_answered(
     real_engine: Engine, question: str
 ) -> None:
     assert real_engine.ask(question).outcome is not Outcome.SMALL_TALK
+
+
+@pytest.mark.parametrize("message", ["?", "!!!", "   ", "@@"])
+def test_an_empty_message_names_the_show_when_one_pack_is_loaded(
+    real_engine: Engine, message: str
+) -> None:
+    answer = real_engine.ask(message)
+    assert answer.outcome is Outcome.DECLINE
+    assert "*All of Us Are Dead*" in answer.body and "this show" not in answer.body
 
 
 # -- ratings -----------------------------------------------------------------------------

@@ -38,7 +38,8 @@ async def test_a_korean_question_gets_a_korean_framed_reply(running: Running) ->
     answer = bot.library.engine.ask(question)
     assert answer.language == "ko" and answer.as_of is not None
     embed = await _command(running, "ask", option("question", question))
-    assert embed["description"].startswith(answer.body)  # no translation: as written
+    assert embed["description"].startswith(answer.body_in("ko"))  # the claim's translation
+    assert answer.body_in("ko") != answer.body
     assert_framed_in(embed, "ko", localised_date(answer.as_of, "ko"), len(answer.sources))
     assert "True as of" not in field_map(embed)
 
