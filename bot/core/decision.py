@@ -27,12 +27,11 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from bot.core.encoder import Encoder, encoded_span, token_counter
-from bot.core.matcher import CHARACTER_MARK, PERSON_MARK, YEAR_MARK, Match
-from bot.core.normalise import fold as fold_word
+from bot.core.matcher import CHARACTER_MARK, ORDINALS, PERSON_MARK, YEAR_MARK, Match, tokens
 
 DECLINE = "(decline)"
 """The class of questions the bot must not answer."""
-FEATURE_VERSION = "decision-16"
+FEATURE_VERSION = "decision-17"
 """Changes whenever the features or the training change: part of the saved model's key."""
 KNN = 10
 KNN_TEMPERATURE = 0.03
@@ -81,16 +80,20 @@ EXAMPLE_WEIGHT = 0.5
 """Training weight of the pack's own example phrasings against real questions (1.0)."""
 MAX_SUGGESTED = 3
 SEASON_WORDS = frozenset(
-    fold_word(word)
+    tokens(word)[0]
     for word in (
         "season", "seasons", "temporada", "temporadas", "musim", "saison", "saisons", "staffel",
         "series", "stagione", "stagioni", "sezon", "sezonu", "sezona", "phan", "part", "parte",
-        "partie", "시즌", "シーズン", "ซีซั่น", "ภาค",
+        "partie", "시즌", "シーズン", "ซีซั่น", "ภาค", "сезон", "сезона", "сезоне", "mùa",
     )
 )  # fmt: skip
-"""Words for a season, as questions are folded: a title nobody in the training rows wrote,
+"""Words for a season, as questions are folded (Thai "ซีซั่น" is read "ซน", "mùa" "mua"):
+a title nobody in the training rows wrote,
 right before one ("Bloodhounds season 2"), names another show."""
 _NUMBERED_SEASON = re.compile(r"(?:s|season|시즌)\d{1,2}")
+_ORDINAL = re.compile(r"\d{1,2}(?:st|nd|rd|th|a|o|e|er|eme)?")
+"""A number before a season word, as folded: "2. sezon" ("2"), "2nd season", "2ª temporada"
+("2a"), "2e saison"; ordinal words ("deuxième saison") are the matcher's :data:`ORDINALS`."""
 _SEASON_OF = frozenset(["of", "de", "di", "du", "da", "del", "dela", "des", "ng"])
 """Words between "season 2" and the show it is of ("season 2 of Moving", "temporada 2 de")."""
 _ARTICLES = frozenset(["the", "a", "la", "le", "el", "il", "o", "yung", "ang"])
@@ -256,6 +259,10 @@ def _is_season(word: str) -> bool:
     return word in SEASON_WORDS or bool(_NUMBERED_SEASON.fullmatch(word))
 
 
+def _ordinal(word: str) -> bool:
+    return bool(_ORDINAL.fullmatch(word)) or word in ORDINALS
+
+
 def unseen_title(
     match: Match,
     familiar: frozenset[str],
@@ -265,26 +272,29 @@ def unseen_title(
     flags: list[list[bool]] | None = None,
 ) -> bool:
     """Whether the question names a numbered season of something the pack has never heard
-    of: up to :data:`MAX_TITLE_RUN` unseen words right before "season 2" or "s2"
-    ("bloodhounds season 2", "킹덤 시즌3"), or right after "season 2 of" ("season 2 of
-    moving"). An unnumbered season ("the nova temporada") is left out: the unseen word
-    before it is mostly an adjective. ``strict``: the unseen words before the season open
-    the sentence ("the" aside): "Bloodhounds season 2 when", not "솔직히 시즌2 나온다고".
-    ``latin``: the unseen words are in Latin letters. ``flags``: :func:`unseen`, when the
-    caller has it already."""
+    of: up to :data:`MAX_TITLE_RUN` unseen words right before "season 2", "s2" or "2nd
+    season" ("bloodhounds season 2", "킹덤 시즌3", "Mezarlık 2. sezon", "зов ада 2 сезон"),
+    or right after "season 2 of" ("season 2 of moving"). An unnumbered season ("the nova
+    temporada") is left out: the unseen word before it is mostly an adjective. ``strict``:
+    the unseen words before the season open the sentence ("the" aside): "Bloodhounds season
+    2 when", not "솔직히 시즌2 나온다고". ``latin``: the unseen words are in Latin letters.
+    ``flags``: :func:`unseen`, when the caller has it already."""
     flags = unseen(match, familiar) if flags is None else flags
     for words, sentence_flags in zip(match.sentences, flags, strict=True):
         for i, word in enumerate(words):
             if not _is_season(word):
                 continue
             numbered = i + 1 < len(words) and words[i + 1].isdigit()
-            if not numbered and word in SEASON_WORDS:
+            fused = word not in SEASON_WORDS
+            ordinal = not numbered and not fused and i > 0 and _ordinal(words[i - 1])
+            if not (numbered or fused or ordinal):
                 continue
-            start = i
-            while start > 0 and sentence_flags[start - 1]:
+            end = i - 1 if ordinal else i
+            start = end
+            while start > 0 and sentence_flags[start - 1] and not _ordinal(words[start - 1]):
                 start -= 1
             opens = start == 0 or (start == 1 and words[0] in _ARTICLES)
-            run = words[start:i]
+            run = words[start:end]
             titled = 0 < len(run) <= MAX_TITLE_RUN and (opens or not strict)
             if titled and (not latin or all(w.isascii() for w in run)):
                 return True
@@ -299,15 +309,20 @@ def unseen_veto(
     match: Match, familiar: frozenset[str], flags: list[list[bool]] | None = None
 ) -> bool:
     """Whether a question is declined before any model: a short question (at most
-    :data:`UNSEEN_VETO_MAX_WORDS` words) about a numbered season of a title in Latin letters
-    that neither the pack nor any answerable row uses, naming neither this show (nor
-    anything close to its title) nor one of its characters: "Bloodhounds season 2 release
-    date". The learned features alone let a strong release phrasing outweigh the title."""
+    :data:`UNSEEN_VETO_MAX_WORDS` words) about a numbered season of a title that neither
+    the pack nor any answerable row uses, naming neither this show (nor anything close to
+    its title) nor one of its characters: "Bloodhounds season 2 release date". A title in
+    other letters must open the sentence ("디피 시즌2 언제", "зов ада 2 сезон"): in
+    Hangul, an unseen word before 시즌2 is as often an adverb. The learned features alone
+    let a strong release phrasing outweigh the title."""
     if match.mentions_pack or match.resembles_title or match.words > UNSEEN_VETO_MAX_WORDS:
         return False
     if any(m.kind == "character" for m in match.entities):
         return False
-    return unseen_title(match, familiar, latin=True, flags=flags)
+    flags = unseen(match, familiar) if flags is None else flags
+    return unseen_title(match, familiar, latin=True, flags=flags) or unseen_title(
+        match, familiar, strict=True, flags=flags
+    )
 
 
 def unseen_features(match: Match, familiar: frozenset[str]) -> np.ndarray:

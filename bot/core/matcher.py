@@ -86,7 +86,7 @@ post is not: its point sits in one sentence, and scoring the whole costs the mos
 _SENTENCE_BREAK = re.compile(r"(?:(?<!\d)\.|[!?;\n。！？])+")
 """A dot after a number ends no sentence: "2. sezon", "3. Staffel" are ordinal seasons."""
 
-_ORDINALS = {
+ORDINALS = {
     "first": 1, "second": 2, "third": 3, "fourth": 4, "fifth": 5,
     "primera": 1, "segunda": 2, "tercera": 3, "cuarta": 4, "quinta": 5,  # es, pt
     "primeira": 1, "terceira": 3, "quarta": 4,  # pt
@@ -109,7 +109,7 @@ _SEASON = re.compile(
     rf"|\b(\d{{1,2}})(?:st|nd|rd|th|a|o)? {_SEASON_WORD}\b"
     r"|시즌(\d{1,2})"
     r"|シースン(\d{1,2})"  # シーズン2, as folded
-    rf"|\b({'|'.join(_ORDINALS)}) {_SEASON_WORD}\b"
+    rf"|\b({'|'.join(ORDINALS)}) {_SEASON_WORD}\b"
 )
 
 
@@ -674,7 +674,7 @@ def _seasons(text: str) -> list[int]:
     found = set()
     for match in _SEASON.finditer(text):
         number = next(group for group in match.groups() if group is not None)
-        found.add(_ORDINALS[number] if number in _ORDINALS else int(number))
+        found.add(ORDINALS[number] if number in ORDINALS else int(number))
     return sorted(found)
 
 

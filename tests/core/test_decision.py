@@ -293,6 +293,12 @@ def test_a_jagged_surface_or_one_lucky_cell_barely_moves_the_thresholds() -> Non
         ("is there a season 2 of Moving", True),
         ("the Glasshouse season 3 when", True),
         ("킹덤 시즌3 언제", True),
+        ("Mezarlık 2. sezon ne zaman", True),  # the number before the season word
+        ("Glasshouse 2nd season when", True),
+        ("glasshouse 2ª temporada quando estreia", True),
+        ("la deuxième saison de Glasshouse", True),  # an ordinal word, then "de"
+        ("зов ада 2 сезон когда выйдет", True),
+        ("สวีทโฮม ซีซั่น 2", True),  # Thai "ซีซั่น" as questions are folded
     ],
 )
 def test_a_season_of_an_unseen_title_is_noticed(
@@ -331,6 +337,16 @@ def test_an_adjective_before_an_unnumbered_season_is_no_title(mini_engine: Engin
     assert unseen_title(index.match("when is Brandnew season 2 coming"), frozenset())
 
 
+def test_a_number_before_a_season_word_is_no_title(mini_engine: Engine) -> None:
+    """In "Glasshouse 2nd season" the title is "Glasshouse", not "2nd": with the title's
+    words familiar, nothing is left of it."""
+    index = mini_engine.indexes["minipack"]
+    match = index.match("glasshouse 2nd season when")
+    assert unseen_title(match, frozenset())
+    assert not unseen_title(match, frozenset({"glashouse"}))  # as folded
+    assert not unseen_title(index.match("when is the 2nd season out"), frozenset())
+
+
 def test_words_close_to_this_shows_title_are_no_other_title(mini_engine: Engine) -> None:
     """ "Moonlite Dinner season 2": the show's own name half remembered, not another show."""
     match = mini_engine.indexes["minipack"].match("moonlite dinner season 2 when")
@@ -345,7 +361,9 @@ def test_words_close_to_this_shows_title_are_no_other_title(mini_engine: Engine)
         ("is there a season 2 of Moving", True),
         ("is Mina in Bloodhounds season 2", False),  # a character ties it to this show
         ("moonlite dinner season 2 when", False),  # this show's name half remembered
-        ("킹덤 시즌3 언제", False),  # not in Latin letters: left to the model
+        ("킹덤 시즌3 언제", True),  # in other letters, opening the sentence
+        ("зов ада 2 сезон когда выйдет", True),
+        ("Mezarlık 2. sezon ne zaman", True),
         ("I finally finished the first one last night and I keep thinking about it, "
          "so now I wonder when Bloodhounds season 2 comes out", False),  # a long post
     ],
@@ -356,6 +374,16 @@ def test_a_short_question_about_an_unseen_titles_season_is_vetoed(
     match = mini_engine.indexes["minipack"].match(question)
     assert unseen_veto(match, frozenset()) == vetoed
     assert unseen_features(match, frozenset())[VETO_COLUMN] == float(vetoed)
+
+
+def test_a_title_in_other_letters_mid_sentence_is_left_to_the_model(mini_engine: Engine) -> None:
+    """Before 시즌2 mid-sentence, an unseen Hangul word is as often an adverb as a title: no
+    veto, though the loose feature still notices it."""
+    match = mini_engine.indexes["minipack"].match("그럼 진짜 킹덤 시즌3 언제")
+    familiar = frozenset({"그럼", "진짜"})
+    assert not unseen_veto(match, familiar)
+    assert unseen_title(match, familiar) and not unseen_title(match, familiar, strict=True)
+    assert unseen_veto(mini_engine.indexes["minipack"].match("킹덤 시즌3 언제"), familiar)
 
 
 def test_familiar_words_come_from_answerable_rows_only(mini_engine: Engine) -> None:
