@@ -31,7 +31,7 @@ from bot.core.matcher import CHARACTER_MARK, ORDINALS, PERSON_MARK, YEAR_MARK, M
 
 DECLINE = "(decline)"
 """The class of questions the bot must not answer."""
-FEATURE_VERSION = "decision-17"
+FEATURE_VERSION = "decision-18"
 """Changes whenever the features or the training change: part of the saved model's key."""
 KNN = 10
 KNN_TEMPERATURE = 0.03
@@ -328,9 +328,17 @@ def unseen_veto(
 def unseen_features(match: Match, familiar: frozenset[str]) -> np.ndarray:
     """What the question holds that the pack and its answerable training rows never use:
     a season of an unseen title (loosely, strictly; unless this show is named too), how
-    many unseen words, their share, the longest run of them."""
+    many unseen words, their share, the longest run of them, the veto, and how many of the
+    unseen words read as a misspelt vocabulary word (:attr:`Match.misspelt`): a typo'd
+    question about this show ("is the show renewd") holds unseen words too."""
     flags = unseen(match, familiar)
     count = sum(sum(f) for f in flags)
+    marks = match.misspelt or tuple(tuple(False for _ in sentence) for sentence in flags)
+    misspelt = sum(
+        f and m
+        for sentence, typos in zip(flags, marks, strict=True)
+        for f, m in zip(sentence, typos, strict=True)
+    )
     total = sum(len(f) for f in flags)
     longest = 0
     for sentence in flags:
@@ -347,6 +355,7 @@ def unseen_features(match: Match, familiar: frozenset[str]) -> np.ndarray:
             count / max(total, 1),
             min(longest, UNSEEN_CAP) / UNSEEN_CAP,
             float(unseen_veto(match, familiar, flags)),
+            min(misspelt, UNSEEN_CAP) / UNSEEN_CAP,
         ],
         dtype=np.float32,
     )
@@ -379,7 +388,7 @@ def unseen_out_of_fold(
     return familiar_words(inputs, rows), out
 
 
-UNSEEN_FEATURES = 6
+UNSEEN_FEATURES = 7
 VETO_COLUMN = 5
 """The column of :func:`unseen_features` that holds :func:`unseen_veto`."""
 

@@ -166,6 +166,10 @@ class Match:
     """Per word of :attr:`sentences`, whether no phrasing of the pack uses it as written (a
     misspelling the pack lists and a Korean word's known stem count as used; a word only
     near one, "counter" for "country", does not)."""
+    misspelt: tuple[tuple[bool, ...], ...] = ()
+    """Per word of :attr:`sentences`, whether it is outside the vocabulary as written but
+    reads as a vocabulary word all the same ("renewd" for "renewed", "counter" for
+    "country"): a typo as often as another show's word."""
 
     @property
     def best(self) -> IntentScore | None:
@@ -357,6 +361,7 @@ class PackIndex:
         resembles = False
         read_sentences: list[tuple[str, ...]] = []
         unknown: list[tuple[bool, ...]] = []
+        misspelt: list[tuple[bool, ...]] = []
         for written in sentences:
             read += (self._read_word(word) for word in written)
             words = _words(written)
@@ -374,6 +379,9 @@ class PackIndex:
             known = [w for w in corrected if w is not None]
             read_sentences.append(tuple(words))
             unknown.append(flags)
+            misspelt.append(
+                tuple(f and c is not None for f, c in zip(flags, corrected, strict=True))
+            )
             segment = _Segment(known, len(corrected) - len(known))
             segments.append(segment)
             all_known += known
@@ -414,6 +422,7 @@ class PackIndex:
             resembles_title=resembles,
             sentences=tuple(read_sentences),
             unknown=tuple(unknown),
+            misspelt=tuple(misspelt),
         )
 
     def _score(self, segment: _Segment) -> dict[int, tuple[float, int, bool]]:

@@ -17,6 +17,7 @@ from bot.core.decision import (
     NGRAM_MIN_DF,
     NGRAM_RANGE,
     THRESHOLD_GRID,
+    UNSEEN_CAP,
     VETO_COLUMN,
     LearnedDecider,
     Lexical,
@@ -432,3 +433,16 @@ def test_rows_of_one_page_never_vote_for_each_other() -> None:
     assert ungrouped[0][best_of_class_0] > 0.9  # its page-mate, 0.99 alike
     assert grouped[0][best_of_class_0] == -1.0  # left out: no other row of class 0
     assert grouped[2][best_of_class_0] == ungrouped[2][best_of_class_0]  # another page's rows
+
+
+def test_a_misspelt_vocabulary_word_is_told_apart_from_an_unknown_one(mini_engine: Engine) -> None:
+    """Both are unseen words, but one that reads as a vocabulary word ("seasn" for "season")
+    is counted apart too: a typo'd question about this show, not another show's title."""
+    index = mini_engine.indexes["minipack"]
+    typo = index.match("when does seasn 2 come out")
+    title = index.match("when does bloodhounds season 2 come out")
+    assert typo.misspelt[0][typo.sentences[0].index("seasn")]
+    assert not any(title.misspelt[0])
+    assert unseen_features(typo, frozenset())[-1] == pytest.approx(1 / UNSEEN_CAP)
+    assert unseen_features(title, frozenset())[-1] == 0.0
+    assert unseen_features(title, frozenset())[2] == pytest.approx(1 / UNSEEN_CAP)  # still unseen
