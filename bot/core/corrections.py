@@ -133,12 +133,31 @@ class Correction:
     """True when only a bare year matched: the question must also be about the topic."""
 
 
-def repeated_claim(pack: Pack, question: str) -> Correction | None:
-    """The debunked or superseded claim a question states, the most precise match first."""
-    words = tokens(question)
-    stated = dates_in(words)
+@dataclass(frozen=True)
+class _Said:
+    """One ``said_as`` of a debunked or superseded claim, read once per pack."""
+
+    claim: Claim
+    said: str
+    words: tuple[str, ...]
+    date: Stated | None
+    """The date, when the entry is one date of at most three words ("august 14 2025");
+    such an entry is compared as a date, any other word for word."""
+
+
+_SAID_BY_PACK: dict[int, tuple[Pack, tuple[_Said, ...]]] = {}
+"""Per pack (by identity): its :class:`_Said` entries. Packs never change once loaded."""
+_MAX_REMEMBERED_PACKS = 64
+
+
+def said_entries(pack: Pack) -> tuple[_Said, ...]:
+    """The ``said_as`` entries of the pack's debunked, unanswerable or retired claims, in
+    the pack's order: what :func:`repeated_claim` compares a question with."""
+    remembered = _SAID_BY_PACK.get(id(pack))
+    if remembered is not None and remembered[0] is pack:
+        return remembered[1]
     retired = retired_ids(pack, pack.claims.values())
-    best: tuple[int, int, Correction] | None = None
+    entries: list[_Said] = []
     for claim in pack.claims.values():
         if not claim.said_as:
             continue
@@ -148,19 +167,34 @@ def repeated_claim(pack: Pack, question: str) -> Correction | None:
         for said in claim.said_as:
             said_words = tokens(said)
             said_dates = dates_in(said_words)
-            if len(said_dates) == 1 and len(said_words) <= 3:
-                date = said_dates[0]
-                if not any(d.states(date) for d in stated):
-                    continue
-                rank = (date.precision, len(said_words))
-                found = Correction(claim, said, topic_only=date.precision == 1)
-            elif contains_phrase(words, said_words):
-                rank = (2, len(said_words))
-                found = Correction(claim, said, topic_only=False)
-            else:
+            date = said_dates[0] if len(said_dates) == 1 and len(said_words) <= 3 else None
+            entries.append(_Said(claim, said, tuple(said_words), date))
+    if len(_SAID_BY_PACK) >= _MAX_REMEMBERED_PACKS:
+        _SAID_BY_PACK.clear()
+    result = tuple(entries)
+    _SAID_BY_PACK[id(pack)] = (pack, result)
+    return result
+
+
+def repeated_claim(pack: Pack, question: str) -> Correction | None:
+    """The debunked or superseded claim a question states, the most precise match first."""
+    words = tokens(question)
+    stated = dates_in(words)
+    best: tuple[int, int, Correction] | None = None
+    for entry in said_entries(pack):
+        date = entry.date
+        if date is not None:
+            if not any(d.states(date) for d in stated):
                 continue
-            if best is None or rank > best[:2]:
-                best = (*rank, found)
+            rank = (date.precision, len(entry.words))
+            found = Correction(entry.claim, entry.said, topic_only=date.precision == 1)
+        elif contains_phrase(words, entry.words):
+            rank = (2, len(entry.words))
+            found = Correction(entry.claim, entry.said, topic_only=False)
+        else:
+            continue
+        if best is None or rank > best[:2]:
+            best = (*rank, found)
     return best[2] if best else None
 
 

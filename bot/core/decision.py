@@ -406,15 +406,30 @@ _SPACES = re.compile(r"\s\s+")
 
 def char_ngrams(text: str) -> list[str]:
     """The n-grams of scikit-learn's ``char_wb`` analyzer (lower-cased), without it."""
+    out: list[str] = []
+    for word in _ngram_words(text):
+        out.extend(word_ngrams(word))
+    return out
+
+
+def _ngram_words(text: str) -> list[str]:
+    return _SPACES.sub(" ", text.lower()).split()
+
+
+def word_ngrams(word: str) -> list[str]:
+    """One lower-cased word's n-grams (see :func:`char_ngrams`), padded by a space."""
     low, high = NGRAM_RANGE
     out: list[str] = []
-    for word in _SPACES.sub(" ", text.lower()).split():
-        padded = f" {word} "
-        for n in range(low, high + 1):
-            out.extend(padded[i : i + n] for i in range(max(len(padded) - n, 0) + 1))
-            if len(padded) <= n:
-                break  # a short word counts once, whole
+    padded = f" {word} "
+    for n in range(low, high + 1):
+        out.extend(padded[i : i + n] for i in range(max(len(padded) - n, 0) + 1))
+        if len(padded) <= n:
+            break  # a short word counts once, whole
     return out
+
+
+MAX_REMEMBERED_WORDS = 50_000
+"""Words whose n-gram columns an :class:`NgramModel` remembers: chat repeats its words."""
 
 
 @dataclass(frozen=True)
@@ -425,12 +440,26 @@ class NgramModel:
     vocabulary: Mapping[str, int]
     idf: np.ndarray  # (vocabulary,)
     log_prob: np.ndarray  # (classes, vocabulary)
+    _columns: dict[str, tuple[int, ...]] = field(
+        default_factory=dict, init=False, repr=False, compare=False
+    )
+    """Per word: the vocabulary columns of its n-grams, in order (unknown n-grams left out)."""
+
+    def columns(self, word: str) -> tuple[int, ...]:
+        """The vocabulary columns of one lower-cased word's n-grams, in order, remembered."""
+        found = self._columns.get(word)
+        if found is None:
+            vocabulary = self.vocabulary
+            found = tuple(vocabulary[g] for g in word_ngrams(word) if g in vocabulary)
+            if len(self._columns) >= MAX_REMEMBERED_WORDS:
+                self._columns.clear()
+            self._columns[word] = found
+        return found
 
     def vector(self, text: str) -> tuple[np.ndarray, np.ndarray]:
         counts: dict[int, int] = {}
-        for gram in char_ngrams(text):
-            j = self.vocabulary.get(gram)
-            if j is not None:
+        for word in _ngram_words(text):
+            for j in self.columns(word):
                 counts[j] = counts.get(j, 0) + 1
         columns = np.fromiter(counts, dtype=np.int64, count=len(counts))
         values = (1.0 + np.log(np.fromiter(counts.values(), dtype=np.float64))) * self.idf[columns]
@@ -574,20 +603,36 @@ class LearnedDecider(Decider):
             return f"learned (lexical + {self.encoder.name})"
         return "learned (lexical only)"
 
-    def first_features(self, question: str, lexical: Lexical) -> np.ndarray:
-        """The cheap first stage's input: lexical features and the n-gram model's classes."""
+    def first_features(
+        self, question: str, lexical: Lexical, unseen: np.ndarray | None = None
+    ) -> np.ndarray:
+        """The cheap first stage's input: lexical features and the n-gram model's classes.
+        ``unseen``: the question's :func:`unseen_features`, when the caller has them."""
         x = lexical_features(question, lexical, self.intents)
         if self.familiar is not None:
-            x = np.concatenate([x, unseen_features(lexical.match, self.familiar)])
+            if unseen is None:
+                unseen = unseen_features(lexical.match, self.familiar)
+            x = np.concatenate([x, unseen])
         if self.ngram is None:
             return x
         return np.concatenate([x, self.ngram.proba(question)])
 
+    def _unseen(self, lexical: Lexical) -> tuple[np.ndarray | None, bool]:
+        """The question's :func:`unseen_features` (None when the model has none) and
+        whether :func:`unseen_veto` declines it (their veto column, computed once)."""
+        if self.familiar is None:
+            return None, False
+        unseen = unseen_features(lexical.match, self.familiar)
+        return unseen, bool(unseen[VETO_COLUMN] > 0)
+
     def needs_encoder(self, question: str, lexical: Lexical) -> bool:
         """Whether :meth:`decide` would run the encoder for this question."""
-        if self.encoder is None or self.full_model is None or self.vetoed(lexical):
+        if self.encoder is None or self.full_model is None:
             return False
-        p = self.lexical_model.proba(self.first_features(question, lexical))
+        unseen, vetoed = self._unseen(lexical)
+        if vetoed:
+            return False
+        p = self.lexical_model.proba(self.first_features(question, lexical, unseen))
         return self._fast(p, lexical) is None
 
     def vetoed(self, lexical: Lexical) -> bool:
@@ -595,9 +640,10 @@ class LearnedDecider(Decider):
         return self.familiar is not None and unseen_veto(lexical.match, self.familiar)
 
     def decide(self, question: str, lexical: Lexical) -> Decision:
-        if self.vetoed(lexical):
+        unseen, vetoed = self._unseen(lexical)
+        if vetoed:
             return Decision("decline")
-        x = self.first_features(question, lexical)
+        x = self.first_features(question, lexical, unseen)
         p_lexical = self.lexical_model.proba(x)
         if self.encoder is None or self.full_model is None or self.full_thresholds is None:
             return self._outcome(p_lexical, self.lexical_thresholds, lexical, False)

@@ -253,6 +253,7 @@ class PackIndex:
     cue_words: dict[str, list[tuple[int, float]]]  # one-word cue → (intent position, share)
     spellings: dict[str, str] = field(default_factory=dict)  # folded: "ded" → "dead"
     about_character: tuple[tuple[str, ...], ...] = ()  # "whats up with ⟨character⟩"
+    fuzzy_titles: _FuzzyKeys | None = None  # title_keys, for TITLE_RESEMBLANCE
     _corrections: dict[str, str | None] = field(default_factory=dict)
 
     @classmethod
@@ -340,6 +341,7 @@ class PackIndex:
                 for language in pack.languages.values()
                 for phrasing in language.about_character
             ),
+            fuzzy_titles=_FuzzyKeys(title_keys, TITLE_RESEMBLANCE),
         )
 
     def match(self, question: str | Prepared) -> Match:
@@ -558,17 +560,19 @@ class PackIndex:
         :data:`TITLE_RESEMBLANCE` of a title or alias (compared without spaces)."""
         if not any(unknown) or not self.title_keys:
             return False
-        for start in range(len(words)):
+        titles = self.fuzzy_titles or _FuzzyKeys(self.title_keys, TITLE_RESEMBLANCE)
+        longest = self.longest_title * 1.5
+        for start, first_unknown in enumerate(_next_flagged(unknown)):
+            if first_unknown < 0:
+                break  # no word from here on is unknown: no later run can hold one
             key = ""
             for end in range(start, len(words)):
                 key += words[end]
-                if len(key) > self.longest_title * 1.5:
+                if len(key) > longest:
                     break
-                if len(key) < TITLE_RESEMBLANCE_MIN_LENGTH:
+                if end < first_unknown or len(key) < TITLE_RESEMBLANCE_MIN_LENGTH:
                     continue
-                if any(unknown[start : end + 1]) and process.extractOne(
-                    key, self.title_keys, scorer=fuzz.ratio, score_cutoff=TITLE_RESEMBLANCE
-                ):
+                if titles.best(key) is not None:
                     return True
         return False
 
@@ -601,6 +605,17 @@ class PackIndex:
         if len(self._corrections) < MAX_REMEMBERED_LOOKUPS:
             self._corrections[word] = result
         return result
+
+
+def _next_flagged(flags: Sequence[bool]) -> list[int]:
+    """Per position, the first position from it on whose flag is set, or -1 if none is."""
+    out = [-1] * len(flags)
+    following = -1
+    for position in range(len(flags) - 1, -1, -1):
+        if flags[position]:
+            following = position
+        out[position] = following
+    return out
 
 
 def _spellings(pack: Pack) -> dict[str, str]:

@@ -73,8 +73,12 @@ def compact(text: str) -> str:
 def contains_phrase(words: Sequence[str], phrase: Sequence[str]) -> bool:
     """Whether ``phrase`` (folded words) occurs in ``words``, word for word and in order."""
     size = len(phrase)
-    return size > 0 and any(
-        tuple(words[i : i + size]) == tuple(phrase) for i in range(len(words) - size + 1)
+    if not size:
+        return False
+    first, whole = phrase[0], tuple(phrase)
+    return any(
+        words[i] == first and tuple(words[i : i + size]) == whole
+        for i in range(len(words) - size + 1)
     )
 
 

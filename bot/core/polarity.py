@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 
 from bot.core.i18n import N_
@@ -96,6 +96,28 @@ class Lexicon:
 
     plain: frozenset[str] = frozenset()
     scanned: tuple[Pattern, ...] = ()
+    _by_first: dict[str, tuple[Pattern, ...]] = field(
+        init=False, repr=False, compare=False, default_factory=dict
+    )
+    """The scanned patterns whose first word is plain, by that word: only those can start
+    at a word equal to it."""
+    _wild_first: tuple[Pattern, ...] = field(init=False, repr=False, compare=False, default=())
+    """The scanned patterns whose first word has a wildcard: tried at every word."""
+
+    def __post_init__(self) -> None:
+        by_first: dict[str, list[Pattern]] = {}
+        wild: list[Pattern] = []
+        for p in self.scanned:
+            if not p or p[0].any_start or p[0].any_end:
+                wild.append(p)
+            else:
+                by_first.setdefault(p[0].core, []).append(p)
+        self._by_first.update((word, tuple(ps)) for word, ps in by_first.items())
+        object.__setattr__(self, "_wild_first", tuple(wild))
+
+    def _candidates(self, word: str) -> Iterable[Pattern]:
+        """The scanned patterns that can start at ``word``."""
+        return (*self._by_first.get(word, ()), *self._wild_first)
 
     @classmethod
     def of(cls, texts: Iterable[str]) -> Lexicon:
@@ -107,7 +129,9 @@ class Lexicon:
 
     def at(self, words: Sequence[str], start: int) -> bool:
         """Whether a pattern starts at ``words[start]``."""
-        return words[start] in self.plain or any(_at(words, p, start) for p in self.scanned)
+        return words[start] in self.plain or any(
+            _at(words, p, start) for p in self._candidates(words[start])
+        )
 
     def ends(self, words: Sequence[str]) -> bool:
         """Whether a pattern ends the words."""
@@ -118,7 +142,7 @@ class Lexicon:
 
     def found_in(self, words: Sequence[str]) -> bool:
         return not self.plain.isdisjoint(words) or any(
-            _at(words, p, start) for p in self.scanned for start in range(len(words))
+            _at(words, p, start) for start, word in enumerate(words) for p in self._candidates(word)
         )
 
 
