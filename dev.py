@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import signal
 import subprocess
 import sys
 import venv
@@ -49,7 +50,27 @@ def ensure_venv() -> None:
 
 
 def run(*args: str) -> int:
-    return subprocess.run([str(PYTHON), *args], cwd=ROOT, check=False).returncode
+    """Run ``.venv``'s Python with ``args`` in the project folder; its exit code.
+
+    The child stops the way it stops when started by itself: Ctrl-C in the terminal reaches
+    it too (the same process group), so dev.py waits while it closes (``subprocess.run``
+    would kill it 0.25 s later, before the bot has written what it queued), and a SIGTERM
+    for dev.py (``kill``) is passed on to it instead of leaving it running alone."""
+    process = subprocess.Popen([str(PYTHON), *args], cwd=ROOT)
+
+    def pass_on(signum: int, frame: object) -> None:
+        if process.poll() is None:
+            process.send_signal(signum)
+
+    previous = signal.signal(signal.SIGTERM, pass_on)
+    try:
+        while True:
+            try:
+                return process.wait()
+            except KeyboardInterrupt:
+                continue  # the child got the same Ctrl-C and is closing: wait for it
+    finally:
+        signal.signal(signal.SIGTERM, previous)
 
 
 def test(extra: list[str]) -> int:

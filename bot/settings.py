@@ -47,6 +47,8 @@ def _shard_ids(value: object) -> object:
 
 PUBLIC_SALTS = frozenset({"change-me", "changeme", "secret", "salt"})
 """Salts anyone can guess: with one and the database, user hashes can be matched to users."""
+PLACEHOLDER_PREFIXES = ("change-me", "changeme", "change_me")
+"""A value an example file left for the host to replace (``CHANGE-ME-to-a-secret``)."""
 SALT_ADVICE = (
     "remove the line to have a random one generated and kept in the data folder, or set a "
     "long random secret"
@@ -153,7 +155,7 @@ class Settings(BaseSettings):
         salt = value.get_secret_value().strip()
         if not salt:
             raise ValueError(f"is empty; {SALT_ADVICE}")
-        if salt.lower() in PUBLIC_SALTS:
+        if salt.lower() in PUBLIC_SALTS or salt.lower().startswith(PLACEHOLDER_PREFIXES):
             raise ValueError(f"is the public placeholder {salt!r}; {SALT_ADVICE}")
         return SecretStr(salt)
 

@@ -8,7 +8,7 @@ Nothing here imports discord.
 """
 
 from bot.store.base import Database, Session, is_postgres_url
-from bot.store.cooldowns import reset_cooldowns, take_cooldown
+from bot.store.cooldowns import purge_cooldowns, reset_cooldowns, take_cooldown
 from bot.store.database import SQLiteDatabase
 from bot.store.errors import CorruptDatabaseError, DatabaseClosedError, MigrationError, StoreError
 from bot.store.feedback import VoteResult, VoteStatus, record_vote, vote_totals
@@ -55,6 +55,7 @@ __all__ = [
     "last_knowledge_load",
     "log_question",
     "log_questions",
+    "purge_cooldowns",
     "purge_questions_older_than",
     "record_knowledge_load",
     "record_vote",

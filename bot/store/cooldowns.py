@@ -7,7 +7,9 @@ otherwise it says how long to wait. The count and the insert run in one transact
 lock on the key (PostgreSQL advisory lock; SQLite's write lock), so two processes cannot
 both take the last slot. Old hits are deleted as they fall out of the window. On PostgreSQL
 the steps are one server-side function (``take_cooldown``, migration V4), so a cooldown costs
-one round trip instead of six; on SQLite they run here.
+one round trip instead of six; on SQLite they run here. A key's old hits are only deleted when
+the key is used again, so :func:`purge_cooldowns` (the daily purge) drops those of users who
+did not come back.
 """
 
 from __future__ import annotations
@@ -60,3 +62,15 @@ async def reset_cooldowns(db: Database, key: str | None = None) -> int:
         if key is None:
             return await conn.execute("DELETE FROM cooldown_hit")
         return await conn.execute("DELETE FROM cooldown_hit WHERE key = :key", {"key": key})
+
+
+async def purge_cooldowns(db: Database, *, older_than: float, now: float | None = None) -> int:
+    """Delete the hits older than ``older_than`` seconds before ``now`` (Unix time, default
+    the clock), of every key; return how many. Pass more than any process's window."""
+    if older_than <= 0:
+        raise ValueError(f"older_than must be > 0, got {older_than}")
+    moment = time.time() if now is None else now
+    async with db.session("purging old cooldowns") as conn:
+        return await conn.execute(
+            "DELETE FROM cooldown_hit WHERE hit_at <= :start", {"start": moment - older_than}
+        )

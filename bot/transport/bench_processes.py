@@ -191,6 +191,9 @@ async def _run_bot(
         _env_file=None,
         knowledge_dir=knowledge,
         database_url=database_url,
+        # One salt for every bot process, as in production, and no file for it in the
+        # checkout's data folder: the database is thrown away after the run.
+        user_hash_salt="bench-salt-for-a-database-thrown-away-after-the-run",
         shard_count=count,
         shard_ids=[shard_id],
         cooldown_rate=1_000_000,

@@ -40,6 +40,7 @@ from bot.store import (
     get_guild_settings,
     hash_user_id,
     log_questions,
+    purge_cooldowns,
     purge_questions_older_than,
     record_knowledge_load,
     record_vote,
@@ -57,6 +58,9 @@ CLOSE_WAIT_SECONDS = 10.0
 """How long closing waits for store work still running in the background."""
 QUESTION_BATCH_SECONDS = 0.02
 """How long a new question-log batch gathers questions before its write is queued."""
+COOLDOWN_HITS_KEPT_SECONDS = 86_400.0
+"""The daily purge drops cooldown hits older than this (or than COOLDOWN_SECONDS if longer):
+past every process's window, so no cooldown changes."""
 USER_HASHES_KEPT = 50_000
 """How many users' hashes :meth:`Records.user_hash` remembers (then it starts afresh)."""
 
@@ -359,10 +363,14 @@ class Records:
         return written.status
 
     async def purge(self) -> int:
+        """The daily purge: question logs past the retention limit (how many are returned),
+        and cooldown hits past any window (:data:`COOLDOWN_HITS_KEPT_SECONDS`)."""
         days = self.settings.question_retention_days
         deleted = await self._try(
             "purging old questions", lambda db: purge_questions_older_than(db, days)
         )
+        kept = max(COOLDOWN_HITS_KEPT_SECONDS, self.settings.cooldown_seconds)
+        await self._try("purging old cooldowns", lambda db: purge_cooldowns(db, older_than=kept))
         return deleted or 0
 
     async def close(self) -> None:

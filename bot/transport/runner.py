@@ -4,8 +4,10 @@ failures (no token, a bad token, broken knowledge) into one clear line."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import re
+import signal
 import sys
 from pathlib import Path
 
@@ -100,6 +102,35 @@ async def _run(settings: Settings) -> int:
     except KnowledgeError as exc:
         print(str(exc), file=sys.stderr)
         return 2
+    # SIGTERM (`kill`, `docker stop`) stops the bot as SIGINT (Ctrl-C) does: the task is
+    # cancelled, so the bot closes and writes what is queued for the store, instead of the
+    # process dying at once. (A program started with `&` from a script ignores SIGINT.)
+    loop = asyncio.get_running_loop()
+    task = asyncio.current_task()
+    terminated: list[bool] = []
+
+    def terminate() -> None:
+        if not terminated and task is not None:
+            terminated.append(True)
+            task.cancel()
+
+    with contextlib.suppress(NotImplementedError, RuntimeError):  # Windows; not the main thread
+        loop.add_signal_handler(signal.SIGTERM, terminate)
+    try:
+        return await _serve(bot, token)
+    except asyncio.CancelledError:
+        if not terminated or task is None:
+            raise
+        task.uncancel()
+        log.info("stopped on SIGTERM")
+        return 0
+    finally:
+        with contextlib.suppress(NotImplementedError, RuntimeError):
+            loop.remove_signal_handler(signal.SIGTERM)
+
+
+async def _serve(bot: FanBot, token: str) -> int:
+    """Connect and serve until the bot is closed; start-up refusals as one line (exit 2)."""
     async with bot:
         try:
             await bot.start(token)

@@ -77,3 +77,14 @@ async def sqlite_db() -> AsyncIterator[Database]:
 def db_path(tmp_path: Path) -> Path:
     """A database file path whose parent folder does not exist yet."""
     return tmp_path / "data" / "bot.db"
+
+
+@pytest.fixture(params=BACKENDS)
+async def target(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[str | Path]:
+    """What ``Database.open`` takes, on each backend, to open the same store again (a
+    restart): an SQLite file, or a fresh database on the real PostgreSQL server."""
+    if request.param == "sqlite":
+        yield tmp_path / "data" / "bot.db"
+        return
+    async with fresh_database(request.getfixturevalue("postgres_admin_url")) as url:
+        yield url

@@ -15,6 +15,7 @@ from bot.store import (
     SQLiteDatabase,
     StoreError,
     is_postgres_url,
+    purge_cooldowns,
     reset_cooldowns,
     take_cooldown,
 )
@@ -160,6 +161,19 @@ async def test_cooldown_is_shared_between_processes(postgres_url: str) -> None:
         await first.close()
         await second.close()
     assert sum(result is None for result in results) == 4
+
+
+async def test_purge_drops_only_hits_past_the_window(db: Database) -> None:
+    """A user who never comes back keeps their hits until the purge; a recent hit stays."""
+    await take_cooldown(db, "gone", rate=2, per_seconds=30, now=1000.0)
+    await take_cooldown(db, "gone", rate=2, per_seconds=30, now=1001.0)
+    await take_cooldown(db, "active", rate=2, per_seconds=30, now=1990.0)
+    assert await purge_cooldowns(db, older_than=30, now=2000.0) == 2
+    assert await purge_cooldowns(db, older_than=30, now=2000.0) == 0
+    assert await take_cooldown(db, "active", rate=2, per_seconds=30, now=2000.0) is None
+    assert await take_cooldown(db, "active", rate=2, per_seconds=30, now=2001.0) is not None
+    with pytest.raises(ValueError, match="older_than"):
+        await purge_cooldowns(db, older_than=0)
 
 
 async def test_cooldown_refuses_bad_arguments(db: Database) -> None:

@@ -88,13 +88,13 @@ async def test_negative_busy_timeout_is_refused() -> None:
         await Database.open(":memory:", busy_timeout_ms=-1)
 
 
-async def test_guild_settings_survive_a_restart(db_path: Path) -> None:
+async def test_guild_settings_survive_a_restart(target: str | Path) -> None:
     saved = GuildSettings(
         guild_id=111, answer_channels=frozenset({5, 7}), spoiler_wrap=False, auto_answer=True
     )
-    async with await Database.open(db_path) as db:
+    async with await Database.open(target) as db:
         await save_guild_settings(db, saved)
-    async with await Database.open(db_path) as db:
+    async with await Database.open(target) as db:
         assert await get_guild_settings(db, 111) == saved
 
 

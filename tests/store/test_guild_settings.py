@@ -6,7 +6,7 @@ import pytest
 
 from bot.store import Database, GuildSettings, StoreError, get_guild_settings, save_guild_settings
 
-from .conftest import rows
+from .conftest import NOW, rows
 
 
 async def test_defaults_when_no_row(db: Database) -> None:
@@ -41,10 +41,12 @@ def test_settings_accept_any_iterable_of_ints() -> None:
         GuildSettings(1, frozenset({"5"}))  # type: ignore[arg-type]
 
 
-async def test_corrupt_row_raises_store_error(sqlite_db: Database) -> None:
-    db = sqlite_db
-    await db.connection.execute(  # type: ignore[attr-defined]
-        "INSERT INTO guild_settings (guild_id, answer_channels, updated_at) VALUES (1, '{}', 'x')"
-    )
+async def test_corrupt_row_raises_store_error(db: Database) -> None:
+    async with db.session("test") as conn:  # valid JSON, but not the list the store writes
+        await conn.execute(
+            "INSERT INTO guild_settings (guild_id, answer_channels, updated_at)"
+            " VALUES (1, '{}', :now)",
+            {"now": NOW},
+        )
     with pytest.raises(StoreError, match="not a JSON list"):
         await get_guild_settings(db, 1)

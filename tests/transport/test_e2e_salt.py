@@ -50,7 +50,14 @@ async def test_a_salt_is_generated_once_kept_private_and_reused(tmp_path: Path) 
     assert Records(None, settings).user_hash(42) == hash_user_id(42, salt)
 
 
-@pytest.mark.parametrize(("value", "words"), [("change-me", "public placeholder"), ("", "empty")])
+@pytest.mark.parametrize(
+    ("value", "words"),
+    [
+        ("change-me", "public placeholder"),
+        ("CHANGE-ME-to-a-long-random-secret", "public placeholder"),
+        ("", "empty"),
+    ],
+)
 async def test_a_public_or_empty_salt_is_refused_in_one_line(
     tmp_path: Path, value: str, words: str
 ) -> None:

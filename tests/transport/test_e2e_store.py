@@ -13,7 +13,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from bot.settings import Settings
-from bot.store import Database, get_guild_settings, log_question
+from bot.store import Database, get_guild_settings, log_question, take_cooldown
 from bot.transport.bot import FanBot
 from bot.transport.exts.guild_config import SAVE_NOTES
 from bot.transport.records import WriteStatus
@@ -301,3 +301,25 @@ async def test_question_logs_past_retention_are_purged_at_start(
             cursor = await conn.execute("SELECT question FROM question_log")
             kept = [row["question"] for row in await cursor.fetchall()]
     assert kept == ["recent question"]
+
+
+async def test_cooldown_hits_of_users_gone_for_a_day_are_purged_at_start(
+    settings: Settings, fake: FakeDiscord
+) -> None:
+    database = await Database.open(settings.database_path)
+    now = time.time()
+    await take_cooldown(database, "ask:gone", rate=5, per_seconds=60, now=now - 2 * 86_400)
+    await take_cooldown(database, "ask:recent", rate=5, per_seconds=60, now=now - 10)
+    async with launch_bot(settings, fake, database=database) as bot:
+        assert bot.records.database is not None
+        for _ in range(100):  # the purge runs as the moderation extension starts
+            keys = [
+                row["key"]
+                for row in await bot.records.database.fetch(
+                    "SELECT key FROM cooldown_hit ORDER BY key"
+                )
+            ]
+            if keys == ["ask:recent"]:
+                break
+            await asyncio.sleep(0.05)
+    assert keys == ["ask:recent"]

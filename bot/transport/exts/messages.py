@@ -25,6 +25,8 @@ SLOW_DOWN_SECONDS = 10.0
 """The "slow down" reply deletes itself after this long."""
 WARNED_USERS_KEPT = 1000
 """Past this many remembered warnings, expired ones are forgotten."""
+MENTION_COOLDOWN = "@mention"
+"""The shared cooldown's name for plain-message answers (no slash command can be named so)."""
 
 
 class Messages(commands.Cog):
@@ -59,8 +61,7 @@ class Messages(commands.Cog):
         answer = await self.bot.answer(question)
         if not mentioned and (not answer.answered or answer.confidence < AUTO_ANSWER_CONFIDENCE):
             return
-        bucket = self.cooldowns.get_bucket(message)
-        retry_after = bucket.update_rate_limit() if bucket else None
+        retry_after = await self._retry_after(message)
         try:
             if not retry_after:
                 await reply(self.bot, message, answer)
@@ -74,6 +75,23 @@ class Messages(commands.Cog):
             # No permission to post here, the channel or message is gone: nothing to
             # tell anyone, and not an error in the bot.
             log.warning("could not reply in channel %s: %s", message.channel.id, exc)
+
+    async def _retry_after(self, message: discord.Message) -> float | None:
+        """One plain-message answer for the author: None if allowed, else seconds to wait.
+        With a store other bot processes share (PostgreSQL) it is counted there, so a user
+        mentioning the bot in servers of two shard processes is throttled as one, like the
+        slash commands (:func:`bot.transport.checks.user_cooldown`); otherwise in memory."""
+        records = self.bot.records
+        if records.shared:
+            settings = self.bot.settings
+            return await records.take_cooldown(
+                MENTION_COOLDOWN,
+                message.author.id,
+                rate=settings.cooldown_rate,
+                per_seconds=settings.cooldown_seconds,
+            )
+        bucket = self.cooldowns.get_bucket(message)
+        return bucket.update_rate_limit() if bucket else None
 
     def _first_warning(self, user_id: int, retry_after: float) -> bool:
         """Whether to tell this user to slow down: once per cooldown, so that a flood of
