@@ -27,7 +27,15 @@ from functools import lru_cache
 from rapidfuzz import fuzz, process
 
 from bot.core.loader import Pack
-from bot.core.normalise import compact, contains_phrase, fold, tokens, without_markup
+from bot.core.normalise import (
+    HANGUL_PARTICLES,
+    compact,
+    contains_phrase,
+    fold,
+    tokens,
+    without_markup,
+    without_particle,
+)
 
 CHARACTER_MARK = "⟨character⟩"
 PERSON_MARK = "⟨person⟩"
@@ -55,6 +63,15 @@ MAX_REMEMBERED_LOOKUPS = 50_000
 HANGUL_STEM_MIN_SYLLABLES = 2
 """Shortest Korean stem read off a word with a particle or ending attached."""
 _HANGUL = re.compile(r"[\uac00-\ud7a3]")
+_UNSPACED = re.compile(
+    r"[\u0e00-\u0eff\u1000-\u109f\u1780-\u17ff\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff"
+    r"\uf900-\ufaff\uff66-\uff9f]"
+)
+"""Scripts written without spaces between words (Thai, Lao, Myanmar, Khmer, Japanese kana,
+Chinese characters): a fan's "シーズン2いつ来るの" is one run of letters, so the words the
+pack knows are looked for inside it (:meth:`PackIndex._split_unspaced`)."""
+UNSPACED_KEY_MIN_LENGTH = 2
+"""Shortest known word looked for inside unspaced text: one letter would match everywhere."""
 ROMANISATION_FOLDS = (
     ("eo", "o"), ("eu", "o"), ("oo", "o"), ("u", "o"), ("ee", "i"), ("yi", "i"), ("ae", "e"),
     ("k", "g"), ("t", "d"), ("p", "b"), ("r", "l"),
@@ -109,6 +126,7 @@ _SEASON = re.compile(
     rf"|\b(\d{{1,2}})(?:st|nd|rd|th|a|o)? {_SEASON_WORD}\b"
     r"|시즌(\d{1,2})"
     r"|シースン(\d{1,2})"  # シーズン2, as folded
+    r"|(\d{1,2})(?:기|期)(?!다)"  # 2기 (ko), 2期 (ja); not "2기다" (기다리다, to wait)
     rf"|\b({'|'.join(ORDINALS)}) {_SEASON_WORD}\b"
 )
 
@@ -253,8 +271,12 @@ class PackIndex:
     cue_words: dict[str, list[tuple[int, float]]]  # one-word cue → (intent position, share)
     spellings: dict[str, str] = field(default_factory=dict)  # folded: "ded" → "dead"
     about_character: tuple[tuple[str, ...], ...] = ()  # "whats up with ⟨character⟩"
+    unspaced_keys: frozenset[str] = frozenset()  # known words in scripts written unspaced
+    unspaced_longest: int = 0
+    hangul_heads: tuple[str, ...] = ()  # Korean titles and names, longest first
     fuzzy_titles: _FuzzyKeys | None = None  # title_keys, for TITLE_RESEMBLANCE
     _corrections: dict[str, str | None] = field(default_factory=dict)
+    _splits: dict[str, tuple[str, ...]] = field(default_factory=dict)
 
     @classmethod
     def build(cls, pack: Pack) -> PackIndex:
@@ -264,6 +286,9 @@ class PackIndex:
                 for name in (item.name, *item.aliases):
                     names.setdefault(compact(name), (item.id, kind))
         title_keys = {compact(t) for t in (pack.info.title, *pack.info.aliases)} - {""}
+        # A Korean title ends in a particle ("지금 우리 학교는"): fans swap it for another
+        # ("지금 우리 학교에서") or leave it off ("지금 우리 학교 2").
+        title_keys |= {without_particle(key, 2) for key in title_keys if _HANGUL.search(key)}
         other = {compact(t): t for t in pack.info.other_shows if compact(t)}
 
         documents: list[tuple[str, list[list[str]], list[tuple[str, ...]]]] = []
@@ -312,6 +337,17 @@ class PackIndex:
         fuzzy_names = _FuzzyKeys(
             (key for key in names if len(key) >= NAME_TYPO_MIN_LENGTH), NAME_TYPO_SCORE
         )
+        span_keys = {*names, *title_keys, *other}
+        written = [pack.info.title, *pack.info.aliases, *pack.info.other_shows]
+        for kind in (pack.characters, pack.people):
+            written += [n for item in kind.values() for n in (item.name, *item.aliases)]
+        span_words = {word for text in written for word in tokens(text)}
+        # "今、私たちの学校は" is two words: each is looked for, and spans join them again
+        unspaced = frozenset(
+            key
+            for key in {*weights, *span_keys, *span_words}
+            if len(key) >= UNSPACED_KEY_MIN_LENGTH and _UNSPACED.search(key)
+        )
         return cls(
             pack=pack,
             names=names,
@@ -341,6 +377,11 @@ class PackIndex:
                 for language in pack.languages.values()
                 for phrasing in language.about_character
             ),
+            unspaced_keys=unspaced,
+            unspaced_longest=max((len(k) for k in unspaced), default=0),
+            hangul_heads=tuple(
+                sorted((k for k in span_keys if _HANGUL.match(k)), key=len, reverse=True)
+            ),
             fuzzy_titles=_FuzzyKeys(title_keys, TITLE_RESEMBLANCE),
         )
 
@@ -366,7 +407,7 @@ class PackIndex:
         misspelt: list[tuple[bool, ...]] = []
         for written in sentences:
             read += (self._read_word(word) for word in written)
-            words = _words(written)
+            words = self._split_unspaced(_words(written))
             seasons.update(_seasons(" ".join(words)))
             words, mentioned, shows, found = self._find_spans(words)
             about_character = about_character or any(
@@ -499,6 +540,8 @@ class PackIndex:
             if anything_taken and any(taken[start:end]):
                 continue  # words a longer span holds: no lookup can make this span count
             hit = exact.get(key)
+            if hit is None and _HANGUL.search(key[-1]):
+                hit = exact.get(without_particle(key, 2))  # "지금 우리 학교에서"
             if hit is None and unknown_before[end] > unknown_before[start]:
                 hit = self._typo_span(key, end - start, fuzzy_shows, fuzzy_names)
             if hit is None:
@@ -586,6 +629,71 @@ class PackIndex:
             return True
         return corrected != word and word.isascii() and word not in self.spellings
 
+    def _korean_stem(self, word: str) -> str | None:
+        """The vocabulary word a Korean word is with a particle or ending written on: the
+        word less one particle ("역은" → "역"), else its longest known start of two or more
+        syllables ("볼만해요" → "볼만"). None when neither is known."""
+        stem = without_particle(word)
+        if stem != word and stem in self.vocabulary:
+            return stem
+        if word[0].isdigit():  # "12부작이에요": the number is read as a season or a count
+            rest = word.lstrip("0123456789")
+            if not rest:
+                return None
+            return rest if rest in self.vocabulary else self._korean_stem(rest)
+        return _hangul_stem(word, self.vocabulary) if _HANGUL.match(word) else None
+
+    def _split_unspaced(self, words: list[str]) -> list[str]:
+        """Words as the pack knows them: a run of unspaced script split around the known
+        words inside it ("今私たちの学校はのシースン2" → the title, "の", "シースン2"), and a
+        Korean title or name with a number written on split off it ("지우학2기" → "지우학",
+        "2기")."""
+        if not any(_UNSPACED.search(w) or _HANGUL.match(w) for w in words):
+            return words
+        out: list[str] = []
+        for word in words:
+            split = self._splits.get(word)
+            if split is None:
+                split = self._split_word(word)
+                if len(self._splits) >= MAX_REMEMBERED_LOOKUPS:
+                    self._splits.clear()
+                self._splits[word] = split
+            out += split
+        return out
+
+    def _split_word(self, word: str) -> tuple[str, ...]:
+        if word in self.vocabulary or word in self.exact_spans:
+            return (word,)
+        if _HANGUL.match(word):
+            for head in self.hangul_heads:
+                rest = word[len(head) :]
+                if word.startswith(head) and rest[:1].isdigit():  # "지우학2", "지우학2기"
+                    return head, rest
+                if word.startswith(head) and rest and rest in HANGUL_PARTICLES:
+                    return (head,)
+            return (word,)
+        if not _UNSPACED.search(word) or not self.unspaced_keys:
+            return (word,)
+        keys, pieces, pending, i = self.unspaced_keys, [], "", 0
+        while i < len(word):
+            for size in range(min(self.unspaced_longest, len(word) - i), 1, -1):
+                if word[i : i + size] in keys:
+                    break
+            else:
+                size = 0
+            if size:
+                if pending:
+                    pieces.append(pending)
+                    pending = ""
+                pieces.append(word[i : i + size])
+                i += size
+            else:
+                pending += word[i]
+                i += 1
+        if pending:
+            pieces.append(pending)
+        return tuple(pieces)
+
     def _correct(self, word: str) -> str | None:
         """The vocabulary word a question word stands for, or None for an unknown word."""
         if word in self.vocabulary:
@@ -593,7 +701,11 @@ class PackIndex:
         if word in self._corrections:
             return self._corrections[word]
         result = None
-        if word in self.spellings:  # a short misspelling the pack lists ("ded")
+        if _HANGUL.search(word):
+            result = self._korean_stem(word)
+        if result is not None:
+            pass
+        elif word in self.spellings:  # a short misspelling the pack lists ("ded")
             meant = self.spellings[word]
             result = meant if meant in self.vocabulary else None
         elif len(word) >= WORD_TYPO_MIN_LENGTH:
@@ -604,8 +716,6 @@ class PackIndex:
                 word, candidates, scorer=fuzz.ratio, score_cutoff=WORD_TYPO_SCORE
             )
             result = best[0] if best else None
-        if result is None and _HANGUL.match(word):
-            result = _hangul_stem(word, self.vocabulary)
         if len(self._corrections) < MAX_REMEMBERED_LOOKUPS:
             self._corrections[word] = result
         return result

@@ -23,6 +23,9 @@ _DISCORD_MARKUP = re.compile(
 )
 _REPEATS = re.compile(r"([^\W\d])\1+")  # letters only: "2022" keeps its digits
 _NOT_LETTER_OR_DIGIT = re.compile(r"[\W_]+")
+_JAMO_AFTER_SYLLABLE = re.compile(r"(?<=[\uac00-\ud7a3])(?=[\u1100-\u11ff\u3131-\u318e])")
+"""Where a run of bare jamo (ㅋㅋ, ㅠㅠ, ㅇㅇ) follows a syllable: "미쳤다ㅠㅠ" is the word
+"미쳤다" and a sob, not one word nobody else writes."""
 """Exactly the characters outside Unicode's L* and N* categories (checked code point by code
 point): punctuation, symbols, emoji, marks, separators and controls."""
 
@@ -51,6 +54,8 @@ def clean(text: str) -> str:
     """
     text = without_markup(unicodedata.normalize("NFKC", text))
     text = _strip_marks(text.casefold().replace("'", "").replace("’", ""))
+    if not text.isascii():
+        text = _JAMO_AFTER_SYLLABLE.sub(" ", text)
     return " ".join(_NOT_LETTER_OR_DIGIT.sub(" ", text).split())
 
 
@@ -80,6 +85,36 @@ def contains_phrase(words: Sequence[str], phrase: Sequence[str]) -> bool:
         words[i] == first and tuple(words[i : i + size]) == whole
         for i in range(len(words) - size + 1)
     )
+
+
+_PARTICLES = (
+    "이라는데", "이에요", "이예요", "인가요", "이라니", "이래요", "이었어", "예요", "이죠",
+    "인데", "이야", "에서는", "에서도", "이라도", "이랑은", "으로는", "에게는", "한테는",
+    "까지는", "부터는", "에서", "에는", "에도", "에게", "한테", "이랑", "으로", "까지", "부터",
+    "이나", "이도", "이는", "이가", "이의", "이요", "처럼", "보다", "마저", "조차", "밖에",
+    "만큼", "은", "는", "이", "가", "을", "를", "에", "의", "도", "만", "랑", "와", "과", "로",
+    "야", "요",
+)  # fmt: skip
+HANGUL_PARTICLES = tuple(sorted(_PARTICLES, key=len, reverse=True))
+"""Korean particles and copula endings written onto the noun before them ("시즌2는",
+"학교에서", "청산이도", "부작이에요"), longest first. Endings of verbs are not here: they
+change the word, not follow it."""
+_HANGUL_SYLLABLE = re.compile(r"[\uac00-\ud7a3]")
+
+
+def without_particle(word: str, min_stem: int = 1) -> str:
+    """``word`` with one trailing Korean particle taken off when a stem of at least
+    ``min_stem`` letters is left ("시즌2는" → "시즌2", "학교에서" → "학교"); other words as
+    they are. The stem must end in a Hangul syllable or a digit, so a particle is never
+    read off the middle of a foreign word."""
+    if not _HANGUL_SYLLABLE.search(word):
+        return word
+    for particle in HANGUL_PARTICLES:
+        if word.endswith(particle) and len(word) - len(particle) >= min_stem:
+            stem = word[: -len(particle)]
+            if _HANGUL_SYLLABLE.match(stem[-1]) or stem[-1].isdigit():
+                return stem
+    return word
 
 
 def valid_text(text: str) -> str:

@@ -23,6 +23,7 @@ from bot.core.render import render_text
 
 KNOWLEDGE = Path(__file__).resolve().parents[2] / "knowledge"
 PACK = "all-of-us-are-dead"
+HANGUL = re.compile(r"[\uac00-\ud7a3]")
 RELEASE_QUESTIONS = {
     "es": "cuando sale la temporada 2",
     "id": "kapan season 2 rilis",
@@ -115,9 +116,12 @@ def test_korean_replies_name_people_by_the_hangul_alias_the_pack_gives(
     text = shown(real_engine.ask(question))
     assert "**이청산**" in text and "**윤찬영**" in text  # aliases in characters/people.toml
     assert character.name not in text and actor.name not in text
-    gwi_nam = pack.characters["yoon-gwi-nam"]  # no Hangul alias: romanised as written
     lines = shown(real_engine.answer_intent("cast", ["yoon-gwi-nam"]), "ko")
-    assert f"**{gwi_nam.name}**" in lines
+    assert "**윤귀남**" in lines  # the Hangul alias characters.toml cites
+    na_yeon = pack.characters["lee-na-yeon"]  # no Hangul alias: romanised as written
+    assert not any(HANGUL.search(alias) for alias in na_yeon.aliases)
+    lines = shown(real_engine.answer_intent("cast", ["lee-na-yeon"]), "ko")
+    assert f"**{na_yeon.name}**" in lines
 
 
 def test_a_correction_is_given_in_the_fan_language(real_engine: Engine) -> None:
