@@ -535,14 +535,18 @@ class PackIndex:
         found: list[EntityMention] = []
         exact = self.exact_spans
         fuzzy_shows, fuzzy_names = self.fuzzy_other_shows, self.fuzzy_names
+        anything_taken = False
         for start, end, key in _spans(words, MAX_TITLE_WORDS, longest):
+            if anything_taken and any(taken[start:end]):
+                continue  # words a longer span holds: no lookup can make this span count
             hit = exact.get(key)
             if hit is None and _HANGUL.search(key[-1]):
                 hit = exact.get(without_particle(key, 2))  # "지금 우리 학교에서"
             if hit is None and unknown_before[end] > unknown_before[start]:
                 hit = self._typo_span(key, end - start, fuzzy_shows, fuzzy_names)
-            if hit is None or any(taken[start:end]):
+            if hit is None:
                 continue
+            anything_taken = True
             kind, value, score = hit
             if kind is _SpanKind.TITLE:
                 taken[start:end] = [_TITLE] * (end - start)

@@ -52,9 +52,13 @@ async def test_ask_is_answered_while_a_slow_reload_runs(
     # Answered from the live knowledge, before the reload swapped in the new one.
     assert len(bot.library.knowledge.packs[0].claims) == before, f"answered after {waited:.1f}s"
 
-    deferred = await reloading  # the reload outlived the 3 s budget: "thinking…" first
-    assert deferred.json["type"] == CALLBACK_DEFERRED_CHANNEL_MESSAGE
-    followup = await fake.wait_for_webhook(reload["token"], timeout=120.0)
-    assert followup.json["embeds"][0]["title"] == "Knowledge reload (/kb reload)"
-    assert f"{before + GENERATED} claims" in followup.json["embeds"][0]["description"]
+    first = await reloading
+    if first.json["type"] == CALLBACK_DEFERRED_CHANNEL_MESSAGE:
+        # The reload outlived the 3 s budget: "thinking…" first, the result as a follow-up.
+        report = (await fake.wait_for_webhook(reload["token"], timeout=120.0)).json
+    else:  # a fast machine finished within the budget and replied at once
+        assert first.json["type"] == CALLBACK_CHANNEL_MESSAGE
+        report = first.json["data"]
+    assert report["embeds"][0]["title"] == "Knowledge reload (/kb reload)"
+    assert f"{before + GENERATED} claims" in report["embeds"][0]["description"]
     assert len(bot.library.knowledge.packs[0].claims) == before + GENERATED
