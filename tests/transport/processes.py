@@ -56,6 +56,19 @@ class BotProcess:
     lines: list[str] = field(default_factory=list)
     reader: asyncio.Task[None] | None = None
 
+    @classmethod
+    def reading(cls, process: asyncio.subprocess.Process) -> BotProcess:
+        """``process``, its stderr lines gathered into ``lines`` as they come."""
+        bot = cls(process)
+
+        async def read() -> None:
+            assert process.stderr is not None
+            while raw := await process.stderr.readline():
+                bot.lines.append(raw.decode("utf-8", "replace").rstrip())
+
+        bot.reader = asyncio.create_task(read())
+        return bot
+
     async def wait_ready(self) -> int | None:
         """Wait until the bot logs that it is ready (None) or exits first (its exit code)."""
         async with asyncio.timeout(START_TIMEOUT):
@@ -96,15 +109,7 @@ async def start_bot(fake: FakeDiscord, env: dict[str, str], cwd: Path) -> BotPro
         stdout=asyncio.subprocess.DEVNULL,
         stderr=asyncio.subprocess.PIPE,
     )
-    bot = BotProcess(process)
-
-    async def read() -> None:
-        assert process.stderr is not None
-        while raw := await process.stderr.readline():
-            bot.lines.append(raw.decode("utf-8", "replace").rstrip())
-
-    bot.reader = asyncio.create_task(read())
-    return bot
+    return BotProcess.reading(process)
 
 
 async def run_until_ready(

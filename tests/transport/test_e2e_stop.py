@@ -30,13 +30,9 @@ async def test_sigterm_closes_the_bot_and_keeps_what_was_asked(tmp_path: Path) -
     env = bot_environment(tmp_path, USER_HASH_SALT="stop-test-salt-0123456789abcdef")
     bot = await start_bot(fake, env, tmp_path)
     try:
-        assert await bot.wait_ready() is None, bot.log()
-        await _sync(fake, tmp_path)
         # The reply does not wait for the question log: the row is still gathering in memory
         # when the signal arrives.
-        payload = fake.command_interaction("ask", option("question", QUESTION))
-        reply = await fake.interact(payload, timeout=15)
-        assert reply.json["data"]["embeds"][0]["title"] == QUESTION
+        await _ready_and_asked(fake, bot, tmp_path)
         code = await bot.stop(signal.SIGTERM)
     finally:
         await bot.stop()
@@ -44,6 +40,15 @@ async def test_sigterm_closes_the_bot_and_keeps_what_was_asked(tmp_path: Path) -
     assert code == 0, bot.log()
     assert any("stopped on SIGTERM" in line for line in bot.lines), bot.log()
     assert _asked(tmp_path) == [(QUESTION,)]
+
+
+async def _ready_and_asked(fake: FakeDiscord, bot: BotProcess, folder: Path) -> None:
+    """Wait for the bot, sync its commands, and have it answer QUESTION through /ask."""
+    assert await bot.wait_ready() is None, bot.log()
+    await _sync(fake, folder)
+    payload = fake.command_interaction("ask", option("question", QUESTION))
+    reply = await fake.interact(payload, timeout=15)
+    assert reply.json["data"]["embeds"][0]["title"] == QUESTION
 
 
 DEV_PY = """
@@ -73,15 +78,7 @@ async def start_through_dev_py(fake: FakeDiscord, env: dict[str, str], cwd: Path
         stderr=asyncio.subprocess.PIPE,
         start_new_session=True,
     )
-    bot = BotProcess(process)
-
-    async def read() -> None:
-        assert process.stderr is not None
-        while raw := await process.stderr.readline():
-            bot.lines.append(raw.decode("utf-8", "replace").rstrip())
-
-    bot.reader = asyncio.create_task(read())
-    return bot
+    return BotProcess.reading(process)
 
 
 @pytest.mark.parametrize("how", ["ctrl-c", "kill"])
@@ -94,11 +91,7 @@ async def test_dev_py_run_lets_the_bot_close_when_stopped(how: str, tmp_path: Pa
     env = bot_environment(tmp_path, USER_HASH_SALT="stop-test-salt-0123456789abcdef")
     bot = await start_through_dev_py(fake, env, tmp_path)
     try:
-        assert await bot.wait_ready() is None, bot.log()
-        await _sync(fake, tmp_path)
-        payload = fake.command_interaction("ask", option("question", QUESTION))
-        reply = await fake.interact(payload, timeout=15)
-        assert reply.json["data"]["embeds"][0]["title"] == QUESTION
+        await _ready_and_asked(fake, bot, tmp_path)
         if how == "ctrl-c":
             os.killpg(bot.process.pid, signal.SIGINT)
         else:
