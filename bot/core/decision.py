@@ -27,7 +27,15 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from bot.core.encoder import Encoder, encoded_span, token_counter
-from bot.core.matcher import CHARACTER_MARK, ORDINALS, PERSON_MARK, YEAR_MARK, Match, tokens
+from bot.core.matcher import (
+    CHARACTER_MARK,
+    NUMBERED_SEASON_WORDS,
+    ORDINALS,
+    PERSON_MARK,
+    YEAR_MARK,
+    Match,
+    tokens,
+)
 
 DECLINE = "(decline)"
 """The class of questions the bot must not answer."""
@@ -82,14 +90,16 @@ MAX_SUGGESTED = 3
 SEASON_WORDS = frozenset(
     tokens(word)[0]
     for word in (
-        "season", "seasons", "temporada", "temporadas", "musim", "saison", "saisons", "staffel",
-        "series", "stagione", "stagioni", "sezon", "sezonu", "sezona", "phan", "part", "parte",
-        "partie", "시즌", "シーズン", "ซีซั่น", "ภาค", "сезон", "сезона", "сезоне", "mùa",
+        *NUMBERED_SEASON_WORDS,
+        "seasons", "temporadas", "saisons", "stagioni", "sezona", "part", "parte", "partie",
+        "シーズン",
     )
 )  # fmt: skip
 """Words for a season, as questions are folded (Thai "ซีซั่น" is read "ซน", "mùa" "mua"):
 a title nobody in the training rows wrote,
-right before one ("Bloodhounds season 2"), names another show."""
+right before one ("Bloodhounds season 2"), names another show. The matcher's numbered-season
+words and more: "part 2" or "seasons" after a title mark it too, though the matcher reads no
+season number from them."""
 _NUMBERED_SEASON = re.compile(r"(?:s|season|시즌)\d{1,2}")
 _ORDINAL = re.compile(r"\d{1,2}(?:st|nd|rd|th|a|o|e|er|eme)?")
 """A number before a season word, as folded: "2. sezon" ("2"), "2nd season", "2ª temporada"

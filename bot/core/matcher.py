@@ -114,12 +114,16 @@ ORDINALS = {
     "первыи": 1, "второи": 2, "трети": 3,  # ru ("второй" folds to "второи")
 }  # fmt: skip
 """Ordinal words before a season word, as questions are folded (accents dropped)."""
-_SEASON_WORD = (
-    r"(?:season|temporada|musim|saison|stafel|series|stagione|sezon|sezonu|시즌"
-    r"|сезон|сезона|сезоне|mua|phan|ซน|ภาค)"
-)
-"""Words for a season, folded as questions are ("staffel" is written "stafel", Thai "ซีซั่น"
-"ซน", Vietnamese "mùa" and "phần" "mua" and "phan")."""
+NUMBERED_SEASON_WORDS = (
+    "season", "temporada", "musim", "saison", "staffel", "series", "stagione", "sezon", "sezonu",
+    "시즌", "сезон", "сезона", "сезоне", "mùa", "phần", "ซีซั่น", "ภาค",
+)  # fmt: skip
+"""Words for a season that the season pattern reads a number beside ("season 2", "2nd
+temporada"), as fans write them. The decision's unseen-title check reads these and a few
+more (plurals, "part")."""
+_SEASON_WORD = f"(?:{'|'.join(tokens(word)[0] for word in NUMBERED_SEASON_WORDS)})"
+"""The same words folded as questions are ("staffel" is read "stafel", Thai "ซีซั่น" "ซน",
+Vietnamese "mùa" and "phần" "mua" and "phan")."""
 _SEASON = re.compile(
     rf"\b(?:seasons|{_SEASON_WORD})\s?(\d{{1,2}})\b"
     r"|\bs(\d{1,2})\b"
