@@ -78,15 +78,21 @@ class LocalCooldowns:
             raise app_commands.CommandOnCooldown(bucket, retry_after)
 
 
+async def shared_retry_after(bot: FanBot, name: str, user_id: int) -> float | None:
+    """One use of cooldown ``name`` by ``user_id``, counted in the store every bot process
+    shares, at the settings' rate: None if allowed, else the seconds to wait."""
+    settings = bot.settings
+    return await bot.records.take_cooldown(
+        name, user_id, rate=settings.cooldown_rate, per_seconds=settings.cooldown_seconds
+    )
+
+
 async def _shared_cooldown(interaction: discord.Interaction[Any], bot: FanBot) -> bool:
     if interaction.command is None:
         return True
     settings = bot.settings
-    retry_after = await bot.records.take_cooldown(
-        interaction.command.qualified_name,
-        interaction.user.id,
-        rate=settings.cooldown_rate,
-        per_seconds=settings.cooldown_seconds,
+    retry_after = await shared_retry_after(
+        bot, interaction.command.qualified_name, interaction.user.id
     )
     if retry_after is None:
         return True

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 import discord
 from discord.ext import commands
 
+from bot.transport.checks import shared_retry_after
 from bot.transport.delivery import reply
 from bot.transport.errors import SLOW_DOWN
 
@@ -81,15 +82,8 @@ class Messages(commands.Cog):
         With a store other bot processes share (PostgreSQL) it is counted there, so a user
         mentioning the bot in servers of two shard processes is throttled as one, like the
         slash commands (:func:`bot.transport.checks.user_cooldown`); otherwise in memory."""
-        records = self.bot.records
-        if records.shared:
-            settings = self.bot.settings
-            return await records.take_cooldown(
-                MENTION_COOLDOWN,
-                message.author.id,
-                rate=settings.cooldown_rate,
-                per_seconds=settings.cooldown_seconds,
-            )
+        if self.bot.records.shared:
+            return await shared_retry_after(self.bot, MENTION_COOLDOWN, message.author.id)
         bucket = self.cooldowns.get_bucket(message)
         return bucket.update_rate_limit() if bucket else None
 
