@@ -645,10 +645,6 @@ class LearnedDecider(Decider):
         p = self.lexical_model.proba(self.first_features(question, lexical, unseen))
         return self._fast(p, lexical) is None
 
-    def vetoed(self, lexical: Lexical) -> bool:
-        """Whether :func:`unseen_veto` declines the question before any model."""
-        return self.familiar is not None and unseen_veto(lexical.match, self.familiar)
-
     def decide(self, question: str, lexical: Lexical) -> Decision:
         unseen, vetoed = self._unseen(lexical)
         if vetoed:

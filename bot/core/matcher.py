@@ -29,6 +29,7 @@ from rapidfuzz import fuzz, process
 from bot.core.loader import Pack
 from bot.core.normalise import (
     HANGUL_PARTICLES,
+    HANGUL_SYLLABLE,
     compact,
     contains_phrase,
     fold,
@@ -62,7 +63,6 @@ MAX_REMEMBERED_LOOKUPS = 50_000
 """Typo lookups remembered per pack: chat repeats the same words, and each costs a fuzzy scan."""
 HANGUL_STEM_MIN_SYLLABLES = 2
 """Shortest Korean stem read off a word with a particle or ending attached."""
-_HANGUL = re.compile(r"[\uac00-\ud7a3]")
 _UNSPACED = re.compile(
     r"[\u0e00-\u0eff\u1000-\u109f\u1780-\u17ff\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff"
     r"\uf900-\ufaff\uff66-\uff9f]"
@@ -292,7 +292,9 @@ class PackIndex:
         title_keys = {compact(t) for t in (pack.info.title, *pack.info.aliases)} - {""}
         # A Korean title ends in a particle ("지금 우리 학교는"): fans swap it for another
         # ("지금 우리 학교에서") or leave it off ("지금 우리 학교 2").
-        title_keys |= {without_particle(key, 2) for key in title_keys if _HANGUL.search(key)}
+        title_keys |= {
+            without_particle(key, 2) for key in title_keys if HANGUL_SYLLABLE.search(key)
+        }
         other = {compact(t): t for t in pack.info.other_shows if compact(t)}
 
         documents: list[tuple[str, list[list[str]], list[tuple[str, ...]]]] = []
@@ -384,7 +386,7 @@ class PackIndex:
             unspaced_keys=unspaced,
             unspaced_longest=max((len(k) for k in unspaced), default=0),
             hangul_heads=tuple(
-                sorted((k for k in span_keys if _HANGUL.match(k)), key=len, reverse=True)
+                sorted((k for k in span_keys if HANGUL_SYLLABLE.match(k)), key=len, reverse=True)
             ),
             fuzzy_titles=_FuzzyKeys(title_keys, TITLE_RESEMBLANCE),
         )
@@ -544,7 +546,7 @@ class PackIndex:
             if anything_taken and any(taken[start:end]):
                 continue  # words a longer span holds: no lookup can make this span count
             hit = exact.get(key)
-            if hit is None and _HANGUL.search(key[-1]):
+            if hit is None and HANGUL_SYLLABLE.search(key[-1]):
                 hit = exact.get(without_particle(key, 2))  # "지금 우리 학교에서"
             if hit is None and unknown_before[end] > unknown_before[start]:
                 hit = self._typo_span(key, end - start, fuzzy_shows, fuzzy_names)
@@ -589,7 +591,7 @@ class PackIndex:
             romanised = self.romanised_names.get(romanisation_key(key)) if key.isascii() else None
             if romanised is not None:
                 return _SpanKind.NAME, romanised, NAME_TYPO_SCORE
-        if size == 1 and _HANGUL.match(key):
+        if size == 1 and HANGUL_SYLLABLE.match(key):
             stem = _hangul_stem(key, self.names)
             if stem is not None:
                 return _SpanKind.NAME, stem, 100.0
@@ -645,14 +647,14 @@ class PackIndex:
             if not rest:
                 return None
             return rest if rest in self.vocabulary else self._korean_stem(rest)
-        return _hangul_stem(word, self.vocabulary) if _HANGUL.match(word) else None
+        return _hangul_stem(word, self.vocabulary) if HANGUL_SYLLABLE.match(word) else None
 
     def _split_unspaced(self, words: list[str]) -> list[str]:
         """Words as the pack knows them: a run of unspaced script split around the known
         words inside it ("今私たちの学校はのシースン2" → the title, "の", "シースン2"), and a
         Korean title or name with a number written on split off it ("지우학2기" → "지우학",
         "2기")."""
-        if not any(_UNSPACED.search(w) or _HANGUL.match(w) for w in words):
+        if not any(_UNSPACED.search(w) or HANGUL_SYLLABLE.match(w) for w in words):
             return words
         out: list[str] = []
         for word in words:
@@ -668,7 +670,7 @@ class PackIndex:
     def _split_word(self, word: str) -> tuple[str, ...]:
         if word in self.vocabulary or word in self.exact_spans:
             return (word,)
-        if _HANGUL.match(word):
+        if HANGUL_SYLLABLE.match(word):
             for head in self.hangul_heads:
                 rest = word[len(head) :]
                 if word.startswith(head) and rest[:1].isdigit():  # "지우학2", "지우학2기"
@@ -704,25 +706,26 @@ class PackIndex:
             return word
         if word in self._corrections:
             return self._corrections[word]
-        result = None
-        if _HANGUL.search(word):
-            result = self._korean_stem(word)
-        if result is not None:
-            pass
-        elif word in self.spellings:  # a short misspelling the pack lists ("ded")
-            meant = self.spellings[word]
-            result = meant if meant in self.vocabulary else None
-        elif len(word) >= WORD_TYPO_MIN_LENGTH:
-            candidates = [
-                c for c in self.vocab_by_initial.get(word[0], ()) if abs(len(c) - len(word)) <= 2
-            ]
-            best = process.extractOne(
-                word, candidates, scorer=fuzz.ratio, score_cutoff=WORD_TYPO_SCORE
-            )
-            result = best[0] if best else None
+        result = self._korean_stem(word) if HANGUL_SYLLABLE.search(word) else None
+        if result is None:  # a Korean stem first: fuzzy matching picks wrong words in Hangul
+            result = self._typo(word)
         if len(self._corrections) < MAX_REMEMBERED_LOOKUPS:
             self._corrections[word] = result
         return result
+
+    def _typo(self, word: str) -> str | None:
+        """The vocabulary word ``word`` misspells: one the pack lists ("ded"), else the
+        closest of a similar length."""
+        if word in self.spellings:
+            meant = self.spellings[word]
+            return meant if meant in self.vocabulary else None
+        if len(word) < WORD_TYPO_MIN_LENGTH:
+            return None
+        candidates = [
+            c for c in self.vocab_by_initial.get(word[0], ()) if abs(len(c) - len(word)) <= 2
+        ]
+        best = process.extractOne(word, candidates, scorer=fuzz.ratio, score_cutoff=WORD_TYPO_SCORE)
+        return best[0] if best else None
 
 
 def _next_flagged(flags: Sequence[bool]) -> list[int]:

@@ -279,7 +279,7 @@ class Claim(Strict):
     @property
     def translations(self) -> dict[str, str]:
         """The answer's translations by language code (only those written)."""
-        found = {"es": self.answer_es, "id": self.answer_id, "ko": self.answer_ko}
+        found = {language: getattr(self, f"answer_{language}") for language in TRANSLATED_LANGUAGES}
         return {language: text for language, text in found.items() if text}
 
     def summary_in(self, language: str | None) -> str | None:

@@ -23,11 +23,11 @@ _DISCORD_MARKUP = re.compile(
 )
 _REPEATS = re.compile(r"([^\W\d])\1+")  # letters only: "2022" keeps its digits
 _NOT_LETTER_OR_DIGIT = re.compile(r"[\W_]+")
+"""Exactly the characters outside Unicode's L* and N* categories (checked code point by code
+point): punctuation, symbols, emoji, marks, separators and controls."""
 _JAMO_AFTER_SYLLABLE = re.compile(r"(?<=[\uac00-\ud7a3])(?=[\u1100-\u11ff\u3131-\u318e])")
 """Where a run of bare jamo (ㅋㅋ, ㅠㅠ, ㅇㅇ) follows a syllable: "미쳤다ㅠㅠ" is the word
 "미쳤다" and a sob, not one word nobody else writes."""
-"""Exactly the characters outside Unicode's L* and N* categories (checked code point by code
-point): punctuation, symbols, emoji, marks, separators and controls."""
 
 
 def without_markup(text: str) -> str:
@@ -99,7 +99,8 @@ HANGUL_PARTICLES = tuple(sorted(_PARTICLES, key=len, reverse=True))
 """Korean particles and copula endings written onto the noun before them ("시즌2는",
 "학교에서", "청산이도", "부작이에요"), longest first. Endings of verbs are not here: they
 change the word, not follow it."""
-_HANGUL_SYLLABLE = re.compile(r"[\uac00-\ud7a3]")
+HANGUL_SYLLABLE = re.compile(r"[\uac00-\ud7a3]")
+"""One Hangul syllable block (가-힣)."""
 
 
 def without_particle(word: str, min_stem: int = 1) -> str:
@@ -107,12 +108,12 @@ def without_particle(word: str, min_stem: int = 1) -> str:
     ``min_stem`` letters is left ("시즌2는" → "시즌2", "학교에서" → "학교"); other words as
     they are. The stem must end in a Hangul syllable or a digit, so a particle is never
     read off the middle of a foreign word."""
-    if not _HANGUL_SYLLABLE.search(word):
+    if not HANGUL_SYLLABLE.search(word):
         return word
     for particle in HANGUL_PARTICLES:
         if word.endswith(particle) and len(word) - len(particle) >= min_stem:
             stem = word[: -len(particle)]
-            if _HANGUL_SYLLABLE.match(stem[-1]) or stem[-1].isdigit():
+            if HANGUL_SYLLABLE.match(stem[-1]) or stem[-1].isdigit():
                 return stem
     return word
 
