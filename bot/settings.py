@@ -15,6 +15,8 @@ from typing import Annotated
 from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
+from bot.store.base import is_postgres_url, sqlite_path
+
 log = logging.getLogger(__name__)
 
 
@@ -183,15 +185,26 @@ class SettingsError(ValueError):
     """A setting in the environment or ``.env`` is invalid; the message is one line."""
 
 
+def salt_folder(settings: Settings) -> Path | None:
+    """Where the generated salt lives: beside the SQLite file the store opens (DATABASE_URL
+    ``sqlite:PATH`` or DATABASE_PATH), or DATABASE_PATH's folder with PostgreSQL; None for
+    an in-memory SQLite store, which keeps nothing."""
+    target = settings.database_target
+    postgres = isinstance(target, str) and is_postgres_url(target)
+    path = settings.database_path if postgres else sqlite_path(target)
+    return None if str(path) == ":memory:" else path.parent
+
+
 def user_hash_salt(settings: Settings) -> str:
     """The salt for user hashes: ``USER_HASH_SALT`` if set, else the random one kept in the
     data folder (the database's), generated on first use with mode 600 and reused after.
     Raises :class:`SettingsError` (one line) if the file cannot be read or written."""
     if settings.user_hash_salt is not None:
         return settings.user_hash_salt.get_secret_value()
-    if str(settings.database_path) == ":memory:":
+    folder = salt_folder(settings)
+    if folder is None:
         return secrets.token_hex(32)  # a database that keeps nothing: a salt for this run
-    path = settings.database_path.parent / SALT_FILE
+    path = folder / SALT_FILE
     try:
         return _read_salt(path)
     except FileNotFoundError:
