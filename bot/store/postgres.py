@@ -40,6 +40,11 @@ from bot.store.migrate import (
 
 log = logging.getLogger(__name__)
 
+LOCK_TIMEOUT_SECONDS = 5.0
+"""How long a statement waits for a row, table or advisory lock another session holds before
+it fails (a transient error: the write queue retries it). Without it a process that hung
+holding a lock would stall every write behind it and tie up pooled connections forever.
+The same as SQLite's busy timeout."""
 MIGRATION_LOCK = 7_301_551_013
 """The advisory lock key migrations take (any fixed 64-bit number unique to this app)."""
 _PARAM = re.compile(r"(?<![:\w]):([A-Za-z_][A-Za-z0-9_]*)")
@@ -101,9 +106,11 @@ def translate_pg_errors(action: str) -> Iterator[None]:
 
 async def _keep_session(conn: asyncpg.Connection) -> None:
     """What a pooled connection needs between uses: nothing beyond what asyncpg always does
-    (roll back an open transaction, drop listeners). The store sets no session variables,
-    takes only transaction-level advisory locks and listens on a connection of its own, so
-    asyncpg's default reset query (one more round trip per use) would find nothing to undo."""
+    (roll back an open transaction, drop listeners). The store sets no session variables
+    (``lock_timeout`` is given at connect; migrations change it for their own transaction
+    only), takes only transaction-level advisory locks and listens on a connection of its
+    own, so asyncpg's default reset query (one more round trip per use) would find nothing
+    to undo."""
 
 
 class PostgresSession(Session):
@@ -155,9 +162,13 @@ class PostgresDatabase(Database):
         max_size: int = 5,
         migrations: Path | None = None,
         connect_seconds: float = 10.0,
+        lock_timeout_seconds: float = LOCK_TIMEOUT_SECONDS,
     ) -> Self:
         """Connect a pool to ``url`` and apply pending migrations (``migrations`` overrides
-        the folder, for tests). Failure to connect is a transient :class:`StoreError`."""
+        the folder, for tests). Failure to connect is a transient :class:`StoreError`.
+        Statements wait at most ``lock_timeout_seconds`` for a lock (0: for ever)."""
+        if lock_timeout_seconds < 0:
+            raise ValueError(f"lock_timeout_seconds must be >= 0, got {lock_timeout_seconds}")
         with translate_pg_errors(f"connecting to {redact(url)}"):
             pool = await asyncpg.create_pool(
                 url,
@@ -165,6 +176,7 @@ class PostgresDatabase(Database):
                 max_size=max_size,
                 timeout=connect_seconds,
                 reset=_keep_session,
+                server_settings={"lock_timeout": str(round(lock_timeout_seconds * 1000))},
             )
         try:
             applied = await apply_postgres_migrations(pool, migrations)
@@ -323,6 +335,8 @@ class PostgresMigrations(MigrationTarget):
     @contextlib.asynccontextmanager
     async def locked(self) -> AsyncIterator[MigrationStep]:
         async with self.conn.transaction():
+            # A second process starting waits for the first one's migrations, however long.
+            await self.conn.execute("SET LOCAL lock_timeout = 0")
             await self.conn.execute("SELECT pg_advisory_xact_lock($1)", MIGRATION_LOCK)
             yield _PostgresStep(self.conn)
 

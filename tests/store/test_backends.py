@@ -12,16 +12,20 @@ import pytest
 from bot.store import (
     Database,
     DatabaseClosedError,
+    GuildSettings,
     SQLiteDatabase,
     StoreError,
+    get_guild_settings,
     is_postgres_url,
     purge_cooldowns,
     reset_cooldowns,
+    save_guild_settings,
     take_cooldown,
 )
 from bot.store.base import redact, sqlite_path
 from bot.store.migrate import MIGRATIONS_DIR, POSTGRES_MIGRATIONS_DIR, discover_migrations
-from bot.store.postgres import PostgresDatabase, positional
+from bot.store.outbox import Outbox
+from bot.store.postgres import MIGRATION_LOCK, PostgresDatabase, positional
 
 from .test_database import CALLS
 
@@ -79,6 +83,54 @@ async def test_two_processes_starting_at_once_migrate_once(postgres_url: str) ->
         await db.close()
     latest = discover_migrations(POSTGRES_MIGRATIONS_DIR)[-1].version
     assert await _versions(postgres_url) == list(range(1, latest + 1))
+
+
+async def test_a_migration_waits_for_another_process_however_long(postgres_url: str) -> None:
+    holder = await asyncpg.connect(postgres_url)  # another process, mid-migration
+    try:
+        await holder.execute("BEGIN")
+        await holder.execute("SELECT pg_advisory_xact_lock($1)", MIGRATION_LOCK)
+        opening = asyncio.ensure_future(
+            PostgresDatabase.open(postgres_url, lock_timeout_seconds=0.05)
+        )
+        await asyncio.sleep(0.5)  # ten lock timeouts
+        assert not opening.done()
+        await holder.execute("COMMIT")
+        await (await opening).close()
+    finally:
+        await holder.close()
+
+
+async def test_a_hung_lock_holder_fails_a_write_transiently_and_the_queue_lands_it(
+    postgres_url: str,
+) -> None:
+    db = await PostgresDatabase.open(postgres_url, lock_timeout_seconds=0.1)
+    holder = await asyncpg.connect(postgres_url)
+    try:
+        await save_guild_settings(db, GuildSettings(guild_id=7, auto_answer=False))
+        await holder.execute("BEGIN")  # a process that hangs holding the row
+        await holder.execute("SELECT * FROM guild_settings WHERE guild_id = 7 FOR UPDATE")
+        changed = GuildSettings(guild_id=7, auto_answer=True)
+        with pytest.raises(StoreError, match="lock") as failure:
+            await save_guild_settings(db, changed)
+        assert failure.value.transient
+        outbox: Outbox[Database] = Outbox(db, first_retry=0.01, longest_retry=0.05)
+        queued = outbox.submit("saving guild settings", lambda d: save_guild_settings(d, changed))
+        assert queued is not None
+        await asyncio.sleep(0.3)  # retried while the lock is held
+        assert not queued.done()
+        await holder.execute("ROLLBACK")
+        await queued
+        assert (await get_guild_settings(db, 7)) == changed
+        assert await outbox.drain(1.0) == 0
+    finally:
+        await holder.close()
+        await db.close()
+
+
+def test_a_negative_lock_timeout_is_refused() -> None:
+    with pytest.raises(ValueError, match="lock_timeout_seconds"):
+        asyncio.run(PostgresDatabase.open("postgresql://127.0.0.1:9/x", lock_timeout_seconds=-1))
 
 
 async def test_a_newer_postgres_schema_is_refused(postgres_url: str) -> None:
