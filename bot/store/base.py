@@ -146,9 +146,13 @@ class Database(abc.ABC):
 
         PostgreSQL sends a ``NOTIFY``; SQLite is one process, so there is nobody to tell."""
 
-    async def listen(self, channel: str, callback: Listener) -> Callable[[], Any]:
-        """Call ``callback(payload)`` for each broadcast on ``channel`` from another process;
-        returns an (async) function that stops listening. SQLite: never called."""
+    async def listen(
+        self, channel: str, callback: Listener, *, on_gap: Callable[[], None] | None = None
+    ) -> Callable[[], Any]:
+        """Call ``callback(payload)`` for each broadcast on ``channel`` from another process,
+        and ``on_gap()`` after listening resumed from a break during which broadcasts may
+        have been missed (they are not replayed); returns an (async) function that stops
+        listening. SQLite: never called."""
 
         async def stop() -> None:
             return None

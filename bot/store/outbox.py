@@ -149,6 +149,10 @@ class Outbox(Generic[D]):
             write.future.set_exception(error)
             write.future.exception()  # retrieved: a caller that gave up need not see it
 
+    async def idle(self) -> None:
+        """Wait until every write queued so far (and since) has been run."""
+        await self._idle.wait()
+
     async def drain(self, seconds: float) -> int:
         """Wait up to ``seconds`` for every queued write; stop the worker and return how
         many were left unwritten (they are logged as lost)."""

@@ -151,6 +151,7 @@ class PostgresDatabase(Database):
         self._origin = uuid.uuid4().hex
         self._listener: asyncpg.Connection | None = None
         self._callbacks: dict[str, list[Listener]] = {}
+        self._gap_callbacks: list[Callable[[], None]] = []
         self._relisten: asyncio.Task[None] | None = None
 
     @classmethod
@@ -218,21 +219,28 @@ class PostgresDatabase(Database):
                 "SELECT pg_notify($1, $2)", channel, f"{self._origin} {payload}"
             )
 
-    async def listen(self, channel: str, callback: Listener) -> Callable[[], Any]:
+    async def listen(
+        self, channel: str, callback: Listener, *, on_gap: Callable[[], None] | None = None
+    ) -> Callable[[], Any]:
         """``LISTEN channel`` on a dedicated connection; ``callback`` gets other processes'
         payloads. Returns the coroutine function that stops this callback. A dropped
         listening connection (a server restart) is reopened and every channel listened to
-        again; broadcasts sent while it was down are not replayed."""
+        again; broadcasts sent while it was down are not replayed, so ``on_gap`` is called
+        once listening is back, for the listener to catch up by other means."""
         with translate_pg_errors(f"listening on {channel}"):
             listener = await self._listening()
             callbacks = self._callbacks.setdefault(channel, [])
             if not callbacks:
                 await listener.add_listener(channel, self._deliver)
             callbacks.append(callback)
+            if on_gap is not None:
+                self._gap_callbacks.append(on_gap)
 
         async def stop() -> None:
             if callback in callbacks:
                 callbacks.remove(callback)
+            if on_gap in self._gap_callbacks:
+                self._gap_callbacks.remove(on_gap)
             if not callbacks and self._listener is not None and not self._listener.is_closed():
                 with contextlib.suppress(asyncpg.PostgresError, OSError, asyncpg.InterfaceError):
                     await self._listener.remove_listener(channel, self._deliver)
@@ -266,6 +274,11 @@ class PostgresDatabase(Database):
                 pause = min(pause * 2, 5.0)
                 continue
             log.warning("database: listening for other processes again")
+            for on_gap in list(self._gap_callbacks):
+                try:
+                    on_gap()
+                except Exception:
+                    log.exception("database: catching up after the listening break failed")
             return
 
     def _deliver(self, conn: object, pid: int, channel: str, payload: str) -> None:

@@ -10,7 +10,9 @@ there is one process and nobody to tell), on one channel, in small JSON messages
 * ``status?`` / ``status``: ``/kb status`` asks every process for its shards, knowledge hash
   and load time and waits :data:`STATUS_WAIT_SECONDS` for the answers.
 
-Messages from this process itself are ignored (each carries the sender's id).
+Messages from this process itself are ignored (each carries the sender's id). Messages sent
+while this process's listening connection was down are lost; when it is back, the process
+drops every cached guild setting and reloads the knowledge if the files changed.
 """
 
 from __future__ import annotations
@@ -90,7 +92,7 @@ class Cluster:
         if database is None or not hasattr(database, "listen"):
             return
         try:
-            self._stop = await database.listen(CHANNEL, self._received)
+            self._stop = await database.listen(CHANNEL, self._received, on_gap=self._missed)
         except Exception:
             log.exception("cannot listen for other bot processes; running on alone")
 
@@ -140,6 +142,14 @@ class Cluster:
             status = message["status"]
             status["shard_ids"] = tuple(status["shard_ids"])
             self._asks[message["ask"]].append(ProcessStatus(**status))
+
+    def _missed(self) -> None:
+        """Listening resumed after a break: messages sent meanwhile are lost, so catch up on
+        what they could have said. Every cached guild setting is dropped (re-read from the
+        store), and the knowledge is reloaded, which swaps only if the files changed."""
+        self._soon(self.bot.records.forget_guilds())
+        if self.on_reload is not None:
+            self._soon(self.on_reload("catching up after the database listener came back"))
 
     async def reloaded(self) -> None:
         """Tell the others that a moderator reloaded the knowledge here."""

@@ -322,6 +322,14 @@ class Records:
         answer there reads them from the store."""
         self._guild_cache.pop(guild_id, None)
 
+    async def forget_guilds(self) -> None:
+        """Drop every guild's cached settings (changes from other processes may have been
+        missed), once this process's own queued writes have landed: until then the cache is
+        the only copy of a settings change made while the store was down."""
+        if self.outbox is not None:
+            await self.outbox.idle()
+        self._guild_cache.clear()
+
     async def save_guild(self, settings: GuildSettings) -> WriteStatus:
         """Save a guild's settings; they apply at once (cached) whatever the status."""
         self._guild_cache[settings.guild_id] = settings

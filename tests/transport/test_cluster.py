@@ -11,11 +11,12 @@ from collections.abc import AsyncIterator, Callable
 from datetime import UTC, datetime
 from typing import Any
 
+import asyncpg
 import pytest
 
 from bot.core.library import Library
 from bot.settings import Settings
-from bot.store import GuildSettings
+from bot.store import Database, GuildSettings, save_guild_settings
 from bot.transport.bot import FanBot
 from bot.transport.cluster import Cluster, ProcessStatus
 from bot.transport.exts.moderation import processes_text
@@ -41,7 +42,13 @@ class BusDatabase:
             if owner is not self:
                 asyncio.get_running_loop().call_soon(callback, payload)
 
-    async def listen(self, channel: str, callback: Callable[[str], None]) -> Callable[[], Any]:
+    async def listen(
+        self,
+        channel: str,
+        callback: Callable[[str], None],
+        *,
+        on_gap: Callable[[], None] | None = None,
+    ) -> Callable[[], Any]:
         entry = (self, callback)
         self.bus.listeners.append(entry)
         return lambda: self.bus.listeners.remove(entry)
@@ -103,6 +110,46 @@ async def test_a_settings_change_makes_the_other_process_forget_its_copy(
     await settle()
     assert 42 not in two.records._guild_cache
     assert 42 in one.records._guild_cache  # the sender keeps the copy it just saved
+
+
+async def test_after_a_listening_break_the_process_catches_up_on_what_it_missed(
+    settings: Settings, postgres_url: str
+) -> None:
+    """A real server: the listening connection is killed, and another process changes a
+    guild's settings without this one hearing it; once listening is back, this process
+    re-reads the settings and checks its knowledge files."""
+    database, other = await Database.open(postgres_url), await Database.open(postgres_url)
+    bot = FanBot(settings, Library.open(settings.knowledge_dir), database)
+    bot.cluster = Cluster(bot, name="host:0")
+    reloads: list[str] = []
+
+    async def reload(trigger: str) -> None:
+        reloads.append(trigger)
+
+    bot.cluster.on_reload = reload
+    try:
+        await bot.cluster.start()
+        assert (await bot.records.guild(42)).auto_answer is False  # cached from here on
+        admin = await asyncpg.connect(postgres_url)
+        try:
+            await admin.execute(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
+                " WHERE datname = current_database() AND query LIKE 'LISTEN%'"
+            )
+        finally:
+            await admin.close()
+        changed = GuildSettings(guild_id=42, auto_answer=True)
+        await save_guild_settings(other, changed)  # its broadcast is never heard here
+        for _ in range(200):
+            if reloads and (await bot.records.guild(42)) == changed:
+                break
+            await asyncio.sleep(0.05)
+        assert reloads == ["catching up after the database listener came back"]
+        assert await bot.records.guild(42) == changed
+    finally:
+        await bot.cluster.close()
+        await bot.records.close()
+        await other.close()
 
 
 async def test_malformed_messages_are_ignored(pair: tuple[FanBot, FanBot, Bus]) -> None:
