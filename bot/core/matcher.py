@@ -291,6 +291,7 @@ class PackIndex:
     unspaced_keys: frozenset[str] = frozenset()  # known words in scripts written unspaced
     unspaced_longest: int = 0
     hangul_heads: tuple[str, ...] = ()  # Korean titles and names, longest first
+    openers: frozenset[str] = frozenset()  # question words and yes/no openers, folded
     fuzzy_titles: _FuzzyKeys | None = None  # title_keys, for TITLE_RESEMBLANCE
     _corrections: dict[str, str | None] = field(default_factory=dict)
     _splits: dict[str, tuple[str, ...]] = field(default_factory=dict)
@@ -405,6 +406,12 @@ class PackIndex:
                 sorted((k for k in span_keys if HANGUL_SYLLABLE.match(k)), key=len, reverse=True)
             ),
             fuzzy_titles=_FuzzyKeys(title_keys, TITLE_RESEMBLANCE),
+            openers=frozenset(
+                key
+                for language in pack.languages.values()
+                for word in (*language.question_words, *language.yes_no_openers)
+                if "*" not in word and (key := compact(word))
+            ),
         )
 
     def match(self, question: str | Prepared) -> Match:
@@ -570,7 +577,7 @@ class PackIndex:
                 continue
             kind, value, score = hit
             if kind is _SpanKind.SEASONAL_SHOW:
-                if not _before_a_season(words, start, end):
+                if not _before_a_season(words, start, end, self.openers):
                     continue  # "moving on", "a trigger warning": ordinary words
                 kind = _SpanKind.OTHER_SHOW
             anything_taken = True
@@ -759,13 +766,16 @@ def _next_flagged(flags: Sequence[bool]) -> list[int]:
     return out
 
 
-def _before_a_season(words: Sequence[str], start: int, end: int) -> bool:
+def _before_a_season(
+    words: Sequence[str], start: int, end: int, openers: Container[str] = ()
+) -> bool:
     """Whether ``words[start:end]``, an ordinary-word title (:attr:`PackInfo.other_shows_by_season`),
     names the show: a season or its number follows it ("moving season 2", "taxi driver 3",
     "무빙2" split as "무빙", "2", "trigger s2", "mercredi saison 2"), and it opens its
-    sentence ("the" aside) or "season 2 of" stands before it ("la saison 2 de mercredi"). A
-    title in other letters may stand anywhere ("디즈니 무빙 시즌2"): an ordinary Korean word
-    is rarely followed by a season."""
+    sentence, only ``openers`` (question words, yes/no openers) and "the" before it ("when is
+    the moving season 2", not "is netflix moving season 2"), or "season 2 of" stands before
+    it ("la saison 2 de mercredi"). A title in other letters may stand anywhere ("디즈니 무빙
+    시즌2"): an ordinary Korean word is rarely followed by a season."""
     following = words[end : end + 2]
     season = bool(following) and (
         bool(_FUSED_SEASON.fullmatch(following[0]))
@@ -784,7 +794,7 @@ def _before_a_season(words: Sequence[str], start: int, end: int) -> bool:
         return True
     if not season:
         return False
-    opens = start == 0 or (start == 1 and words[0] in TITLE_ARTICLES)
+    opens = all(w in openers or w in TITLE_ARTICLES for w in words[:start])
     return opens or not "".join(words[start:end]).isascii()
 
 

@@ -66,6 +66,8 @@ def test_pack_title_aliases_and_other_shows_are_told_apart(index: PackIndex) -> 
         ("Leftovers season 2 when", True),
         ("the leftovers s2 cast", True),
         ("leftovers 3 trailer?", True),
+        ("when is the leftovers s2 out", True),
+        ("is the cast leftovers season 2 ready", False),
         ("la saison 2 de leftovers sort quand", True),
         ("야식2 언제 나와요", True),
         ("넷플릭스 야식 시즌2 나와요?", True),
