@@ -769,13 +769,14 @@ def _next_flagged(flags: Sequence[bool]) -> list[int]:
 def _before_a_season(
     words: Sequence[str], start: int, end: int, openers: Container[str] = ()
 ) -> bool:
-    """Whether ``words[start:end]``, an ordinary-word title (:attr:`PackInfo.other_shows_by_season`),
-    names the show: a season or its number follows it ("moving season 2", "taxi driver 3",
-    "무빙2" split as "무빙", "2", "trigger s2", "mercredi saison 2"), and it opens its
-    sentence, only ``openers`` (question words, yes/no openers) and "the" before it ("when is
-    the moving season 2", not "is netflix moving season 2"), or "season 2 of" stands before
-    it ("la saison 2 de mercredi"). A title in other letters may stand anywhere ("디즈니 무빙
-    시즌2"): an ordinary Korean word is rarely followed by a season."""
+    """Whether ``words[start:end]``, an ordinary-word title
+    (:attr:`~bot.core.models.PackInfo.other_shows_by_season`), names the show: a season or
+    its number follows it ("moving season 2", "taxi driver 3", "무빙2" split as "무빙", "2",
+    "trigger s2", "mercredi saison 2"), and only ``openers`` (question words, yes/no
+    openers) and "the" stand before it in its sentence ("when is the moving season 2", not
+    "is netflix moving season 2"), or "season 2 of" does ("la saison 2 de mercredi"). A
+    title in other letters may stand anywhere ("디즈니 무빙 시즌2"): an ordinary Korean word
+    is rarely followed by a season."""
     following = words[end : end + 2]
     season = bool(following) and (
         bool(_FUSED_SEASON.fullmatch(following[0]))
