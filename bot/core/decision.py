@@ -41,7 +41,7 @@ from bot.core.matcher import (
 
 DECLINE = "(decline)"
 """The class of questions the bot must not answer."""
-FEATURE_VERSION = "decision-18"
+FEATURE_VERSION = "decision-19"
 """Changes whenever the features or the training change: part of the saved model's key."""
 KNN = 10
 KNN_TEMPERATURE = 0.03
