@@ -30,8 +30,12 @@ SOURCE_LANGUAGE = "en"
 LANGUAGES: dict[str, str] = {
     "en": "English",
     "es": "Español",
+    "fr": "Français",
     "id": "Bahasa Indonesia",
+    "it": "Italiano",
     "ko": "한국어",
+    "pt": "Português",
+    "vi": "Tiếng Việt",
 }
 """Every language a reply can be framed in, by code, with its own name for itself."""
 TRANSLATED = tuple(code for code in LANGUAGES if code != SOURCE_LANGUAGE)

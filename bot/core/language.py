@@ -33,8 +33,10 @@ SHORT_MIN_CONFIDENCE = 0.95
 """A question of fewer letters needs this lingua confidence: on the corpus's labelled rows
 it cut English questions framed in another language from 23 to 6 of 465, and left the
 Spanish and Indonesian ones as they were."""
-DETECTED = ("en", "es", "id", "ko")
+DETECTED = ("en", "es", "fr", "id", "it", "ko", "pt", "vi")
 """The languages told apart (each has a reply catalog)."""
+LATIN = tuple(code for code in DETECTED if code != "ko")
+"""The languages lingua tells apart (Korean is told by its script)."""
 MIN_LETTERS = 4
 """Fewer letters (or fewer outside names, titles and words with digits) tell no language."""
 MAX_NAME_WORDS = 3
@@ -53,12 +55,12 @@ English question is not enough)."""
 
 @cache
 def _detector() -> Any:
-    from lingua import Language, LanguageDetectorBuilder
+    from lingua import IsoCode639_1, Language, LanguageDetectorBuilder
+
+    LINGUA = {code: Language.from_iso_code_639_1(getattr(IsoCode639_1, code.upper())) for code in LATIN}
 
     return (
-        LanguageDetectorBuilder.from_languages(
-            Language.ENGLISH, Language.SPANISH, Language.INDONESIAN
-        )
+        LanguageDetectorBuilder.from_languages(*(LINGUA[code] for code in LATIN))
         .with_low_accuracy_mode()
         .with_preloaded_language_models()
         .build()
