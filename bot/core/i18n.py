@@ -134,6 +134,18 @@ def localised_date(date: dt.date, language: str | None) -> str:
     return format_date(date, format="long", locale=language)
 
 
+@lru_cache(maxsize=1024)
+def localised_month(year: int, month: int, language: str | None) -> str:
+    """A month of a year as the language writes it ("August 2025", "août 2025",
+    "2025년 8월")."""
+    language = supported(language)
+    if language == SOURCE_LANGUAGE:
+        return f"{dt.date(year, month, 1):%B %Y}"
+    from babel.dates import format_skeleton
+
+    return format_skeleton("yMMMM", dt.date(year, month, 1), locale=language)
+
+
 def localised_lists(
     items: Sequence[str], english: Callable[[Sequence[str]], str]
 ) -> dict[str, str]:

@@ -1,7 +1,7 @@
 """Which language a fan wrote in, offline: Hangul by script, "¿" and "¡" as Spanish, then
 the words the knowledge says only one language asks with (:class:`Clues`: question words
 and yes/no openers from the pack's ``[[language]]`` tables, the show's titles left out),
-then the Latin-script languages (English, Spanish, Indonesian) by lingua's n-gram models in
+then the Latin-script reply languages (:data:`LATIN`) by lingua's n-gram models in
 low-accuracy mode, which must be surer of a short question (romanised names and typos make
 "is namra dead" look Indonesian and "dad died?" Spanish).
 
@@ -57,7 +57,9 @@ English question is not enough)."""
 def _detector() -> Any:
     from lingua import IsoCode639_1, Language, LanguageDetectorBuilder
 
-    LINGUA = {code: Language.from_iso_code_639_1(getattr(IsoCode639_1, code.upper())) for code in LATIN}
+    LINGUA = {
+        code: Language.from_iso_code_639_1(getattr(IsoCode639_1, code.upper())) for code in LATIN
+    }
 
     return (
         LanguageDetectorBuilder.from_languages(*(LINGUA[code] for code in LATIN))
@@ -143,9 +145,9 @@ NO_CLUES = Clues()
 
 @lru_cache(maxsize=4096)
 def detect_language(text: str, clues: Clues = NO_CLUES) -> str | None:
-    """``en``, ``es``, ``id`` or ``ko``, or None when the text does not say clearly. When the
+    """One of :data:`DETECTED`, or None when the text does not say clearly. When the
     words of ``clues`` name exactly one language, that is the answer (None when it has no
-    catalog: a Portuguese question is not framed in Spanish)."""
+    catalog: a German question is not framed in English)."""
     text = text[:SAMPLE_CHARS]
     letters = LETTER.findall(text)
     hangul = len(HANGUL.findall(text))

@@ -556,6 +556,13 @@ class Language(Strict):
         "is an ordinary word in another language.",
     )
 
+    roles: dict[ShortText, ShortText] = Field(
+        default_factory=dict,
+        description="How this language writes the people's roles (people.toml `roles`), "
+        'for the person cards: {director = "réalisateur"}. A role left out is shown as '
+        "written.",
+    )
+
     about_character: list[ShortText] = Field(
         default_factory=list,
         description="Vague phrasings that ask about whoever they name and nothing more "
