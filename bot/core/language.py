@@ -36,7 +36,11 @@ Spanish and Indonesian ones as they were."""
 DETECTED = ("en", "es", "fr", "id", "it", "ko", "pt", "vi")
 """The languages told apart (each has a reply catalog)."""
 LATIN = tuple(code for code in DETECTED if code != "ko")
-"""The languages lingua tells apart (Korean is told by its script)."""
+"""The reply languages lingua tells apart (Korean is told by its script)."""
+UNFRAMED = ("de", "tr")
+"""Latin-script languages fans also write in that have no reply catalog: lingua knows them
+too, so that their questions are not taken for a reply language's (a Turkish question was
+read as Spanish or Vietnamese); such a question is None."""
 MIN_LETTERS = 4
 """Fewer letters (or fewer outside names, titles and words with digits) tell no language."""
 MAX_NAME_WORDS = 3
@@ -58,11 +62,12 @@ def _detector() -> Any:
     from lingua import IsoCode639_1, Language, LanguageDetectorBuilder
 
     LINGUA = {
-        code: Language.from_iso_code_639_1(getattr(IsoCode639_1, code.upper())) for code in LATIN
+        code: Language.from_iso_code_639_1(getattr(IsoCode639_1, code.upper()))
+        for code in (*LATIN, *UNFRAMED)
     }
 
     return (
-        LanguageDetectorBuilder.from_languages(*(LINGUA[code] for code in LATIN))
+        LanguageDetectorBuilder.from_languages(*LINGUA.values())
         .with_low_accuracy_mode()
         .with_preloaded_language_models()
         .build()
@@ -171,4 +176,5 @@ def detect_language(text: str, clues: Clues = NO_CLUES) -> str | None:
     needed = SHORT_MIN_CONFIDENCE if latin_letters < SHORT_LETTERS else MIN_CONFIDENCE
     if not values or values[0].value < needed:
         return None
-    return str(values[0].language.iso_code_639_1.name.lower())
+    language = str(values[0].language.iso_code_639_1.name.lower())
+    return language if language in DETECTED else None
