@@ -27,7 +27,7 @@ PACK = "all-of-us-are-dead"
 NEW = ("fr", "pt", "vi", "it")
 CASES = [
     # (language, a fan's question in it, the same question in English)
-    ("fr", "comment se termine la saison 1 pour cheong-san", "how did season 1 end for cheong-san"),
+    ("fr", "combien d'épisodes aura la saison 2 ?", "how many episodes in s2"),
     ("vi", "mùa 1 kết thúc như thế nào với cheong-san", "how did season 1 end for cheong-san"),
     ("pt", "quantos episódios tem all of us are dead temporada 2", "how many episodes in s2"),
     ("it", "cheong-san è morto nella stagione 1?", "what about cheong-san"),
