@@ -32,6 +32,8 @@ from bot.core.matcher import (
     NUMBERED_SEASON_WORDS,
     ORDINALS,
     PERSON_MARK,
+    SEASON_OF,
+    TITLE_ARTICLES,
     YEAR_MARK,
     Match,
     tokens,
@@ -39,7 +41,7 @@ from bot.core.matcher import (
 
 DECLINE = "(decline)"
 """The class of questions the bot must not answer."""
-FEATURE_VERSION = "decision-18"
+FEATURE_VERSION = "decision-19"
 """Changes whenever the features or the training change: part of the saved model's key."""
 KNN = 10
 KNN_TEMPERATURE = 0.03
@@ -104,10 +106,6 @@ _NUMBERED_SEASON = re.compile(r"(?:s|season|시즌)\d{1,2}")
 _ORDINAL = re.compile(r"\d{1,2}(?:st|nd|rd|th|a|o|e|er|eme)?")
 """A number before a season word, as folded: "2. sezon" ("2"), "2nd season", "2ª temporada"
 ("2a"), "2e saison"; ordinal words ("deuxième saison") are the matcher's :data:`ORDINALS`."""
-_SEASON_OF = frozenset(["of", "de", "di", "du", "da", "del", "dela", "des", "ng"])
-"""Words between "season 2" and the show it is of ("season 2 of Moving", "temporada 2 de")."""
-_ARTICLES = frozenset(["the", "a", "la", "le", "el", "il", "o", "yung", "ang"])
-"""Words that may stand before a title opening a sentence ("the Bloodhounds season 2")."""
 _MARKS = frozenset({CHARACTER_MARK, PERSON_MARK, YEAR_MARK})
 UNSEEN_CAP = 4
 """Unseen words beyond this many add no further evidence."""
@@ -303,13 +301,13 @@ def unseen_title(
             start = end
             while start > 0 and sentence_flags[start - 1] and not _ordinal(words[start - 1]):
                 start -= 1
-            opens = start == 0 or (start == 1 and words[0] in _ARTICLES)
+            opens = start == 0 or (start == 1 and words[0] in TITLE_ARTICLES)
             run = words[start:end]
             titled = 0 < len(run) <= MAX_TITLE_RUN and (opens or not strict)
             if titled and (not latin or all(w.isascii() for w in run)):
                 return True
             after = i + 1 + numbered
-            of = after + 1 < len(words) and words[after] in _SEASON_OF and sentence_flags[after + 1]
+            of = after + 1 < len(words) and words[after] in SEASON_OF and sentence_flags[after + 1]
             if of and (not latin or words[after + 1].isascii()):
                 return True
     return False

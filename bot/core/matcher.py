@@ -135,9 +135,22 @@ _SEASON = re.compile(
 )
 
 
+SEASON_OF = frozenset(["of", "de", "di", "du", "da", "del", "dela", "des", "ng"])
+"""Words between "season 2" and the show it is of ("season 2 of Moving", "temporada 2 de")."""
+TITLE_ARTICLES = frozenset(["the", "a", "la", "le", "el", "il", "o", "yung", "ang"])
+"""Words that may stand before a title opening a sentence ("the Bloodhounds season 2")."""
+_FOLDED_SEASON_WORDS = frozenset(tokens(word)[0] for word in NUMBERED_SEASON_WORDS)
+_FUSED_SEASON = re.compile(r"(?:s|season|시즌|シースン)\d{1,2}|\d{1,2}(?:기|期)")
+"""A season and its number written as one word, as folded: "s2", "시즌2", "2기"."""
+_SEASON_ORDINAL = re.compile(r"\d{1,2}(?:st|nd|rd|th|a|o|e|er|eme)?")
+MAX_SEASON_NUMBER_WORD = 2
+"""Longest bare number read as a season after a title ("taxi driver 3", not "moving 2026")."""
+
+
 class _SpanKind(Enum):
     TITLE = "title"
     OTHER_SHOW = "other show"
+    SEASONAL_SHOW = "other show before a season"
     NAME = "name"
 
 
@@ -278,6 +291,7 @@ class PackIndex:
     unspaced_keys: frozenset[str] = frozenset()  # known words in scripts written unspaced
     unspaced_longest: int = 0
     hangul_heads: tuple[str, ...] = ()  # Korean titles and names, longest first
+    openers: frozenset[str] = frozenset()  # question words and yes/no openers, folded
     fuzzy_titles: _FuzzyKeys | None = None  # title_keys, for TITLE_RESEMBLANCE
     _corrections: dict[str, str | None] = field(default_factory=dict)
     _splits: dict[str, tuple[str, ...]] = field(default_factory=dict)
@@ -296,6 +310,7 @@ class PackIndex:
             without_particle(key, 2) for key in title_keys if HANGUL_SYLLABLE.search(key)
         }
         other = {compact(t): t for t in pack.info.other_shows if compact(t)}
+        seasonal = {compact(t): t for t in pack.info.other_shows_by_season if compact(t)}
 
         documents: list[tuple[str, list[list[str]], list[tuple[str, ...]]]] = []
         for intent in pack.intents.values():
@@ -343,8 +358,9 @@ class PackIndex:
         fuzzy_names = _FuzzyKeys(
             (key for key in names if len(key) >= NAME_TYPO_MIN_LENGTH), NAME_TYPO_SCORE
         )
-        span_keys = {*names, *title_keys, *other}
-        written = [pack.info.title, *pack.info.aliases, *pack.info.other_shows]
+        span_keys = {*names, *title_keys, *other, *seasonal}
+        written = [pack.info.title, *pack.info.aliases, *pack.info.other_shows,
+                   *pack.info.other_shows_by_season]  # fmt: skip
         for kind in (pack.characters, pack.people):
             written += [n for item in kind.values() for n in (item.name, *item.aliases)]
         span_words = {word for text in written for word in tokens(text)}
@@ -363,6 +379,7 @@ class PackIndex:
             longest_title=max((len(k) for k in title_keys), default=0),
             other_show_keys=other,
             exact_spans={
+                **{key: (_SpanKind.SEASONAL_SHOW, title, 100.0) for key, title in seasonal.items()},
                 **{key: (_SpanKind.NAME, key, 100.0) for key in names},
                 **{key: (_SpanKind.OTHER_SHOW, title, 100.0) for key, title in other.items()},
                 **{key: (_SpanKind.TITLE, key, 100.0) for key in title_keys},
@@ -389,6 +406,12 @@ class PackIndex:
                 sorted((k for k in span_keys if HANGUL_SYLLABLE.match(k)), key=len, reverse=True)
             ),
             fuzzy_titles=_FuzzyKeys(title_keys, TITLE_RESEMBLANCE),
+            openers=frozenset(
+                key
+                for language in pack.languages.values()
+                for word in (*language.question_words, *language.yes_no_openers)
+                if "*" not in word and (key := compact(word))
+            ),
         )
 
     def match(self, question: str | Prepared) -> Match:
@@ -552,8 +575,12 @@ class PackIndex:
                 hit = self._typo_span(key, end - start, fuzzy_shows, fuzzy_names)
             if hit is None:
                 continue
-            anything_taken = True
             kind, value, score = hit
+            if kind is _SpanKind.SEASONAL_SHOW:
+                if not _before_a_season(words, start, end, self.openers):
+                    continue  # "moving on", "a trigger warning": ordinary words
+                kind = _SpanKind.OTHER_SHOW
+            anything_taken = True
             if kind is _SpanKind.TITLE:
                 taken[start:end] = [_TITLE] * (end - start)
                 mentions_pack = True
@@ -737,6 +764,39 @@ def _next_flagged(flags: Sequence[bool]) -> list[int]:
             following = position
         out[position] = following
     return out
+
+
+def _before_a_season(
+    words: Sequence[str], start: int, end: int, openers: Container[str] = ()
+) -> bool:
+    """Whether ``words[start:end]``, an ordinary-word title
+    (:attr:`~bot.core.models.PackInfo.other_shows_by_season`), names the show: a season or
+    its number follows it ("moving season 2", "taxi driver 3", "무빙2" split as "무빙", "2",
+    "trigger s2", "mercredi saison 2"), and only ``openers`` (question words, yes/no
+    openers) and "the" stand before it in its sentence ("when is the moving season 2", not
+    "is netflix moving season 2"), or "season 2 of" does ("la saison 2 de mercredi"). A
+    title in other letters may stand anywhere ("디즈니 무빙 시즌2"): an ordinary Korean word
+    is rarely followed by a season."""
+    following = words[end : end + 2]
+    season = bool(following) and (
+        bool(_FUSED_SEASON.fullmatch(following[0]))
+        or (following[0].isdigit() and len(following[0]) <= MAX_SEASON_NUMBER_WORD)
+        or (following[0] in _FOLDED_SEASON_WORDS and following[1:2] != []
+            and following[1].isdigit())
+        or ((bool(_SEASON_ORDINAL.fullmatch(following[0])) or following[0] in ORDINALS)
+            and following[1:] != [] and following[1] in _FOLDED_SEASON_WORDS)
+    )  # fmt: skip
+    of = (
+        start >= 2
+        and words[start - 1] in SEASON_OF
+        and (words[start - 2].isdigit() or bool(_FUSED_SEASON.fullmatch(words[start - 2])))
+    )
+    if of:
+        return True
+    if not season:
+        return False
+    opens = all(w in openers or w in TITLE_ARTICLES for w in words[:start])
+    return opens or not "".join(words[start:end]).isascii()
 
 
 def _spellings(pack: Pack) -> dict[str, str]:

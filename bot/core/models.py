@@ -469,6 +469,12 @@ class PackInfo(Strict):
     other_shows: list[ShortText] = Field(
         default_factory=list, description="Titles fans confuse with this show; declined."
     )
+    other_shows_by_season: list[ShortText] = Field(
+        default_factory=list,
+        description="Other shows whose titles are ordinary words ('Moving', 'Trigger'): one "
+        "counts only with a season right after it ('Moving season 2', 'taxi driver 3', "
+        "'무빙2'), opening its sentence or after 'season 2 of'; declined like other_shows.",
+    )
     description: NoteText | None = None
 
 

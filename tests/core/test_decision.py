@@ -403,6 +403,10 @@ def test_familiar_words_come_from_answerable_rows_only(mini_engine: Engine) -> N
         "when does Bloodhounds season 2 come out",
         "Bloodhounds season 2 release date",
         "when is the mask girl season 2",
+        "moving season 2 cast",
+        "taxi driver 3 how many episodes",
+        "무빙2 언제 공개돼요",
+        "지옥 시즌2 재밌어요?",
     ],
 )
 def test_another_shows_season_is_declined(real_engine: Engine, question: str) -> None:

@@ -61,6 +61,31 @@ def test_pack_title_aliases_and_other_shows_are_told_apart(index: PackIndex) -> 
 
 
 @pytest.mark.parametrize(
+    ("text", "named"),
+    [
+        ("Leftovers season 2 when", True),
+        ("the leftovers s2 cast", True),
+        ("leftovers 3 trailer?", True),
+        ("when is the leftovers s2 out", True),
+        ("is the cast leftovers season 2 ready", False),
+        ("la saison 2 de leftovers sort quand", True),
+        ("야식2 언제 나와요", True),
+        ("넷플릭스 야식 시즌2 나와요?", True),
+        ("leftovers from season 2", False),
+        ("what happens to the leftovers in season 2", False),
+        ("any leftovers for the cast party", False),
+        ("야식 먹으면서 시즌2 기다리는 중", False),
+    ],
+)
+def test_an_ordinary_word_title_names_a_show_only_before_a_season(
+    index: PackIndex, text: str, named: bool
+) -> None:
+    match = index.match(text)
+    assert bool(match.other_shows) is named, match.other_shows
+    assert not match.mentions_pack
+
+
+@pytest.mark.parametrize(
     ("text", "seasons"),
     [
         ("season 3 cast", (3,)),
