@@ -82,8 +82,9 @@ def _label(text: str) -> str:
     return flat if len(flat) <= LABEL_CHARS else flat[: LABEL_CHARS - 1].rstrip() + "…"
 
 
-def chart_points(timeline: Timeline) -> tuple[ChartPoint, ...]:
-    """The dated steps as points, oldest first (the picture's data)."""
+def chart_points(timeline: Timeline, language: str | None = None) -> tuple[ChartPoint, ...]:
+    """The dated steps as points, oldest first (the picture's data), labelled in
+    ``language``."""
     points = [
         ChartPoint(
             claim_id=step.claim_id,
@@ -91,7 +92,7 @@ def chart_points(timeline: Timeline) -> tuple[ChartPoint, ...]:
             status=step.status,
             tier=best_tier(step),
             current=step.current,
-            label=_label(step.text),
+            label=_label(step.text_in(language)),
         )
         for step in timeline.steps
         if step.date is not None
@@ -176,14 +177,14 @@ def render_timeline(timeline: Timeline, topic: str, language: str | None = None)
     from matplotlib.figure import Figure
     from matplotlib.lines import Line2D
 
-    points = chart_points(timeline)
-    undated = len(timeline.steps) - len(points)
     words = [tr(language, "Timeline: {topic}"), tr(language, "source")]
     words += [tr(language, word) for word in (*STATUS_LEVELS, *TIER_COLOURS)]
     family = font_for(" ".join(words))
     if family is None:
         language = None  # no installed font has that script: English words, not boxes
         family = font_for("")
+    points = chart_points(timeline, language)
+    undated = len(timeline.steps) - len(points)
     families = [family, "DejaVu Sans"]  # claim labels keep a fallback for other scripts
     title = tr(language, "Timeline: {topic}").format(topic=topic)
     figure = Figure(figsize=(WIDTH_PX / DPI, HEIGHT_PX / DPI), dpi=DPI)

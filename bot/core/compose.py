@@ -511,17 +511,28 @@ def _claims_about(pack: Pack, character: Character) -> list[Claim]:
     ]
 
 
+def role_in(pack: Pack, role: str, language: str) -> str:
+    """A person's role as ``language`` writes it (its ``[[language]]`` table's ``roles``),
+    else as written."""
+    table = pack.languages.get(language)
+    return table.roles.get(role, role) if table is not None else role
+
+
 def _compose_people(pack: Pack, people: list[Person]) -> Composed | None:
-    lines = []
+    lines: dict[str, list[str]] = {language: [] for language in LANGUAGES}
     source_ids: list[str] = []
     for person in people:
         if not person.roles:
             continue
-        lines.append(f"**{person.name}**: {_join(person.roles)}.")
+        for language in LANGUAGES:
+            roles = [role_in(pack, role, language) for role in person.roles]
+            name = display_name(person, language)
+            lines[language].append(f"**{name}**: {localised_lists(roles, _join)[language]}.")
         source_ids += person.sources
-    if not lines:
+    if not lines[SOURCE_LANGUAGE]:
         return None
-    return Composed("\n".join(lines), source_refs(pack, source_ids), None, False)
+    body, translations = _by_language({k: "\n".join(v) for k, v in lines.items()})
+    return Composed(body, source_refs(pack, source_ids), None, False, translations=translations)
 
 
 def _compose_lineup(pack: Pack) -> Composed | None:

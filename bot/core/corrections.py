@@ -8,12 +8,13 @@ compared as dates, whatever their spelling ("august 14 2025", "14 Aug 2025", "20
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
 from bot.core.compose import source_refs
-from bot.core.i18n import N_, SOURCE_LANGUAGE, localised_date, tr
+from bot.core.i18n import N_, SOURCE_LANGUAGE, localised_date, localised_month, supported, tr
 from bot.core.loader import Pack
 from bot.core.models import Claim, Status
 from bot.core.normalise import contains_phrase, tokens
@@ -131,6 +132,26 @@ class Correction:
     stated: str
     topic_only: bool
     """True when only a bare year matched: the question must also be about the topic."""
+    date: Stated | None = None
+    """``stated`` as a date, when the entry is one (so it can be written in any language)."""
+
+    def stated_in(self, language: str | None) -> str:
+        """``stated`` as ``language`` writes it: a date in its own form ("14 août 2025"), the
+        claim's own summary when ``stated`` is that summary ("second half of 2025") through
+        its translation; otherwise, and in English, as the pack writes it."""
+        if supported(language) == SOURCE_LANGUAGE:
+            return self.stated
+        if self.date is not None:
+            year, month, day = self.date.year, self.date.month, self.date.day
+            if month is not None and day is not None:
+                return localised_date(dt.date(year, month, day), language)
+            if month is not None:
+                return localised_month(year, month, language)
+            return str(year)
+        summary = self.claim.summary
+        if summary and summary.casefold() == self.stated.casefold():
+            return self.claim.summary_in(language) or self.stated
+        return self.stated
 
 
 @dataclass(frozen=True)
@@ -187,7 +208,7 @@ def repeated_claim(pack: Pack, question: str) -> Correction | None:
             if not any(d.states(date) for d in stated):
                 continue
             rank = (date.precision, len(entry.words))
-            found = Correction(entry.claim, entry.said, topic_only=date.precision == 1)
+            found = Correction(entry.claim, entry.said, date.precision == 1, date)
         elif contains_phrase(words, entry.words):
             rank = (2, len(entry.words))
             found = Correction(entry.claim, entry.said, topic_only=False)
@@ -207,9 +228,10 @@ def correction_text(pack: Pack, found: Correction, language: str = SOURCE_LANGUA
     translation when written, else as written), or, for a superseded estimate, which
     estimate it was and that it did not hold."""
     claim = found.claim
+    stated = found.stated_in(language)
     if correction := claim.correction_in(language):
-        return correction.replace("{stated}", found.stated)
+        return correction.replace("{stated}", stated)
     outlets = ", ".join(dict.fromkeys(s.name for s in source_refs(pack, claim.sources)))
     date = claim_date(pack, claim)
     where = f"{outlets}, {localised_date(date, language)}" if date else outlets
-    return tr(language, EARLIER_ESTIMATE).format(stated=found.stated, where=where)
+    return tr(language, EARLIER_ESTIMATE).format(stated=stated, where=where)

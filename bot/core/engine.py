@@ -11,7 +11,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TypeVar
 
 from bot.core.answer import Answer, Outcome, Reason, SourceRef, Suggestion
@@ -72,6 +72,12 @@ class TimelineStep:
     summarised: bool
     answerable: bool
     claim_id: str
+    texts: dict[str, str] = field(default_factory=dict, compare=False)
+    """``text`` in the other reply languages (the claim's translated summary or answer)."""
+
+    def text_in(self, language: str | None) -> str:
+        """``text`` in ``language``; as written (English) when it has no translation."""
+        return self.texts.get(language or SOURCE_LANGUAGE, self.text)
 
     @property
     def outlets(self) -> tuple[str, ...]:
@@ -383,6 +389,11 @@ class Engine:
             TimelineStep(
                 date=claim_date(pack, c),
                 text=c.summary or c.answer,
+                texts={
+                    language: (c.summary_in(language) if c.summary else None)
+                    or c.translations.get(language, c.answer)
+                    for language in TRANSLATED
+                },
                 status=c.status.value,
                 sources=source_refs(pack, c.sources),
                 current=current is not None and current.claim_id == c.id,

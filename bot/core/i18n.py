@@ -30,8 +30,12 @@ SOURCE_LANGUAGE = "en"
 LANGUAGES: dict[str, str] = {
     "en": "English",
     "es": "Español",
+    "fr": "Français",
     "id": "Bahasa Indonesia",
+    "it": "Italiano",
     "ko": "한국어",
+    "pt": "Português",
+    "vi": "Tiếng Việt",
 }
 """Every language a reply can be framed in, by code, with its own name for itself."""
 TRANSLATED = tuple(code for code in LANGUAGES if code != SOURCE_LANGUAGE)
@@ -128,6 +132,18 @@ def localised_date(date: dt.date, language: str | None) -> str:
     from babel.dates import format_date
 
     return format_date(date, format="long", locale=language)
+
+
+@lru_cache(maxsize=1024)
+def localised_month(year: int, month: int, language: str | None) -> str:
+    """A month of a year as the language writes it ("August 2025", "août 2025",
+    "2025년 8월")."""
+    language = supported(language)
+    if language == SOURCE_LANGUAGE:
+        return f"{dt.date(year, month, 1):%B %Y}"
+    from babel.dates import format_skeleton
+
+    return format_skeleton("yMMMM", dt.date(year, month, 1), locale=language)
 
 
 def localised_lists(

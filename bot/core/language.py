@@ -1,7 +1,7 @@
 """Which language a fan wrote in, offline: Hangul by script, "¿" and "¡" as Spanish, then
 the words the knowledge says only one language asks with (:class:`Clues`: question words
 and yes/no openers from the pack's ``[[language]]`` tables, the show's titles left out),
-then the Latin-script languages (English, Spanish, Indonesian) by lingua's n-gram models in
+then the Latin-script reply languages (:data:`LATIN`) by lingua's n-gram models in
 low-accuracy mode, which must be surer of a short question (romanised names and typos make
 "is namra dead" look Indonesian and "dad died?" Spanish).
 
@@ -30,11 +30,18 @@ MIN_CONFIDENCE = 0.7
 """Lowest lingua confidence taken as the question's language."""
 SHORT_LETTERS = 20
 SHORT_MIN_CONFIDENCE = 0.95
-"""A question of fewer letters needs this lingua confidence: on the corpus's labelled rows
+"""A question of fewer letters needs this lingua confidence (against the runner-up's): on
+the corpus's labelled rows
 it cut English questions framed in another language from 23 to 6 of 465, and left the
 Spanish and Indonesian ones as they were."""
-DETECTED = ("en", "es", "id", "ko")
+DETECTED = ("en", "es", "fr", "id", "it", "ko", "pt", "vi")
 """The languages told apart (each has a reply catalog)."""
+LATIN = tuple(code for code in DETECTED if code != "ko")
+"""The reply languages lingua tells apart (Korean is told by its script)."""
+UNFRAMED = ("de", "tr")
+"""Latin-script languages fans also write in that have no reply catalog: lingua knows them
+too, so that their questions are not taken for a reply language's (a Turkish question was
+read as Spanish or Vietnamese); such a question is None."""
 MIN_LETTERS = 4
 """Fewer letters (or fewer outside names, titles and words with digits) tell no language."""
 MAX_NAME_WORDS = 3
@@ -53,12 +60,15 @@ English question is not enough)."""
 
 @cache
 def _detector() -> Any:
-    from lingua import Language, LanguageDetectorBuilder
+    from lingua import IsoCode639_1, Language, LanguageDetectorBuilder
+
+    LINGUA = {
+        code: Language.from_iso_code_639_1(getattr(IsoCode639_1, code.upper()))
+        for code in (*LATIN, *UNFRAMED)
+    }
 
     return (
-        LanguageDetectorBuilder.from_languages(
-            Language.ENGLISH, Language.SPANISH, Language.INDONESIAN
-        )
+        LanguageDetectorBuilder.from_languages(*LINGUA.values())
         .with_low_accuracy_mode()
         .with_preloaded_language_models()
         .build()
@@ -141,9 +151,9 @@ NO_CLUES = Clues()
 
 @lru_cache(maxsize=4096)
 def detect_language(text: str, clues: Clues = NO_CLUES) -> str | None:
-    """``en``, ``es``, ``id`` or ``ko``, or None when the text does not say clearly. When the
+    """One of :data:`DETECTED`, or None when the text does not say clearly. When the
     words of ``clues`` name exactly one language, that is the answer (None when it has no
-    catalog: a Portuguese question is not framed in Spanish)."""
+    catalog: a German question is not framed in English)."""
     text = text[:SAMPLE_CHARS]
     letters = LETTER.findall(text)
     hangul = len(HANGUL.findall(text))
@@ -164,7 +174,16 @@ def detect_language(text: str, clues: Clues = NO_CLUES) -> str | None:
     if latin_letters < MIN_LETTERS:
         return None
     values = _detector().compute_language_confidence_values(latin)
-    needed = SHORT_MIN_CONFIDENCE if latin_letters < SHORT_LETTERS else MIN_CONFIDENCE
-    if not values or values[0].value < needed:
+    if not values:
         return None
-    return str(values[0].language.iso_code_639_1.name.lower())
+    confidence = values[0].value
+    if latin_letters < SHORT_LETTERS:
+        # Against the runner-up alone: lingua spreads what it is unsure of over every
+        # language it knows, so with more languages the top value alone drops.
+        runner_up = values[1].value if len(values) > 1 else 0.0
+        if confidence / ((confidence + runner_up) or 1.0) < SHORT_MIN_CONFIDENCE:
+            return None
+    elif confidence < MIN_CONFIDENCE:
+        return None
+    language = str(values[0].language.iso_code_639_1.name.lower())
+    return language if language in DETECTED else None

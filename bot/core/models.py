@@ -22,6 +22,7 @@ from pydantic import (
     model_validator,
 )
 
+from bot.core.i18n import TRANSLATED
 from bot.core.limits import EMBED_DESCRIPTION_LIMIT, EMBED_FIELD_LIMIT
 
 Identifier = Annotated[
@@ -85,8 +86,9 @@ def _not_future(value: dt.date | None) -> dt.date | None:
     return value
 
 
-TRANSLATED_LANGUAGES = ("es", "id", "ko")
-"""The languages a knowledge text may be translated into: ``<field>_es``, ``_id``, ``_ko``."""
+TRANSLATED_LANGUAGES = TRANSLATED
+"""The languages a knowledge text may be translated into (every reply language but English):
+``<field>_es``, ``_fr``, ``_ko``... Each translated field has one of these per language."""
 
 
 def translated(item: BaseModel, name: str, language: str | None) -> str | None:
@@ -241,9 +243,25 @@ class Claim(Strict):
     answer_ko: AnswerText | None = Field(
         default=None, description="The answer in Korean, shown to Korean-speaking fans."
     )
+    answer_fr: AnswerText | None = Field(
+        default=None, description="The answer in French, shown to French-speaking fans."
+    )
+    answer_pt: AnswerText | None = Field(
+        default=None, description="The answer in Portuguese, shown to Portuguese-speaking fans."
+    )
+    answer_vi: AnswerText | None = Field(
+        default=None, description="The answer in Vietnamese, shown to Vietnamese-speaking fans."
+    )
+    answer_it: AnswerText | None = Field(
+        default=None, description="The answer in Italian, shown to Italian-speaking fans."
+    )
     summary_es: ShortText | None = Field(default=None, description="`summary` in Spanish.")
     summary_id: ShortText | None = Field(default=None, description="`summary` in Indonesian.")
     summary_ko: ShortText | None = Field(default=None, description="`summary` in Korean.")
+    summary_fr: ShortText | None = Field(default=None, description="`summary` in French.")
+    summary_pt: ShortText | None = Field(default=None, description="`summary` in Portuguese.")
+    summary_vi: ShortText | None = Field(default=None, description="`summary` in Vietnamese.")
+    summary_it: ShortText | None = Field(default=None, description="`summary` in Italian.")
     correction_es: NoteText | None = Field(
         default=None, description="`correction` in Spanish, with {stated} where it goes."
     )
@@ -252,6 +270,18 @@ class Claim(Strict):
     )
     correction_ko: NoteText | None = Field(
         default=None, description="`correction` in Korean, with {stated} where it goes."
+    )
+    correction_fr: NoteText | None = Field(
+        default=None, description="`correction` in French, with {stated} where it goes."
+    )
+    correction_pt: NoteText | None = Field(
+        default=None, description="`correction` in Portuguese, with {stated} where it goes."
+    )
+    correction_vi: NoteText | None = Field(
+        default=None, description="`correction` in Vietnamese, with {stated} where it goes."
+    )
+    correction_it: NoteText | None = Field(
+        default=None, description="`correction` in Italian, with {stated} where it goes."
     )
 
     _check_as_of = field_validator("as_of")(_not_future)
@@ -268,7 +298,7 @@ class Claim(Strict):
                 )
         return self
 
-    @field_validator("correction", "correction_es", "correction_id", "correction_ko")
+    @field_validator("correction", *(f"correction_{language}" for language in TRANSLATED_LANGUAGES))
     @classmethod
     def _only_stated(cls, value: str | None) -> str | None:
         unknown = set(re.findall(r"{(\w*)}", value or "")) - {"stated"}
@@ -329,6 +359,10 @@ class CastStatus(Strict):
     note_es: NoteText | None = Field(default=None, description="`note` in Spanish.")
     note_id: NoteText | None = Field(default=None, description="`note` in Indonesian.")
     note_ko: NoteText | None = Field(default=None, description="`note` in Korean.")
+    note_fr: NoteText | None = Field(default=None, description="`note` in French.")
+    note_pt: NoteText | None = Field(default=None, description="`note` in Portuguese.")
+    note_vi: NoteText | None = Field(default=None, description="`note` in Vietnamese.")
+    note_it: NoteText | None = Field(default=None, description="`note` in Italian.")
 
     _check_as_of = field_validator("as_of")(_not_future)
 
@@ -350,6 +384,10 @@ class Fate(Strict):
     text_es: NoteText | None = Field(default=None, description="`text` in Spanish.")
     text_id: NoteText | None = Field(default=None, description="`text` in Indonesian.")
     text_ko: NoteText | None = Field(default=None, description="`text` in Korean.")
+    text_fr: NoteText | None = Field(default=None, description="`text` in French.")
+    text_pt: NoteText | None = Field(default=None, description="`text` in Portuguese.")
+    text_vi: NoteText | None = Field(default=None, description="`text` in Vietnamese.")
+    text_it: NoteText | None = Field(default=None, description="`text` in Italian.")
     sources: list[Identifier] = Field(min_length=1)
     spoiler: bool = True
     verdict: Verdict | None = Field(
@@ -418,11 +456,19 @@ class Intent(Strict):
     question_es: ShortText | None = Field(default=None, description="`question` in Spanish.")
     question_id: ShortText | None = Field(default=None, description="`question` in Indonesian.")
     question_ko: ShortText | None = Field(default=None, description="`question` in Korean.")
+    question_fr: ShortText | None = Field(default=None, description="`question` in French.")
+    question_pt: ShortText | None = Field(default=None, description="`question` in Portuguese.")
+    question_vi: ShortText | None = Field(default=None, description="`question` in Vietnamese.")
+    question_it: ShortText | None = Field(default=None, description="`question` in Italian.")
     question_about_es: ShortText | None = None
     question_about_id: ShortText | None = None
     question_about_ko: ShortText | None = None
+    question_about_fr: ShortText | None = None
+    question_about_pt: ShortText | None = None
+    question_about_vi: ShortText | None = None
+    question_about_it: ShortText | None = None
 
-    @field_validator("question", "question_es", "question_id", "question_ko")
+    @field_validator("question", *(f"question_{language}" for language in TRANSLATED_LANGUAGES))
     @classmethod
     def _no_name_in_question(cls, value: str | None) -> str | None:
         if value is not None and "{name}" in value:
@@ -430,7 +476,7 @@ class Intent(Strict):
         return value
 
     @field_validator(
-        "question_about", "question_about_es", "question_about_id", "question_about_ko"
+        "question_about", *(f"question_about_{language}" for language in TRANSLATED_LANGUAGES)
     )
     @classmethod
     def _name_in_question_about(cls, value: str | None) -> str | None:
@@ -514,6 +560,13 @@ class Language(Strict):
         'stands for, a word of the intents\' examples or cues: {ded = "dead"}. One word '
         "each; every language's spellings apply to every question, so leave out a word that "
         "is an ordinary word in another language.",
+    )
+
+    roles: dict[ShortText, ShortText] = Field(
+        default_factory=dict,
+        description="How this language writes the people's roles (people.toml `roles`), "
+        'for the person cards: {director = "réalisateur"}. A role left out is shown as '
+        "written.",
     )
 
     about_character: list[ShortText] = Field(

@@ -25,6 +25,10 @@ _REPEATS = re.compile(r"([^\W\d])\1+")  # letters only: "2022" keeps its digits
 _NOT_LETTER_OR_DIGIT = re.compile(r"[\W_]+")
 """Exactly the characters outside Unicode's L* and N* categories (checked code point by code
 point): punctuation, symbols, emoji, marks, separators and controls."""
+_APOSTROPHE = re.compile(r"['’](?!(?:s|t|d|m|re|ve|ll)(?![^\W\d_]))")
+"""An apostrophe that is not an English contraction's ("what's", "don't", "you're"): an
+elision ("l'attore", "c'è", "j'ai") or a suffix on a name ("Cheong-san'ın", "Netflix'te")
+parts two words, so the word after it is read as written."""
 _JAMO_AFTER_SYLLABLE = re.compile(r"(?<=[\uac00-\ud7a3])(?=[\u1100-\u11ff\u3131-\u318e])")
 """Where a run of bare jamo (ㅋㅋ, ㅠㅠ, ㅇㅇ) follows a syllable: "미쳤다ㅠㅠ" is the word
 "미쳤다" and a sob, not one word nobody else writes."""
@@ -50,10 +54,12 @@ def clean(text: str) -> str:
     """Case-fold and reduce text to letters and digits of any script, separated by spaces.
 
     Punctuation, symbols, emoji, control characters and Discord markup become spaces;
-    apostrophes vanish so "what's" stays one word.
+    a contraction's apostrophe vanishes so "what's" stays one word, any other parts words
+    ("l'attore" → "l attore", "Nam-ra'ya" → "nam ra ya").
     """
     text = without_markup(unicodedata.normalize("NFKC", text))
-    text = _strip_marks(text.casefold().replace("'", "").replace("’", ""))
+    text = _APOSTROPHE.sub(" ", text.casefold())
+    text = _strip_marks(text.replace("'", "").replace("’", ""))
     if not text.isascii():
         text = _JAMO_AFTER_SYLLABLE.sub(" ", text)
     return " ".join(_NOT_LETTER_OR_DIGIT.sub(" ", text).split())

@@ -288,7 +288,8 @@ def timeline_embed(timeline: Timeline, title: str, language: str | None = None) 
             f"**{tr(language, mark)}**" if mark == "current answer" else tr(language, mark)
             for mark in step.marks
         ]
-        text = step.text if step.current else f"~~{step.text}~~" if step.superseded else step.text
+        said = step.text_in(language)
+        text = f"~~{said}~~" if step.superseded and not step.current else said
         suffix = f" · {', '.join(marks)}" if marks else ""
         attribution = "; ".join(
             [tr(language, step.status), *([", ".join(step.outlets)] if step.outlets else [])]

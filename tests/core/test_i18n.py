@@ -81,7 +81,8 @@ def test_the_question_language_is_detected(engine: Engine, text: str, language: 
         ("is su hyuk coming bak", "en"),
         ("on jo dad died?", None),  # too short to tell: not Spanish
         ("apakah nam-ra kembali di season 2?", "id"),
-        ("quando sai a segunda temporada", None),  # Portuguese: no catalog, not Spanish
+        ("quando sai a segunda temporada", "pt"),  # was Spanish before Portuguese had a catalog
+        ("ilk sezon kaç bölüm, bölümler kaç dakika", None),  # Turkish: no catalog, not French
         ("all of us are dead s2 kapan tayang", "id"),  # the title's "are" is no English
         ("cheongsan s2 ??", None),  # only a name and a season: was called Indonesian
         ("lee cheong-san s2!!", None),
@@ -99,7 +100,7 @@ def test_the_fan_language_wins_then_the_server_setting_then_english() -> None:
     assert choose_language("ko", "es") == "ko"
     assert choose_language(None, "es") == "es"
     assert choose_language(None, None) == "en"
-    assert choose_language("fr", None) == "en"  # no catalog: English
+    assert choose_language("de", None) == "en"  # no catalog: English
 
 
 # ------------------------------------------------------------------------------ catalogs
@@ -234,7 +235,7 @@ def _pack_copy(tmp_path: Path) -> Path:
 
 @pytest.mark.parametrize(
     ("line", "message"),
-    [('answer_ko = ""', "answer_ko"), ('answer_fr = "Regardez-la sur Netflix."', "answer_fr")],
+    [('answer_ko = ""', "answer_ko"), ('answer_de = "Auf Netflix."', "answer_de")],
 )
 def test_claim_translations_are_validated(tmp_path: Path, line: str, message: str) -> None:
     root = _pack_copy(tmp_path)

@@ -214,7 +214,7 @@ def test_translations_of_the_other_texts_are_read() -> None:
     [
         ({"summary": "x", "summary_ko": ""}, "summary_ko"),
         ({"summary_es": "algo"}, "summary_es given, but not the text it translates"),
-        ({"summary": "x", "summary_fr": "quelque chose"}, "summary_fr"),
+        ({"summary": "x", "summary_de": "etwas"}, "summary_de"),
         (
             {"correction": "{stated} is false.", "correction_es": "Es falso."},
             "correction_es must say {stated}",

@@ -22,7 +22,7 @@ async def test_language_is_saved_and_read_back(db: Database) -> None:
 
 async def test_a_language_without_a_catalog_is_refused(db: Database) -> None:
     with pytest.raises(StoreError):
-        await save_guild_settings(db, GuildSettings(7, language="fr"))
+        await save_guild_settings(db, GuildSettings(7, language="de"))
 
 
 async def test_a_version_1_database_gains_the_column(tmp_path: Path) -> None:

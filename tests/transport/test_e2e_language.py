@@ -7,6 +7,7 @@ from __future__ import annotations
 from bot.core.engine import Engine
 from bot.core.i18n import localised_date, ntr, tr
 from bot.core.language import detect_language
+from bot.core.render import render_text
 from bot.transport.bot import FanBot
 
 from .conftest import field_map, launch_bot, manager
@@ -42,6 +43,17 @@ async def test_a_korean_question_gets_a_korean_framed_reply(running: Running) ->
     assert answer.body_in("ko") != answer.body
     assert_framed_in(embed, "ko", localised_date(answer.as_of, "ko"), len(answer.sources))
     assert "True as of" not in field_map(embed)
+
+
+async def test_a_french_question_gets_the_same_text_as_the_console(running: Running) -> None:
+    bot, _ = running
+    question = "comment se termine la saison 1 pour cheong-san"
+    answer = bot.library.engine.ask(question)
+    assert answer.language == "fr" and answer.body_in("fr") != answer.body
+    embed = await _command(running, "ask", option("question", question))
+    shown = embed["description"].replace("||", "")  # the spoiler wrap
+    assert answer.body_in("fr").replace("||", "") in shown
+    assert answer.body_in("fr") in render_text(answer)  # the console says the same
 
 
 async def test_a_spanish_refusal_and_a_translated_claim(running: Running) -> None:
