@@ -30,12 +30,12 @@ from bot.core.encoder import Encoder, encoded_span, token_counter
 from bot.core.matcher import (
     CHARACTER_MARK,
     NUMBERED_SEASON_WORDS,
-    ORDINALS,
     PERSON_MARK,
     SEASON_OF,
     TITLE_ARTICLES,
     YEAR_MARK,
     Match,
+    season_ordinal,
     tokens,
 )
 
@@ -103,9 +103,6 @@ right before one ("Bloodhounds season 2"), names another show. The matcher's num
 words and more: "part 2" or "seasons" after a title mark it too, though the matcher reads no
 season number from them."""
 _NUMBERED_SEASON = re.compile(r"(?:s|season|시즌)\d{1,2}")
-_ORDINAL = re.compile(r"\d{1,2}(?:st|nd|rd|th|a|o|e|er|eme)?")
-"""A number before a season word, as folded: "2. sezon" ("2"), "2nd season", "2ª temporada"
-("2a"), "2e saison"; ordinal words ("deuxième saison") are the matcher's :data:`ORDINALS`."""
 _MARKS = frozenset({CHARACTER_MARK, PERSON_MARK, YEAR_MARK})
 UNSEEN_CAP = 4
 """Unseen words beyond this many add no further evidence."""
@@ -267,10 +264,6 @@ def _is_season(word: str) -> bool:
     return word in SEASON_WORDS or bool(_NUMBERED_SEASON.fullmatch(word))
 
 
-def _ordinal(word: str) -> bool:
-    return bool(_ORDINAL.fullmatch(word)) or word in ORDINALS
-
-
 def unseen_title(
     match: Match,
     familiar: frozenset[str],
@@ -294,12 +287,12 @@ def unseen_title(
                 continue
             numbered = i + 1 < len(words) and words[i + 1].isdigit()
             fused = word not in SEASON_WORDS
-            ordinal = not numbered and not fused and i > 0 and _ordinal(words[i - 1])
+            ordinal = not numbered and not fused and i > 0 and season_ordinal(words[i - 1])
             if not (numbered or fused or ordinal):
                 continue
             end = i - 1 if ordinal else i
             start = end
-            while start > 0 and sentence_flags[start - 1] and not _ordinal(words[start - 1]):
+            while start > 0 and sentence_flags[start - 1] and not season_ordinal(words[start - 1]):
                 start -= 1
             opens = start == 0 or (start == 1 and words[0] in TITLE_ARTICLES)
             run = words[start:end]

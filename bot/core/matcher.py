@@ -143,6 +143,8 @@ _FOLDED_SEASON_WORDS = frozenset(tokens(word)[0] for word in NUMBERED_SEASON_WOR
 _FUSED_SEASON = re.compile(r"(?:s|season|시즌|シースン)\d{1,2}|\d{1,2}(?:기|期)")
 """A season and its number written as one word, as folded: "s2", "시즌2", "2기"."""
 _SEASON_ORDINAL = re.compile(r"\d{1,2}(?:st|nd|rd|th|a|o|e|er|eme)?")
+"""A number before a season word, as folded: "2. sezon" ("2"), "2nd season", "2ª temporada"
+("2a"), "2e saison"; ordinal words ("deuxième saison") are :data:`ORDINALS`."""
 MAX_SEASON_NUMBER_WORD = 2
 """Longest bare number read as a season after a title ("taxi driver 3", not "moving 2026")."""
 
@@ -766,6 +768,11 @@ def _next_flagged(flags: Sequence[bool]) -> list[int]:
     return out
 
 
+def season_ordinal(word: str) -> bool:
+    """Whether the folded ``word`` can number a season written after it ("2nd", "deuxième")."""
+    return bool(_SEASON_ORDINAL.fullmatch(word)) or word in ORDINALS
+
+
 def _before_a_season(
     words: Sequence[str], start: int, end: int, openers: Container[str] = ()
 ) -> bool:
@@ -783,7 +790,7 @@ def _before_a_season(
         or (following[0].isdigit() and len(following[0]) <= MAX_SEASON_NUMBER_WORD)
         or (following[0] in _FOLDED_SEASON_WORDS and following[1:2] != []
             and following[1].isdigit())
-        or ((bool(_SEASON_ORDINAL.fullmatch(following[0])) or following[0] in ORDINALS)
+        or (season_ordinal(following[0])
             and following[1:] != [] and following[1] in _FOLDED_SEASON_WORDS)
     )  # fmt: skip
     of = (
