@@ -47,10 +47,11 @@ def _shard_ids(value: object) -> object:
     return [int(part) for part in parts]
 
 
-PUBLIC_SALTS = frozenset({"change-me", "changeme", "secret", "salt"})
+PUBLIC_SALTS = frozenset({"secret", "salt"})
 """Salts anyone can guess: with one and the database, user hashes can be matched to users."""
 PLACEHOLDER_PREFIXES = ("change-me", "changeme", "change_me")
-"""A value an example file left for the host to replace (``CHANGE-ME-to-a-secret``)."""
+"""A value an example file left for the host to replace (``change-me``,
+``CHANGE-ME-to-a-secret``): as guessable as :data:`PUBLIC_SALTS`."""
 SALT_ADVICE = (
     "remove the line to have a random one generated and kept in the data folder, or set a "
     "long random secret"

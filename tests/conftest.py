@@ -14,6 +14,7 @@ import pytest
 from bot.core.encoder import load_encoder
 from bot.core.engine import Engine
 from bot.core.loader import Knowledge, load_knowledge
+from bot.core.matcher import PackIndex
 from bot.learning import EngineBuilder, engine_builder
 
 from .postgres_server import ServerUnavailable, fresh_database, postgres_server
@@ -60,6 +61,13 @@ def real_engine(real_knowledge: Knowledge, real_builder: EngineBuilder) -> Engin
 def lexical_engine(real_knowledge: Knowledge) -> Engine:
     """The real pack decided by the lexical matcher alone (learned, no encoder)."""
     return engine_builder(KNOWLEDGE, CACHE, [DEVSET], load_encoder("none"))(real_knowledge)
+
+
+@pytest.fixture(scope="session")
+def real_index(lexical_engine: Engine) -> PackIndex:
+    """The :class:`PackIndex` of the knowledge folder's one pack, as the engines build it."""
+    (index,) = lexical_engine.indexes.values()
+    return index
 
 
 @pytest.fixture

@@ -121,9 +121,10 @@ NUMBERED_SEASON_WORDS = (
 """Words for a season that the season pattern reads a number beside ("season 2", "2nd
 temporada"), as fans write them. The decision's unseen-title check reads these and a few
 more (plurals, "part")."""
-_SEASON_WORD = f"(?:{'|'.join(tokens(word)[0] for word in NUMBERED_SEASON_WORDS)})"
+_FOLDED_SEASON_WORDS = tuple(tokens(word)[0] for word in NUMBERED_SEASON_WORDS)
 """The same words folded as questions are ("staffel" is read "stafel", Thai "ซีซั่น" "ซน",
 Vietnamese "mùa" and "phần" "mua" and "phan")."""
+_SEASON_WORD = f"(?:{'|'.join(_FOLDED_SEASON_WORDS)})"
 _SEASON = re.compile(
     rf"\b(?:seasons|{_SEASON_WORD})\s?(\d{{1,2}})\b"
     r"|\bs(\d{1,2})\b"
@@ -139,7 +140,6 @@ SEASON_OF = frozenset(["of", "de", "di", "du", "da", "del", "dela", "des", "ng"]
 """Words between "season 2" and the show it is of ("season 2 of Moving", "temporada 2 de")."""
 TITLE_ARTICLES = frozenset(["the", "a", "la", "le", "el", "il", "o", "yung", "ang"])
 """Words that may stand before a title opening a sentence ("the Bloodhounds season 2")."""
-_FOLDED_SEASON_WORDS = frozenset(tokens(word)[0] for word in NUMBERED_SEASON_WORDS)
 _FUSED_SEASON = re.compile(r"(?:s|season|시즌|シースン)\d{1,2}|\d{1,2}(?:기|期)")
 """A season and its number written as one word, as folded: "s2", "시즌2", "2기"."""
 _SEASON_ORDINAL = re.compile(r"\d{1,2}(?:st|nd|rd|th|a|o|e|er|eme)?")

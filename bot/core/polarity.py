@@ -112,7 +112,8 @@ class Lexicon:
                 wild.append(p)
             else:
                 by_first.setdefault(p[0].core, []).append(p)
-        self._by_first.update((word, tuple(ps)) for word, ps in by_first.items())
+        # Frozen: the derived fields are set past the dataclass's own __setattr__.
+        object.__setattr__(self, "_by_first", {word: tuple(ps) for word, ps in by_first.items()})
         object.__setattr__(self, "_wild_first", tuple(wild))
 
     def _candidates(self, word: str) -> Iterable[Pattern]:

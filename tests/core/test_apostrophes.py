@@ -6,16 +6,8 @@ from __future__ import annotations
 
 import pytest
 
-from bot.core.engine import Engine
 from bot.core.matcher import PackIndex
 from bot.core.normalise import clean, tokens
-
-PACK = "all-of-us-are-dead"
-
-
-@pytest.fixture(scope="module")
-def index(lexical_engine: Engine) -> PackIndex:
-    return lexical_engine.indexes[PACK]
 
 
 @pytest.mark.parametrize(
@@ -53,6 +45,6 @@ def test_a_word_after_an_elision_is_the_word_itself() -> None:
     ],
 )
 def test_a_turkish_suffix_after_an_apostrophe_leaves_the_name(
-    index: PackIndex, question: str, entity: str
+    real_index: PackIndex, question: str, entity: str
 ) -> None:
-    assert [e.entity_id for e in index.match(question).entities] == [entity]
+    assert [e.entity_id for e in real_index.match(question).entities] == [entity]

@@ -5,16 +5,8 @@ from __future__ import annotations
 
 import pytest
 
-from bot.core.engine import Engine
 from bot.core.matcher import PackIndex, _seasons
 from bot.core.normalise import tokens, without_particle
-
-PACK = "all-of-us-are-dead"
-
-
-@pytest.fixture(scope="module")
-def index(lexical_engine: Engine) -> PackIndex:
-    return lexical_engine.indexes[PACK]
 
 
 @pytest.mark.parametrize(
@@ -62,13 +54,13 @@ def test_ki_counts_a_season(text: str, seasons: list[int]) -> None:
     ],
 )
 def test_the_korean_title_is_found_with_another_particle_a_number_or_its_short_form(
-    index: PackIndex, question: str
+    real_index: PackIndex, question: str
 ) -> None:
-    assert index.match(question).mentions_pack
+    assert real_index.match(question).mentions_pack
 
 
-def test_a_korean_name_with_a_particle_is_the_character(index: PackIndex) -> None:
-    match = index.match("귀남이 죽었어요 살았어요?")
+def test_a_korean_name_with_a_particle_is_the_character(real_index: PackIndex) -> None:
+    match = real_index.match("귀남이 죽었어요 살았어요?")
     assert [e.entity_id for e in match.entities] == ["yoon-gwi-nam"]
 
 
@@ -80,9 +72,9 @@ def test_a_korean_name_with_a_particle_is_the_character(index: PackIndex) -> Non
     ],
 )
 def test_korean_cues_match_at_the_start_of_a_word(
-    index: PackIndex, question: str, intent: str
+    real_index: PackIndex, question: str, intent: str
 ) -> None:
-    best = index.match(question).best
+    best = real_index.match(question).best
     assert best is not None and best.intent == intent
 
 
@@ -98,30 +90,32 @@ def test_korean_cues_match_at_the_start_of_a_word(
     ],
 )
 def test_words_are_found_inside_unspaced_japanese_and_thai(
-    index: PackIndex, question: str, intent: str, entity: str | None
+    real_index: PackIndex, question: str, intent: str, entity: str | None
 ) -> None:
-    match = index.match(question)
+    match = real_index.match(question)
     assert match.best is not None and match.best.intent == intent, match.sentences
     assert [e.entity_id for e in match.entities] == ([entity] if entity else [])
 
 
 @pytest.mark.parametrize("question", ["มัธยมซอมบี้ ซีซั่น 2", "今、私たちの学校は2いつ"])
-def test_the_title_is_found_inside_unspaced_text(index: PackIndex, question: str) -> None:
-    assert index.match(question).mentions_pack
+def test_the_title_is_found_inside_unspaced_text(real_index: PackIndex, question: str) -> None:
+    assert real_index.match(question).mentions_pack
 
 
-def test_an_unspaced_run_with_no_known_word_is_left_whole(index: PackIndex) -> None:
-    match = index.match("近くのラーメン屋教えて")
+def test_an_unspaced_run_with_no_known_word_is_left_whole(real_index: PackIndex) -> None:
+    match = real_index.match("近くのラーメン屋教えて")
     assert match.sentences == (("近くのラーメン屋教えて",),) and match.best is not None
     assert match.best.score == 0.0
 
 
-def test_a_season_written_onto_the_korean_short_title_is_read(index: PackIndex) -> None:
-    match = index.match("지우학2기 언제 나와")
+def test_a_season_written_onto_the_korean_short_title_is_read(real_index: PackIndex) -> None:
+    match = real_index.match("지우학2기 언제 나와")
     assert match.mentions_pack and match.seasons == (2,)
 
 
 @pytest.mark.parametrize("question", ["부산행 볼만해요?", "新感染 面白い？", "สวีทโฮม ภาคแรกมีกี่ตอน"])
-def test_other_shows_are_found_in_korean_japanese_and_thai(index: PackIndex, question: str) -> None:
-    match = index.match(question)
+def test_other_shows_are_found_in_korean_japanese_and_thai(
+    real_index: PackIndex, question: str
+) -> None:
+    match = real_index.match(question)
     assert match.other_shows and not match.mentions_pack
