@@ -112,7 +112,8 @@ async def test_a_hung_lock_holder_fails_a_write_transiently_and_the_queue_lands_
         await holder.execute("SELECT * FROM guild_settings WHERE guild_id = 7 FOR UPDATE")
         changed = GuildSettings(guild_id=7, auto_answer=True)
         with pytest.raises(StoreError, match="lock") as failure:
-            await save_guild_settings(db, changed)
+            async with asyncio.timeout(30):  # without a lock timeout it would wait for ever
+                await save_guild_settings(db, changed)
         assert failure.value.transient
         outbox: Outbox[Database] = Outbox(db, first_retry=0.01, longest_retry=0.05)
         queued = outbox.submit("saving guild settings", lambda d: save_guild_settings(d, changed))
