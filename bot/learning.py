@@ -149,13 +149,16 @@ def training_rows(
 
 def model_key(pack: Pack, rows: Sequence[TrainingRow], encoder_name: str | None) -> str:
     """What the model depends on: the pack's title, aliases, other shows and seasons, its
-    intents, the names of its characters and people, and the training rows. A claim edit
+    intents, its languages (question words, clause words, spellings: all read by the
+    features), the names of its characters and people, and the training rows. A claim edit
     changes none of these, so it does not retrain (a new example or alias does)."""
     digest = hashlib.sha256()
     digest.update(f"{FEATURE_VERSION}\0{encoder_name or 'none'}\0".encode())
     digest.update(pack.info.model_dump_json().encode())
     for intent in pack.intents.values():
         digest.update(intent.model_dump_json().encode())
+    for language in pack.languages.values():
+        digest.update(language.model_dump_json().encode())
     for item in [*pack.characters.values(), *pack.people.values()]:
         digest.update(f"{item.id}\0{item.name}\0{'|'.join(item.aliases)}\0".encode())
     for row in rows:

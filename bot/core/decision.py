@@ -41,7 +41,7 @@ from bot.core.matcher import (
 
 DECLINE = "(decline)"
 """The class of questions the bot must not answer."""
-FEATURE_VERSION = "decision-19"
+FEATURE_VERSION = "decision-20"
 """Changes whenever the features or the training change: part of the saved model's key."""
 KNN = 10
 KNN_TEMPERATURE = 0.03
@@ -202,9 +202,12 @@ class RuleDecider(Decider):
 
 
 def lexical_features(question: str, lexical: Lexical, intents: Sequence[str]) -> np.ndarray:
-    """Per intent: score, strong cue, whether it can be about the names found; then globals."""
+    """Per intent: score, strong cue, whether it can be about the names found, then score and
+    strong cue on the question's focus clauses alone (:attr:`Match.focus`: the clause that
+    asks in "filming wrapped, so when is it out"; blocked intents 0); then globals."""
     match = lexical.match
     ranked = dict(lexical.ranked)
+    focus = {intent: (score, cue) for intent, score, cue in match.focus}
     cues = {s.intent for s in match.scores if s.cue}
     kinds = {m.kind for m in match.entities}
     per_intent = []
@@ -214,6 +217,10 @@ def lexical_features(question: str, lexical: Lexical, intents: Sequence[str]) ->
         per_intent.append(float(intent in cues and intent not in lexical.blocked))
     for intent in intents:
         per_intent.append(float(bool(kinds & set(lexical.entity_kinds.get(intent, ())))))
+    for intent in intents:
+        per_intent.append(0.0 if intent in lexical.blocked else focus.get(intent, (0.0,))[0])
+    for intent in intents:
+        per_intent.append(float(intent not in lexical.blocked and focus.get(intent, (0, 0))[1]))
     scores = [*sorted(ranked.values(), reverse=True), 0.0, 0.0]
     letters = [c for c in question if c.isalpha()]
     non_latin = sum(1 for c in letters if _NON_LATIN.match(c)) / max(len(letters), 1)
@@ -229,6 +236,7 @@ def lexical_features(question: str, lexical: Lexical, intents: Sequence[str]) ->
         math.log1p(match.words),
         float("?" in question or "？" in question),
         non_latin,
+        float(match.focus_part),
     ]
     return np.asarray(per_intent + globals_, dtype=np.float32)
 

@@ -32,7 +32,7 @@ from bot.core.decision import Decider, Decision, Lexical, RuleDecider, RuleThres
 from bot.core.i18n import LANGUAGES, N_, SOURCE_LANGUAGE, TRANSLATED, Phrase, tr
 from bot.core.language import Clues, detect_language
 from bot.core.loader import Knowledge, Pack
-from bot.core.matcher import Match, PackIndex, Prepared, prepare
+from bot.core.matcher import Clauses, Match, PackIndex, Prepared, clauses, prepare
 from bot.core.models import Intent
 from bot.core.polarity import Grammar
 from bot.core.ranking import (
@@ -194,7 +194,7 @@ class Engine:
             return self._decline(question, Reason.EMPTY, only, truncated=truncated)
         if (talk := self._small_talk(question, text)) is not None:
             return talk
-        match = self._best_match(prepared)
+        match = self._best_match(prepared, clauses(text))
         pack = self.packs[match.pack]
         veto = self._veto(pack, match)
         if veto is not None:
@@ -236,10 +236,11 @@ class Engine:
     def signals(self, question: str) -> tuple[Pack, Lexical] | None:
         """The pack and lexical signals the decider sees for a question, or None when the
         question is empty or vetoed (for training and evaluation)."""
-        prepared = prepare(question[:MAX_QUESTION_CHARS])
+        text = question[:MAX_QUESTION_CHARS]
+        prepared = prepare(text)
         if not prepared or not self.indexes:
             return None
-        match = self._best_match(prepared)
+        match = self._best_match(prepared, clauses(text))
         pack = self.packs[match.pack]
         if self._veto(pack, match) is not None:
             return None
@@ -500,8 +501,8 @@ class Engine:
             return self.packs.get(pack_id)
         return next(iter(self.packs.values()), None)
 
-    def _best_match(self, prepared: Prepared) -> Match:
-        matches = [index.match(prepared) for index in self.indexes.values()]
+    def _best_match(self, prepared: Prepared, question_clauses: Clauses) -> Match:
+        matches = [index.match(prepared, question_clauses) for index in self.indexes.values()]
 
         def strength(match: Match) -> tuple[bool, int, float]:
             return (match.mentions_pack, len(match.entities), match.best.score if match.best else 0)

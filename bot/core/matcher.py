@@ -37,6 +37,7 @@ from bot.core.normalise import (
     without_markup,
     without_particle,
 )
+from bot.core.polarity import Lexicon
 
 CHARACTER_MARK = "⟨character⟩"
 PERSON_MARK = "⟨person⟩"
@@ -102,6 +103,11 @@ WHOLE_QUESTION_MAX_WORDS = 24
 post is not: its point sits in one sentence, and scoring the whole costs the most."""
 _SENTENCE_BREAK = re.compile(r"(?:(?<!\d)\.|[!?;\n。！？])+")
 """A dot after a number ends no sentence: "2. sezon", "3. Staffel" are ordinal seasons."""
+_CLAUSE_BREAK = re.compile(r"((?:(?<!\d)\.|[!?;:,\n。！？、，¿…]|\s[-–—]+\s)+)")
+"""What ends a clause: a sentence break, a comma, a colon, a dash between spaces ("filming
+wrapped, so when is it out"). Captured, so :func:`clauses` can tell which ends with a
+question mark."""
+_QUESTION_MARKS = frozenset("?？")
 
 ORDINALS = {
     "first": 1, "second": 2, "third": 3, "fourth": 4, "fifth": 5,
@@ -207,6 +213,12 @@ class Match:
     """Per word of :attr:`sentences`, whether it is outside the vocabulary as written but
     reads as a vocabulary word all the same ("renewd" for "renewed", "counter" for
     "country"): a typo as often as another show's word."""
+    focus: tuple[tuple[str, float, bool], ...] = ()
+    """Per intent, (score, strong cue) on the question's focus clauses alone
+    (:func:`focus_clause`): in "filming wrapped, so when is it out" the clause that asks is
+    "so when is it out". When every clause asks or none does, those of the whole."""
+    focus_part: bool = False
+    """Whether the focus clauses are a part of the question rather than all of it."""
 
     @property
     def best(self) -> IntentScore | None:
@@ -294,6 +306,10 @@ class PackIndex:
     unspaced_longest: int = 0
     hangul_heads: tuple[str, ...] = ()  # Korean titles and names, longest first
     openers: frozenset[str] = frozenset()  # question words and yes/no openers, folded
+    question_words: Lexicon = field(default_factory=Lexicon)  # every language's, for focus
+    yes_no_openers: Lexicon = field(default_factory=Lexicon)  # every language's, for focus
+    clause_openers: Lexicon = field(default_factory=Lexicon)  # "but", "so": a clause starts
+    clause_endings: Lexicon = field(default_factory=Lexicon)  # "*는데": a clause ends
     fuzzy_titles: _FuzzyKeys | None = None  # title_keys, for TITLE_RESEMBLANCE
     _corrections: dict[str, str | None] = field(default_factory=dict)
     _splits: dict[str, tuple[str, ...]] = field(default_factory=dict)
@@ -414,15 +430,32 @@ class PackIndex:
                 for word in (*language.question_words, *language.yes_no_openers)
                 if "*" not in word and (key := compact(word))
             ),
+            question_words=Lexicon.of(
+                word for language in pack.languages.values() for word in language.question_words
+            ),
+            yes_no_openers=Lexicon.of(
+                word for language in pack.languages.values() for word in language.yes_no_openers
+            ),
+            clause_openers=Lexicon.of(
+                word for language in pack.languages.values() for word in language.clause_openers
+            ),
+            clause_endings=Lexicon.of(
+                word for language in pack.languages.values() for word in language.clause_endings
+            ),
         )
 
-    def match(self, question: str | Prepared) -> Match:
-        """Score every intent on each sentence of the question (and the whole), keep the best.
+    def match(self, question: str | Prepared, question_clauses: Clauses | None = None) -> Match:
+        """Score every intent on each sentence of the question (and the whole), keep the best;
+        and on the focus clause (:func:`focus_clause`) alone.
 
-        Pass :func:`prepare`'s result to match one question against several packs without
-        normalising it again for each.
+        Pass :func:`prepare`'s result (and :func:`clauses`') to match one question against
+        several packs without normalising it again for each.
         """
-        sentences = prepare(question) if isinstance(question, str) else question
+        if isinstance(question, str):
+            question_clauses = clauses(question)
+            sentences = prepare(question)
+        else:
+            sentences = question
         segments: list[_Segment] = []
         entities: list[EntityMention] = []
         other_shows: list[str] = []
@@ -468,6 +501,12 @@ class PackIndex:
                 if position not in best or score[0] > best[position][0]:
                     best[position] = score
         unmatched = (0.0, -1, False)
+        found = focus_clause(
+            self._split_clauses(question_clauses or ()), self.question_words, self.yes_no_openers
+        )
+        focus: dict[int, tuple[float, int, bool]] | None = None
+        if found is not None:
+            focus = self._score(self._segment(found))
         scores = sorted(
             (
                 IntentScore(
@@ -497,7 +536,40 @@ class PackIndex:
             sentences=tuple(read_sentences),
             unknown=tuple(unknown),
             misspelt=tuple(misspelt),
+            focus=tuple(
+                (intent.intent, round(total, 4), cue)
+                for i, intent in enumerate(self.intents)
+                for total, _, cue in [(focus if focus is not None else best).get(i, unmatched)]
+            ),
+            focus_part=focus is not None,
         )
+
+    def _split_clauses(self, question_clauses: Clauses) -> Clauses:
+        """The clauses split again inside: before a word that opens a clause when a question
+        word or yes/no opener follows it ("filming started so when is it out", not "why is
+        it so long"), and after a word that ends a clause ("확정된 건 알겠는데 공개는
+        언제예요"). A question mark ends the last part only."""
+        out: list[tuple[tuple[str, ...], bool]] = []
+        for words, asks in question_clauses:
+            start = 0
+            for i in range(1, len(words)):
+                asking_next = i + 1 < len(words) and (
+                    self.question_words.at(words, i + 1) or self.yes_no_openers.at(words, i + 1)
+                )
+                opens = asking_next and self.clause_openers.at(words, i)
+                if opens or self.clause_endings.at(words, i - 1):
+                    out.append((words[start:i], False))
+                    start = i
+            out.append((words[start:], asks))
+        return tuple(out)
+
+    def _segment(self, written: Sequence[str]) -> _Segment:
+        """One clause's words as :meth:`match` reads a sentence's, ready for scoring."""
+        words = self._split_unspaced(_words(written))
+        words = self._find_spans(words)[0]
+        corrected = [self._correct(word) for word in words]
+        known = [w for w in corrected if w is not None]
+        return _Segment(known, len(corrected) - len(known))
 
     def _score(self, segment: _Segment) -> dict[int, tuple[float, int, bool]]:
         """Per intent position: (score, closest example or -1, strong cue present)."""
@@ -893,6 +965,50 @@ def _seasons(text: str) -> list[int]:
 Prepared = tuple[tuple[str, ...], ...]
 """A question normalised for matching: the folded words (:func:`tokens`) of each sentence
 that has any."""
+
+
+Clauses = tuple[tuple[tuple[str, ...], bool], ...]
+"""A question's clauses (:func:`clauses`): each one's folded words and whether a question
+mark ends it (or a "¿" opens it)."""
+
+
+def clauses(question: str) -> Clauses:
+    """Split a question into clauses at sentence breaks, commas, colons and spaced dashes."""
+    parts = _CLAUSE_BREAK.split(without_markup(question))
+    out: list[tuple[tuple[str, ...], bool]] = []
+    for i in range(0, len(parts), 2):
+        words = tuple(tokens(parts[i]))
+        before = parts[i - 1] if i > 0 else ""
+        after = parts[i + 1] if i + 1 < len(parts) else ""
+        if words:
+            out.append((words, bool(_QUESTION_MARKS & set(after)) or "¿" in before))
+    return tuple(out)
+
+
+FOCUS_OPENER_WINDOW = 2
+"""A yes/no opener among a clause's first this many words makes it ask ("so is it out")."""
+
+
+def focus_clause(
+    question_clauses: Clauses, question_words: Lexicon, openers: Lexicon
+) -> tuple[str, ...] | None:
+    """The words of the clauses a question asks in, end to end, when only some of them ask: a
+    clause asks when a question mark ends it, it holds a question word or it opens with a
+    yes/no opener ("filming wrapped, so when is it out" asks in "so when is it out"; "loved
+    it. is s2 confirmed? need more" in "is s2 confirmed"). None when every clause asks or
+    none does (the whole question is its focus)."""
+    if len(question_clauses) < 2:
+        return None
+    asking = [
+        words
+        for words, asks in question_clauses
+        if asks
+        or question_words.found_in(words)
+        or any(openers.at(words, i) for i in range(min(FOCUS_OPENER_WINDOW, len(words))))
+    ]
+    if not asking or len(asking) == len(question_clauses):
+        return None
+    return tuple(word for words in asking for word in words)
 
 
 def prepare(question: str) -> Prepared:

@@ -554,6 +554,17 @@ class Language(Strict):
         default_factory=list, description="How a yes/no question's last word ends."
     )
     negations: list[ShortText] = Field(default_factory=list)
+    clause_openers: list[ShortText] = Field(
+        default_factory=list,
+        description='Words opening a new clause inside a sentence ("but", "so"): the clause '
+        "a question asks in is told apart from a statement before it (see the decision's "
+        "focus-clause features). Every language's apply to every question.",
+    )
+    clause_endings: list[ShortText] = Field(
+        default_factory=list,
+        description='How a word ending a clause inside a sentence ends (Korean "*는데", '
+        '"*지만": "I know it is confirmed, but"); the next word opens a new clause.',
+    )
     spellings: dict[ShortText, ShortText] = Field(
         default_factory=dict,
         description="How fans write a word too short to be read as a typo, and the word it "
