@@ -23,6 +23,7 @@ from collections.abc import Container, Iterable, Sequence
 from dataclasses import dataclass, field
 from enum import Enum
 from functools import lru_cache
+from typing import Protocol
 
 from rapidfuzz import fuzz, process
 
@@ -37,7 +38,7 @@ from bot.core.normalise import (
     without_markup,
     without_particle,
 )
-from bot.core.polarity import Lexicon
+from bot.core.polarity import Lexicon, pattern
 
 CHARACTER_MARK = "⟨character⟩"
 PERSON_MARK = "⟨person⟩"
@@ -279,6 +280,38 @@ class _Segment:
 
 
 @dataclass
+class _WordTest:
+    """Words of the languages (question words, clause openers…) looked for in a question: a
+    one-word pattern's verdict on a word is remembered (chat repeats its words, and a
+    wildcard such as "언제*" is otherwise tried at every word); phrases are scanned."""
+
+    words: Lexicon = field(default_factory=Lexicon)
+    phrases: Lexicon = field(default_factory=Lexicon)
+    _seen: dict[str, bool] = field(default_factory=dict)
+
+    @classmethod
+    def of(cls, texts: Iterable[str]) -> _WordTest:
+        texts = list(texts)
+        return cls(
+            Lexicon.of(t for t in texts if len(pattern(t)) == 1),
+            Lexicon.of(t for t in texts if len(pattern(t)) > 1),
+        )
+
+    def at(self, words: Sequence[str], start: int) -> bool:
+        word = words[start]
+        hit = self._seen.get(word)
+        if hit is None:
+            hit = self.words.at((word,), 0)
+            if len(self._seen) >= MAX_REMEMBERED_LOOKUPS:
+                self._seen.clear()
+            self._seen[word] = hit
+        return hit or (bool(self.phrases.scanned) and self.phrases.at(words, start))
+
+    def found_in(self, words: Sequence[str]) -> bool:
+        return any(self.at(words, i) for i in range(len(words)))
+
+
+@dataclass
 class PackIndex:
     """Everything precomputed for matching questions against one pack."""
 
@@ -306,10 +339,10 @@ class PackIndex:
     unspaced_longest: int = 0
     hangul_heads: tuple[str, ...] = ()  # Korean titles and names, longest first
     openers: frozenset[str] = frozenset()  # question words and yes/no openers, folded
-    question_words: Lexicon = field(default_factory=Lexicon)  # every language's, for focus
-    yes_no_openers: Lexicon = field(default_factory=Lexicon)  # every language's, for focus
-    clause_openers: Lexicon = field(default_factory=Lexicon)  # "but", "so": a clause starts
-    clause_endings: Lexicon = field(default_factory=Lexicon)  # "*는데": a clause ends
+    question_words: _WordTest = field(default_factory=_WordTest)  # every language's
+    yes_no_openers: _WordTest = field(default_factory=_WordTest)  # every language's
+    clause_openers: _WordTest = field(default_factory=_WordTest)  # "but", "so": a clause starts
+    clause_endings: _WordTest = field(default_factory=_WordTest)  # "*는데": a clause ends
     fuzzy_titles: _FuzzyKeys | None = None  # title_keys, for TITLE_RESEMBLANCE
     _corrections: dict[str, str | None] = field(default_factory=dict)
     _splits: dict[str, tuple[str, ...]] = field(default_factory=dict)
@@ -430,16 +463,16 @@ class PackIndex:
                 for word in (*language.question_words, *language.yes_no_openers)
                 if "*" not in word and (key := compact(word))
             ),
-            question_words=Lexicon.of(
+            question_words=_WordTest.of(
                 word for language in pack.languages.values() for word in language.question_words
             ),
-            yes_no_openers=Lexicon.of(
+            yes_no_openers=_WordTest.of(
                 word for language in pack.languages.values() for word in language.yes_no_openers
             ),
-            clause_openers=Lexicon.of(
+            clause_openers=_WordTest.of(
                 word for language in pack.languages.values() for word in language.clause_openers
             ),
-            clause_endings=Lexicon.of(
+            clause_endings=_WordTest.of(
                 word for language in pack.languages.values() for word in language.clause_endings
             ),
         )
@@ -553,10 +586,13 @@ class PackIndex:
         for words, asks in question_clauses:
             start = 0
             for i in range(1, len(words)):
-                asking_next = i + 1 < len(words) and (
-                    self.question_words.at(words, i + 1) or self.yes_no_openers.at(words, i + 1)
+                opens = (
+                    i + 1 < len(words)
+                    and self.clause_openers.at(words, i)
+                    and (
+                        self.question_words.at(words, i + 1) or self.yes_no_openers.at(words, i + 1)
+                    )
                 )
-                opens = asking_next and self.clause_openers.at(words, i)
                 if opens or self.clause_endings.at(words, i - 1):
                     out.append((words[start:i], False))
                     start = i
@@ -989,8 +1025,16 @@ FOCUS_OPENER_WINDOW = 2
 """A yes/no opener among a clause's first this many words makes it ask ("so is it out")."""
 
 
+class WordTest(Protocol):
+    """What :func:`focus_clause` asks of a word list: a :class:`~bot.core.polarity.Lexicon`."""
+
+    def at(self, words: Sequence[str], start: int) -> bool: ...
+
+    def found_in(self, words: Sequence[str]) -> bool: ...
+
+
 def focus_clause(
-    question_clauses: Clauses, question_words: Lexicon, openers: Lexicon
+    question_clauses: Clauses, question_words: WordTest, openers: WordTest
 ) -> tuple[str, ...] | None:
     """The words of the clauses a question asks in, end to end, when only some of them ask: a
     clause asks when a question mark ends it, it holds a question word or it opens with a
