@@ -220,6 +220,9 @@ class Match:
     "so when is it out". When every clause asks or none does, those of the whole."""
     focus_part: bool = False
     """Whether the focus clauses are a part of the question rather than all of it."""
+    asks: bool = False
+    """Whether some clause asks (:func:`asking_clauses`): a question mark, a question word or
+    a yes/no opener; "cheongsan deserved better" is a comment."""
 
     @property
     def best(self) -> IntentScore | None:
@@ -534,9 +537,9 @@ class PackIndex:
                 if position not in best or score[0] > best[position][0]:
                     best[position] = score
         unmatched = (0.0, -1, False)
-        found = focus_clause(
-            self._split_clauses(question_clauses or ()), self.question_words, self.yes_no_openers
-        )
+        split = self._split_clauses(question_clauses or ())
+        found = focus_clause(split, self.question_words, self.yes_no_openers)
+        asks = bool(asking_clauses(split, self.question_words, self.yes_no_openers))
         focus: dict[int, tuple[float, int, bool]] | None = None
         if found is not None:
             focus = self._score(self._segment(found))
@@ -575,6 +578,7 @@ class PackIndex:
                 for total, _, cue in [(focus if focus is not None else best).get(i, unmatched)]
             ),
             focus_part=focus is not None,
+            asks=asks,
         )
 
     def _split_clauses(self, question_clauses: Clauses) -> Clauses:
@@ -1033,23 +1037,30 @@ class WordTest(Protocol):
     def found_in(self, words: Sequence[str]) -> bool: ...
 
 
-def focus_clause(
+def asking_clauses(
     question_clauses: Clauses, question_words: WordTest, openers: WordTest
-) -> tuple[str, ...] | None:
-    """The words of the clauses a question asks in, end to end, when only some of them ask: a
-    clause asks when a question mark ends it, it holds a question word or it opens with a
-    yes/no opener ("filming wrapped, so when is it out" asks in "so when is it out"; "loved
-    it. is s2 confirmed? need more" in "is s2 confirmed"). None when every clause asks or
-    none does (the whole question is its focus)."""
-    if len(question_clauses) < 2:
-        return None
-    asking = [
+) -> list[tuple[str, ...]]:
+    """The clauses that ask: a question mark ends it, it holds a question word or a yes/no
+    opener is among its first :data:`FOCUS_OPENER_WINDOW` words."""
+    return [
         words
         for words, asks in question_clauses
         if asks
         or question_words.found_in(words)
         or any(openers.at(words, i) for i in range(min(FOCUS_OPENER_WINDOW, len(words))))
     ]
+
+
+def focus_clause(
+    question_clauses: Clauses, question_words: WordTest, openers: WordTest
+) -> tuple[str, ...] | None:
+    """The words of the clauses a question asks in (:func:`asking_clauses`), end to end, when
+    only some of them ask ("filming wrapped, so when is it out" asks in "so when is it out";
+    "loved it. is s2 confirmed? need more" in "is s2 confirmed"). None when every clause asks
+    or none does (the whole question is its focus)."""
+    if len(question_clauses) < 2:
+        return None
+    asking = asking_clauses(question_clauses, question_words, openers)
     if not asking or len(asking) == len(question_clauses):
         return None
     return tuple(word for words in asking for word in words)
