@@ -127,7 +127,8 @@ def test_the_learned_decision_reads_the_focus_scores(mini_engine: Engine) -> Non
     plain = mini_engine.signals("when is it out")
     assert plain is not None
     y = lexical_features("when is it out", plain[1], intents)
-    assert x[-1] == 1.0 and y[-1] == 0.0  # the focus is a part of the first question only
+    assert x[-2] == 1.0 and y[-2] == 0.0  # the focus is a part of the first question only
+    assert x[-1] == 1.0 and y[-1] == 1.0  # both ask
     raw = {s.intent: s.score for s in plain[1].match.scores}
     assert np.allclose(y[3 * n : 4 * n], [raw.get(i, 0.0) for i in intents])
 
@@ -136,3 +137,17 @@ def test_the_model_key_follows_the_languages_the_features_read(mini_root: Path) 
     before = model_key(load_knowledge(mini_root).packs[0], [], None)
     _index(mini_root, 'clause_openers = ["so"]')
     assert model_key(load_knowledge(mini_root).packs[0], [], None) != before
+
+
+@pytest.mark.parametrize(
+    ("text", "asks"),
+    [
+        ("mina deserved better", False),  # a comment
+        ("mina deserved better. is she alive", True),  # an opener opens a clause
+        ("mina alive?", True),  # a question mark
+        ("filming wrapped so when is it out", True),  # a question word
+        ("still no date, netflix keeps us waiting", False),
+    ],
+)
+def test_whether_any_clause_asks(mini_root: Path, text: str, asks: bool) -> None:
+    assert _index(mini_root).match(text).asks is asks
