@@ -794,8 +794,9 @@ def _before_a_season(
 ) -> bool:
     """Whether ``words[start:end]``, an ordinary-word title
     (:attr:`~bot.core.models.PackInfo.other_shows_by_season`), names the show: a season or
-    its number follows it (inside a sentence, a number only after a title of two words) ("moving season 2", "taxi driver 3", "무빙2" split as "무빙", "2",
-    "trigger s2", "mercredi saison 2"), and only ``openers`` (question words, yes/no
+    its number follows it ("moving season 2", "taxi driver 3", "무빙2" split as "무빙", "2",
+    "trigger s2", "mercredi saison 2"; inside a sentence, a bare number only after a title
+    of two words), and only ``openers`` (question words, yes/no
     openers) and "the" stand before it in its sentence ("when is the moving season 2", not
     "is netflix moving season 2") or one of ``before_titles`` stands right before it ("did
     disney confirm moving s2", "any news on taxi driver 3"), or "season 2 of" does ("la
