@@ -151,3 +151,9 @@ def test_the_model_key_follows_the_languages_the_features_read(mini_root: Path) 
 )
 def test_whether_any_clause_asks(mini_root: Path, text: str, asks: bool) -> None:
     assert _index(mini_root).match(text).asks is asks
+
+
+def test_an_abbreviation_breaks_no_clause() -> None:
+    assert clauses("is D.P. getting a season 3") == (
+        (("is", "d", "p", "geting", "a", "season", "3"), False),
+    )
