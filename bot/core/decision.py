@@ -41,7 +41,7 @@ from bot.core.matcher import (
 
 DECLINE = "(decline)"
 """The class of questions the bot must not answer."""
-FEATURE_VERSION = "decision-22"
+FEATURE_VERSION = "decision-24"
 """Changes whenever the features or the training change: part of the saved model's key."""
 KNN = 10
 KNN_TEMPERATURE = 0.03
@@ -204,7 +204,8 @@ class RuleDecider(Decider):
 def lexical_features(question: str, lexical: Lexical, intents: Sequence[str]) -> np.ndarray:
     """Per intent: score, strong cue, whether it can be about the names found, then score and
     strong cue on the question's focus clauses alone (:attr:`Match.focus`: the clause that
-    asks in "filming wrapped, so when is it out"; blocked intents 0); then globals."""
+    asks in "filming wrapped, so when is it out"; 0 for blocked intents and when the focus
+    is the whole question); then globals."""
     match = lexical.match
     ranked = dict(lexical.ranked)
     focus = {intent: (score, cue) for intent, score, cue in match.focus}
@@ -217,10 +218,13 @@ def lexical_features(question: str, lexical: Lexical, intents: Sequence[str]) ->
         per_intent.append(float(intent in cues and intent not in lexical.blocked))
     for intent in intents:
         per_intent.append(float(bool(kinds & set(lexical.entity_kinds.get(intent, ())))))
+    part = match.focus_part
     for intent in intents:
-        per_intent.append(0.0 if intent in lexical.blocked else focus.get(intent, (0.0,))[0])
+        allowed = part and intent not in lexical.blocked
+        per_intent.append(focus.get(intent, (0.0,))[0] if allowed else 0.0)
     for intent in intents:
-        per_intent.append(float(intent not in lexical.blocked and focus.get(intent, (0, 0))[1]))
+        allowed = part and intent not in lexical.blocked
+        per_intent.append(float(allowed and focus.get(intent, (0, 0))[1]))
     scores = [*sorted(ranked.values(), reverse=True), 0.0, 0.0]
     letters = [c for c in question if c.isalpha()]
     non_latin = sum(1 for c in letters if _NON_LATIN.match(c)) / max(len(letters), 1)
@@ -1078,29 +1082,28 @@ def cross_validate(
     c_grid: Sequence[float] | None = None,
     forced: np.ndarray | None = None,
 ) -> CrossValidated:
-    """Pick C (by the utility of its own best thresholds, on the first fold assignment: the
-    objective the thresholds serve, where log-loss flipped between 0.03 and 0.1 with a few
-    rows and moved every figure with it) and the thresholds (by utility over every
-    assignment in ``folds``); figures on the real (non-example) rows."""
-    real = _real(rows)
-    real_rows, real_inputs = [rows[i] for i in real], [inputs[i] for i in real]
-    decline = np.zeros(len(classes))
-    decline[list(classes).index(DECLINE)] = 1.0
-
-    def as_the_bot_runs(q: np.ndarray) -> np.ndarray:
-        if forced is not None and forced.any():  # declined before any model, as the bot does
-            q[forced] = decline
-        return q
-
+    """Pick C (by log-loss, on the first fold assignment) and the thresholds (by utility over
+    every assignment in ``folds``); figures on the real (non-example) rows."""
+    positions, labels, weights = _expand(rows, classes)
     best: tuple[float, float, np.ndarray] | None = None
     for c in C_GRID if c_grid is None else c_grid:
-        p = as_the_bot_runs(out_of_fold(x, rows, classes, folds[0], c))
-        _, value = _choose_thresholds([p[real]], classes, real_rows, real_inputs)
-        if best is None or value > best[1]:
-            best = (c, value, p)
+        p = out_of_fold(x, rows, classes, folds[0], c)
+        loss = -sum(
+            weight * math.log(max(p[i, label], 1e-9))
+            for i, label, weight in zip(positions, labels, weights, strict=True)
+        )
+        if best is None or loss < best[1]:
+            best = (c, loss, p)
     assert best is not None
     c, _, p = best
-    ps = [p, *(as_the_bot_runs(out_of_fold(x, rows, classes, f, c)) for f in folds[1:])]
+    ps = [p, *(out_of_fold(x, rows, classes, f, c) for f in folds[1:])]
+    if forced is not None and forced.any():  # declined before any model, as the bot does
+        decline = np.zeros(len(classes))
+        decline[list(classes).index(DECLINE)] = 1.0
+        for q in ps:
+            q[forced] = decline
+    real = _real(rows)
+    real_rows, real_inputs = [rows[i] for i in real], [inputs[i] for i in real]
     thresholds, utility = _choose_thresholds([q[real] for q in ps], classes, real_rows,
                                              real_inputs)  # fmt: skip
     return CrossValidated(
