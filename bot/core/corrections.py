@@ -21,25 +21,29 @@ from bot.core.normalise import contains_phrase, tokens
 from bot.core.ranking import answerable, claim_date, retired_ids
 
 _MONTH_NAMES = {
-    # English, Indonesian and Spanish month names and their usual abbreviations.
-    1: "january jan januari enero ene",
-    2: "february feb februari febrero",
-    3: "march mar maret marzo",
-    4: "april apr abril",
-    5: "may mei mayo",
-    6: "june jun juni junio",
-    7: "july jul juli julio",
-    8: "august aug agustus agosto ags",
-    9: "september sep sept septiembre",
-    10: "october oct oktober octubre okt",
-    11: "november nov noviembre",
-    12: "december dec desember diciembre des dic",
+    # Month names and their usual abbreviations in English, Indonesian, Spanish, French,
+    # Portuguese and Italian, as folded by ``tokens`` ("août" → "aout", "março" → "marco").
+    # Not those that are common words near a year: "out" (outubro), "set", "des" (French).
+    1: "january jan januari enero ene janvier janv janeiro gennaio genn",
+    2: "february feb februari febrero fevrier fevr fevereiro fev febbraio",
+    3: "march mar maret marzo mars marco",
+    4: "april apr abril avril avr aprile",
+    5: "may mei mayo mai maio maggio",
+    6: "june jun juni junio juin junho giugno",
+    7: "july jul juli julio juillet juil julho luglio",
+    8: "august aug agustus agosto ags aout",
+    9: "september sep sept septiembre septembre setembro settembre",
+    10: "october oct oktober octubre okt octobre outubro ottobre ott",
+    11: "november nov noviembre novembre novembro",
+    12: "december dec desember diciembre dic decembre dezembro dez dicembre",
 }
 MONTHS = {name: number for number, names in _MONTH_NAMES.items() for name in tokens(names)}
 _PARTICLE = "[가-힣]*"  # Korean particles stick to the word: 14일에, 2025년에
 _YEAR = re.compile(rf"^((?:19|20)\d\d)(?:년{_PARTICLE})?$")
 _MONTH_NUMBER = re.compile(rf"^(\d{{1,2}})월{_PARTICLE}$")
-_DAY = re.compile(rf"^(\d{{1,2}})(?:st|nd|rd|th|일{_PARTICLE})?$")
+_DAY = re.compile(rf"^(\d{{1,2}})(?:st|nd|rd|th|er|일{_PARTICLE})?$")  # 14th, 1er, 14일
+_MONTH_BEFORE_NUMBER = frozenset(["thang"])
+"""Words a month number follows: Vietnamese "ngày 14 tháng 8 năm 2025"."""
 
 
 @dataclass(frozen=True)
@@ -91,6 +95,9 @@ def dates_in(words: Sequence[str]) -> list[Stated]:
             day = _day(after[1]) if len(after) > 1 else None  # 2025 08 14, 2025년 8월 14일
         else:
             for position in range(len(before) - 1, -1, -1):
+                if (month := _numbered_month(words, start + position)) is not None:
+                    day = _day_at(words, start + position - 2)  # ngày 14 tháng 8
+                    break
                 if (month := _month(before[position])) is not None:
                     day = _day_near(words, start + position, index)
                     break
@@ -98,7 +105,9 @@ def dates_in(words: Sequence[str]) -> list[Stated]:
     return found
 
 
-_NOT_A_DAY_AFTER = frozenset(["season", "s", "temporada", "musim", "part", "episode", "ep", "시즌"])
+_NOT_A_DAY_AFTER = frozenset(
+    tokens("season s temporada musim part episode ep 시즌 saison stagione episodio phan mua tap")
+)
 """A number after these is a season or an episode, not a day ("season 2 august 2025")."""
 
 
@@ -110,10 +119,23 @@ def _day_near(words: Sequence[str], month: int, year: int) -> int | None:
         if words[month - 1] == "de" and month >= 2:
             candidates.append(month - 2)
     for position in candidates:
-        if position >= 1 and words[position - 1] in _NOT_A_DAY_AFTER:
-            continue
-        if (day := _day(words[position])) is not None:
+        if (day := _day_at(words, position)) is not None:
             return day
+    return None
+
+
+def _day_at(words: Sequence[str], position: int) -> int | None:
+    """The day ``words[position]`` writes, unless it numbers a season or an episode."""
+    if position < 0 or (position >= 1 and words[position - 1] in _NOT_A_DAY_AFTER):
+        return None
+    return _day(words[position])
+
+
+def _numbered_month(words: Sequence[str], position: int) -> int | None:
+    """The month when ``words[position]`` is a number after a month word ("tháng 8")."""
+    word = words[position]
+    if position >= 1 and words[position - 1] in _MONTH_BEFORE_NUMBER and word.isdigit():
+        return int(word) if 1 <= int(word) <= 12 else None
     return None
 
 

@@ -14,11 +14,12 @@ import pytest
 
 from bot.core.answer import Outcome
 from bot.core.compose import compose, role_in
-from bot.core.corrections import correction_text, repeated_claim
+from bot.core.corrections import Stated, correction_text, dates_in, repeated_claim
 from bot.core.engine import Engine
 from bot.core.i18n import TRANSLATED, localised_date, ntr, tr
 from bot.core.loader import load_knowledge
 from bot.core.models import Claim, translated
+from bot.core.normalise import tokens
 from bot.core.problems import KnowledgeError
 from bot.core.render import render_text, source_line
 
@@ -67,6 +68,22 @@ def test_a_question_gets_the_english_answer_in_its_language(
     assert f"{ntr(language, 'Source', 'Sources', len(answer.sources))}:" in text.splitlines()
     for source in answer.sources:
         assert f"  - {source_line(source, language)}" in text.splitlines()
+
+
+@pytest.mark.parametrize(
+    ("question", "language"),
+    [
+        ("la saison 2 sera-t-elle sur netflix en 2027 ?", "fr"),  # French "sera", not "será que"
+        ("la saison 2 sera là quand ?", "fr"),
+        ("será que a temporada 2 sai em 2027?", "pt"),
+    ],
+)
+def test_french_sera_is_not_read_as_portuguese(
+    real_engine: Engine, question: str, language: str
+) -> None:
+    answer = real_engine.ask(question)
+    assert answer.outcome is Outcome.ANSWER and answer.intent == "release"
+    assert answer.language == language
 
 
 def _texts(engine: Engine) -> list[tuple[str, str, str]]:
@@ -209,6 +226,40 @@ def test_a_corrected_date_is_written_the_reply_language_way(engine: Engine) -> N
     month = repeated_claim(pack, "season 2 in april 2025?")
     assert month is not None and month.date is not None and month.date.day is None
     assert "2025" in month.stated_in("fr") and month.stated_in("fr") != month.stated
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "la saison 2 sort le 14 août 2025 ?",
+        "a 2ª temporada estreia em 14 de agosto de 2025?",
+        "la stagione 2 esce il 14 agosto 2025?",
+        "phần 2 ra mắt ngày 14 tháng 8 năm 2025 phải không",
+    ],
+)
+def test_a_date_written_the_reply_language_way_is_read_for_a_correction(
+    engine: Engine, question: str
+) -> None:
+    found = repeated_claim(engine.packs[PACK], question)
+    assert found is not None and found.date is not None
+    assert (found.date.year, found.date.month, found.date.day) == (2025, 8, 14)
+
+
+@pytest.mark.parametrize(
+    ("text", "stated"),
+    [
+        ("saison 2 le 1er août 2025", Stated(2025, 8, 1)),
+        ("phần 2 tháng 8 năm 2025", Stated(2025, 8)),  # "phần 2" numbers a season
+        ("stagione 2 agosto 2025", Stated(2025, 8)),
+        ("ngày 14 tháng 13 năm 2025", Stated(2025)),  # no 13th month
+        ("des nouvelles de la saison 2 en 2026", Stated(2026)),  # French "des", not December
+        ("is season 2 out 2026", Stated(2026)),  # not Portuguese "out(ubro)"
+    ],
+)
+def test_dates_in_reads_day_month_and_year_but_not_a_season_number(
+    text: str, stated: Stated
+) -> None:
+    assert dates_in(tokens(text)) == [stated]
 
 
 def test_a_corrected_estimate_is_its_claim_summary_in_the_reply_language(
