@@ -34,6 +34,7 @@ from bot.core.normalise import (
     contains_phrase,
     fold,
     tokens,
+    without_contraction,
     without_markup,
     without_particle,
 )
@@ -622,6 +623,8 @@ class PackIndex:
                 return _SpanKind.NAME, romanised, NAME_TYPO_SCORE
         if size == 1 and HANGUL_SYLLABLE.match(key):
             stem = _hangul_stem(key, self.names)
+            if stem is None and (plain := without_contraction(key)) in self.names:
+                stem = plain  # "남란 살아있어?": 남라 with 는 contracted onto it
             if stem is not None:
                 return _SpanKind.NAME, stem, 100.0
         return None
@@ -671,6 +674,9 @@ class PackIndex:
         stem = without_particle(word)
         if stem != word and stem in self.vocabulary:
             return stem
+        plain = without_contraction(word)  # "볼만핸" is not a word; "남란" is "남라" + 는
+        if plain is not None and plain in self.vocabulary:
+            return plain
         if word[0].isdigit():  # "12부작이에요": the number is read as a season or a count
             rest = word.lstrip("0123456789")
             if not rest:

@@ -100,6 +100,9 @@ _PARTICLES = (
     "이나", "이도", "이는", "이가", "이의", "이요", "처럼", "보다", "마저", "조차", "밖에",
     "만큼", "은", "는", "이", "가", "을", "를", "에", "의", "도", "만", "랑", "와", "과", "로",
     "야", "요",
+    # the spoken contractions of particle + 는: 에선 (에서는), 엔 (에는), 한텐 (한테는),
+    # 에겐 (에게는), 까진 (까지는), 부턴 (부터는), 으론 (으로는)
+    "에선", "엔", "한텐", "에겐", "까진", "부턴", "으론",
 )  # fmt: skip
 HANGUL_PARTICLES = tuple(sorted(_PARTICLES, key=len, reverse=True))
 """Korean particles and copula endings written onto the noun before them ("시즌2는",
@@ -122,6 +125,25 @@ def without_particle(word: str, min_stem: int = 1) -> str:
             if HANGUL_SYLLABLE.match(stem[-1]) or stem[-1].isdigit():
                 return stem
     return word
+
+
+_HANGUL_BASE = 0xAC00
+_FINALS = 28
+_CONTRACTED_FINALS = (4, 8)  # ㄴ (는 → ㄴ) and ㄹ (를 → ㄹ)
+
+
+def without_contraction(word: str) -> str | None:
+    """Korean writes 는 and 를 after a vowel as a final ㄴ or ㄹ on the word's last
+    syllable ("남란" for "남라는", "온졸" for "온조를"): ``word`` with that final taken off,
+    or None when ``word`` is not two or more Hangul syllables ending in ㄴ or ㄹ. Whether
+    the word without it is a word at all is for the caller to check against what it knows
+    ("청산" is a name, not "청사" with a particle)."""
+    if len(word) < 2 or not all(HANGUL_SYLLABLE.match(ch) for ch in word):
+        return None
+    code = ord(word[-1]) - _HANGUL_BASE
+    if code % _FINALS not in _CONTRACTED_FINALS:
+        return None
+    return word[:-1] + chr(_HANGUL_BASE + code - code % _FINALS)
 
 
 def valid_text(text: str) -> str:

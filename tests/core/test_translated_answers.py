@@ -118,10 +118,12 @@ def test_korean_replies_name_people_by_the_hangul_alias_the_pack_gives(
     assert character.name not in text and actor.name not in text
     lines = shown(real_engine.answer_intent("cast", ["yoon-gwi-nam"]), "ko")
     assert "**윤귀남**" in lines  # the Hangul alias characters.toml cites
-    na_yeon = pack.characters["lee-na-yeon"]  # no Hangul alias: romanised as written
-    assert not any(HANGUL.search(alias) for alias in na_yeon.aliases)
-    lines = shown(real_engine.answer_intent("cast", ["lee-na-yeon"]), "ko")
-    assert f"**{na_yeon.name}**" in lines
+    ha_ri = pack.characters["ha-ri"]
+    lines = shown(real_engine.answer_intent("cast", ["ha-ri"]), "ko")
+    assert "**하리**" in lines  # her one Hangul alias
+    player = pack.people[ha_ri.played_by[0]]  # no Hangul alias: romanised as written
+    assert not any(HANGUL.search(alias) for alias in player.aliases)
+    assert f"**{player.name}**" in lines
 
 
 def test_a_correction_is_given_in_the_fan_language(real_engine: Engine) -> None:

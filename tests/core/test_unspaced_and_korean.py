@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from bot.core.matcher import PackIndex, _seasons
-from bot.core.normalise import tokens, without_particle
+from bot.core.normalise import tokens, without_contraction, without_particle
 
 
 @pytest.mark.parametrize(
@@ -17,6 +17,10 @@ from bot.core.normalise import tokens, without_particle
         ("청산이도", "청산"),
         ("부작이에요", "부작"),
         ("역은", "역"),
+        ("시즌2에선", "시즌2"),  # 에서는, as spoken
+        ("넷플릭스엔", "넷플릭스"),  # 에는
+        ("남라한텐", "남라"),  # 한테는
+        ("시즌2까진", "시즌2"),  # 까지는
         ("언제", "언제"),  # no particle
         ("는", "는"),  # nothing left without it
         ("season", "season"),
@@ -28,6 +32,37 @@ def test_one_korean_particle_is_read_off(word: str, stem: str) -> None:
 
 def test_a_particle_is_never_read_off_a_latin_word() -> None:
     assert without_particle("bts는") == "bts는"
+
+
+@pytest.mark.parametrize(
+    ("word", "plain"),
+    [
+        ("남란", "남라"),  # 남라는
+        ("온졸", "온조"),  # 온조를
+        ("청산", "청사"),  # any final ㄴ comes off: the caller checks the word is known
+        ("남라", None),  # no final consonant
+        ("난", None),  # one syllable: nothing would be left of a word
+        ("시즌2엔", None),  # not all Hangul
+        ("bts", None),
+    ],
+)
+def test_a_contracted_particle_is_read_off_the_last_syllable(word: str, plain: str | None) -> None:
+    assert without_contraction(word) == plain
+
+
+@pytest.mark.parametrize(
+    ("question", "entity"),
+    [("남란 살아있어?", "choi-nam-ra"), ("시즌2에선 온존 어떻게 돼?", "nam-on-jo")],
+)
+def test_a_name_with_a_contracted_particle_is_the_character(
+    real_index: PackIndex, question: str, entity: str
+) -> None:
+    assert [e.entity_id for e in real_index.match(question).entities] == [entity]
+
+
+def test_a_contraction_names_no_one_unless_the_name_is_known(real_index: PackIndex) -> None:
+    assert real_index.match("청산 죽었어?").entities[0].entity_id == "lee-cheong-san"
+    assert real_index.match("사란 누구야?").entities == ()
 
 
 def test_jamo_reactions_are_split_off_the_word_they_follow() -> None:
