@@ -38,6 +38,7 @@ Kind = Literal[
     "other-season",  # a season the pack does not cover: must be declined
     "chit-chat",  # greetings, thanks, jokes: no knowledge intent
     "unrelated",  # unrelated requests: must be declined
+    "no-source",  # about this show, but nothing its sources say (pay, budget, private lives)
 ]
 KINDS: tuple[str, ...] = get_args(Kind)
 """The kinds of row, so figures can be reported per kind."""

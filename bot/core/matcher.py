@@ -103,6 +103,9 @@ WHOLE_QUESTION_MAX_WORDS = 24
 post is not: its point sits in one sentence, and scoring the whole costs the most."""
 _SENTENCE_BREAK = re.compile(r"(?:(?<!\d)\.|[!?;\n。！？])+")
 """A dot after a number ends no sentence: "2. sezon", "3. Staffel" are ordinal seasons."""
+_ABBREVIATION = re.compile(r"(?<![^\W\d_])(?:[^\W\d_]\.)+[^\W\d_](?![^\W\d_])(\.?)")
+"""Single letters joined by dots ("D.P.", "U.S.", "e.g."): one word, not sentences. Its last
+dot ends a sentence only before a capital letter ("I loved D.P. When is ...")."""
 
 ORDINALS = {
     "first": 1, "second": 2, "third": 3, "fourth": 4, "fifth": 5,
@@ -113,6 +116,8 @@ ORDINALS = {
     "ilk": 1, "ikinci": 2, "ucuncu": 3, "dorduncu": 4,  # tr
     "erste": 1, "zweite": 2, "drite": 3,  # de ("dritte" folds to "drite")
     "первыи": 1, "второи": 2, "трети": 3,  # ru ("второй" folds to "второи")
+    "첫번째": 1, "두번째": 2, "세번째": 3, "네번째": 4,  # ko, written unspaced
+    "첫 번째": 1, "두 번째": 2, "세 번째": 3, "네 번째": 4,  # and spaced
 }  # fmt: skip
 """Ordinal words before a season word, as questions are folded (accents dropped)."""
 NUMBERED_SEASON_WORDS = (
@@ -295,6 +300,7 @@ class PackIndex:
     unspaced_longest: int = 0
     hangul_heads: tuple[str, ...] = ()  # Korean titles and names, longest first
     openers: frozenset[str] = frozenset()  # question words and yes/no openers, folded
+    before_titles: frozenset[str] = frozenset()  # languages' before_titles, folded
     fuzzy_titles: _FuzzyKeys | None = None  # title_keys, for TITLE_RESEMBLANCE
     _corrections: dict[str, str | None] = field(default_factory=dict)
     _splits: dict[str, tuple[str, ...]] = field(default_factory=dict)
@@ -414,6 +420,12 @@ class PackIndex:
                 for language in pack.languages.values()
                 for word in (*language.question_words, *language.yes_no_openers)
                 if "*" not in word and (key := compact(word))
+            ),
+            before_titles=frozenset(
+                key
+                for language in pack.languages.values()
+                for word in language.before_titles
+                if (key := compact(word))
             ),
         )
 
@@ -580,7 +592,7 @@ class PackIndex:
                 continue
             kind, value, score = hit
             if kind is _SpanKind.SEASONAL_SHOW:
-                if not _before_a_season(words, start, end, self.openers):
+                if not _before_a_season(words, start, end, self.openers, self.before_titles):
                     continue  # "moving on", "a trigger warning": ordinary words
                 kind = _SpanKind.OTHER_SHOW
             anything_taken = True
@@ -780,24 +792,33 @@ def season_ordinal(word: str) -> bool:
 
 
 def _before_a_season(
-    words: Sequence[str], start: int, end: int, openers: Container[str] = ()
+    words: Sequence[str],
+    start: int,
+    end: int,
+    openers: Container[str] = (),
+    before_titles: Container[str] = (),
 ) -> bool:
     """Whether ``words[start:end]``, an ordinary-word title
     (:attr:`~bot.core.models.PackInfo.other_shows_by_season`), names the show: a season or
     its number follows it ("moving season 2", "taxi driver 3", "무빙2" split as "무빙", "2",
-    "trigger s2", "mercredi saison 2"), and only ``openers`` (question words, yes/no
+    "trigger s2", "mercredi saison 2"; inside a sentence, a bare number only after a title
+    of two words), and only ``openers`` (question words, yes/no
     openers) and "the" stand before it in its sentence ("when is the moving season 2", not
-    "is netflix moving season 2"), or "season 2 of" does ("la saison 2 de mercredi"). A
-    title in other letters may stand anywhere ("디즈니 무빙 시즌2"): an ordinary Korean word
-    is rarely followed by a season."""
+    "is netflix moving season 2") or one of ``before_titles`` stands right before it ("did
+    disney confirm moving s2", "any news on taxi driver 3"), or "season 2 of" does ("la
+    saison 2 de mercredi"). A title in other letters may stand anywhere ("디즈니 무빙
+    시즌2"): an ordinary Korean word is rarely followed by a season."""
     following = words[end : end + 2]
+    number = bool(following) and following[0].isdigit()
+    number = number and len(following[0]) <= MAX_SEASON_NUMBER_WORD
     season = bool(following) and (
         bool(_FUSED_SEASON.fullmatch(following[0]))
-        or (following[0].isdigit() and len(following[0]) <= MAX_SEASON_NUMBER_WORD)
         or (following[0] in _FOLDED_SEASON_WORDS and following[1:2] != []
             and following[1].isdigit())
         or (season_ordinal(following[0])
             and following[1:] != [] and following[1] in _FOLDED_SEASON_WORDS)
+        or (" ".join(words[end : end + 2]) in ORDINALS
+            and words[end + 2 : end + 3] != [] and words[end + 2] in _FOLDED_SEASON_WORDS)
     )  # fmt: skip
     of = (
         start >= 2
@@ -806,10 +827,17 @@ def _before_a_season(
     )
     if of:
         return True
-    if not season:
+    if not (season or number):
         return False
     opens = all(w in openers or w in TITLE_ARTICLES for w in words[:start])
-    return opens or not "".join(words[start:end]).isascii()
+    if opens or not "".join(words[start:end]).isascii():
+        return True
+    lead = start - 1
+    while lead >= 0 and words[lead] in TITLE_ARTICLES:
+        lead -= 1  # "any news on the taxi driver 3"
+    # A bare number after a one-word title inside a sentence counts things ("i like
+    # moving 2 episodes a day"); after a longer title it numbers a season.
+    return lead >= 0 and words[lead] in before_titles and (season or end - start > 1)
 
 
 def _spellings(pack: Pack) -> dict[str, str]:
@@ -905,5 +933,14 @@ def prepare(question: str) -> Prepared:
     """Split a question into sentences and normalise each into words. Links and Discord
     markup go first, so a link's dots do not break a sentence (the sentences' words are
     then, end to end, the question's :func:`tokens`)."""
-    sentences = (tokens(part) for part in _SENTENCE_BREAK.split(without_markup(question)))
+    text = _ABBREVIATION.sub(_unbroken_abbreviation, without_markup(question))
+    sentences = (tokens(part) for part in _SENTENCE_BREAK.split(text))
     return tuple(tuple(words) for words in sentences if words)
+
+
+def _unbroken_abbreviation(found: re.Match[str]) -> str:
+    """An abbreviation with its dots as spaces (its letters the same words to :func:`tokens`),
+    its last dot kept only where a capital letter opens the next sentence."""
+    letters = found.group(0).rstrip(".").replace(".", " ")
+    after = found.string[found.end() :].lstrip()[:1]
+    return letters + (". " if found.group(1) and after.isupper() else " ")

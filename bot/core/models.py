@@ -569,6 +569,14 @@ class Language(Strict):
         "written.",
     )
 
+    before_titles: list[ShortText] = Field(
+        default_factory=list,
+        description="Words after which a title that is an ordinary word (pack.toml "
+        "`other_shows_by_season`) names the show inside a sentence when a season follows it "
+        '("confirm", "about", "on": "did disney confirm moving s2", "any news on taxi driver '
+        '3", not "is netflix moving season 2").',
+    )
+
     about_character: list[ShortText] = Field(
         default_factory=list,
         description="Vague phrasings that ask about whoever they name and nothing more "

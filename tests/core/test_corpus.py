@@ -13,7 +13,9 @@ from bot.core.loader import Knowledge
 ROOT = Path(__file__).resolve().parent.parent.parent
 PACK = "all-of-us-are-dead"
 TRAIN = ROOT / "knowledge" / PACK / "corpus" / "train.jsonl"
-DECLINE_KINDS = {"other-show", "other-zombie-drama", "other-season", "chit-chat", "unrelated"}
+DECLINE_KINDS = {
+    "other-show", "other-zombie-drama", "other-season", "chit-chat", "unrelated", "no-source"
+}  # fmt: skip
 NEW_INTENTS = {"character"}  # being added to intents.toml by another change; drop once it is there
 
 

@@ -10,7 +10,7 @@ import pytest
 from bot.core.answer import Outcome, Reason
 from bot.core.engine import Engine
 from bot.core.loader import load_knowledge
-from bot.core.matcher import Match, PackIndex, _romanised, romanisation_key
+from bot.core.matcher import Match, PackIndex, _romanised, prepare, romanisation_key
 from bot.core.problems import KnowledgeError
 
 
@@ -68,6 +68,12 @@ def test_pack_title_aliases_and_other_shows_are_told_apart(index: PackIndex) -> 
         ("leftovers 3 trailer?", True),
         ("when is the leftovers s2 out", True),
         ("is the cast leftovers season 2 ready", False),
+        ("did they confirm leftovers s2", True),
+        ("any news on the leftovers season 2?", True),
+        ("so what about leftovers second season", True),
+        ("what about leftovers 2 nights later", False),
+        ("did they confirm the cast leftovers season 2", False),
+        ("any news on leftovers from season 2", False),
         ("la saison 2 de leftovers sort quand", True),
         ("야식2 언제 나와요", True),
         ("넷플릭스 야식 시즌2 나와요?", True),
@@ -86,8 +92,27 @@ def test_an_ordinary_word_title_names_a_show_only_before_a_season(
 
 
 @pytest.mark.parametrize(
+    ("text", "sentences"),
+    [
+        ("is S.B. getting season 3?", (("is", "s", "b", "geting", "season", "3"),)),
+        ("I loved S.B. When is it?", (("i", "loved", "s", "b"), ("when", "is", "it"))),
+        ("e.g. the U.S. release", (("e", "g", "the", "u", "s", "release"),)),
+        ("S.B 3 when", (("s", "b", "3", "when"),)),
+        ("ok. when is it", (("ok",), ("when", "is", "it"))),
+        ("a dead end. then season 2", (("a", "dead", "end"), ("then", "season", "2"))),
+    ],
+)  # fmt: skip
+def test_dots_inside_an_abbreviation_end_no_sentence(
+    text: str, sentences: tuple[tuple[str, ...], ...]
+) -> None:
+    assert prepare(text) == sentences
+
+
+@pytest.mark.parametrize(
     ("text", "seasons"),
     [
+        ("두번째 시즌 언제", (2,)),
+        ("세 번째 시즌 나와요?", (3,)),
         ("season 3 cast", (3,)),
         ("s2 release", (2,)),
         ("third season", (3,)),

@@ -15,6 +15,7 @@ import pytest
 from bot.core.answer import Outcome
 from bot.core.engine import Engine
 from bot.core.loader import load_knowledge
+from bot.core.matcher import PackIndex
 from bot.core.render import render_text
 from tests.conftest import KNOWLEDGE
 
@@ -278,3 +279,28 @@ def test_a_newer_claim_file_changes_the_answer_without_code(tmp_path: Path) -> N
     assert after.as_of == dt.date(2026, 10, 1)
     assert [s.outlet for s in after.sources] == ["Test Newsroom"]
     assert after.notes and "early 2027" in after.notes[0]
+
+
+@pytest.mark.parametrize(
+    ("question", "shows"),
+    [
+        ("did disney confirm moving s2", ("Moving",)),
+        ("any news on taxi driver 3?", ("Taxi Driver",)),
+        ("what about trigger season 2", ("Trigger",)),
+        ("is D.P. getting season 3?", ("D.P.",)),
+        ("D.P. 두번째 시즌 감독 누구예요", ("D.P.",)),
+        ("무빙 두 번째 시즌 촬영 일정 나왔나요", ("무빙",)),
+        # The same words as ordinary words: no show named.
+        ("moving on to season 2, when is it out", ()),
+        ("what triggered the season 2 delay", ()),
+        ("is the taxi driver character back in season 2", ()),
+        ("is netflix moving season 2 to 2027", ()),
+        ("i like moving 2 episodes a day, how many are there", ()),
+        ("is the trigger warning for season 2 real", ()),
+    ],
+)
+def test_ordinary_word_titles_inside_a_sentence(
+    real_index: PackIndex, question: str, shows: tuple[str, ...]
+) -> None:
+    match = real_index.match(question)
+    assert match.other_shows == shows and not match.mentions_pack
