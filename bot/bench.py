@@ -18,7 +18,7 @@ from pathlib import Path
 import numpy as np
 
 from bot.core.decision import LearnedDecider
-from bot.core.encoder import Encoder, token_counter
+from bot.core.encoder import Encoder, token_counter, word_bounded
 from bot.core.engine import Engine
 from bot.core.evaluation import read_labelled
 from bot.core.language import NO_CLUES, Clues, detect_language, warm_up
@@ -221,6 +221,10 @@ class _CountingEncoder:
     @property
     def dim(self) -> int:
         return self.inner.dim
+
+    @property
+    def word_bounded(self) -> bool:
+        return word_bounded(self.inner)
 
     def count_tokens(self, text: str) -> int:
         return token_counter(self.inner)(text)

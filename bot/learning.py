@@ -51,7 +51,14 @@ from bot.core.decision import (
     train_decider,
 )
 from bot.core.decision import _fold as fold_of
-from bot.core.encoder import Encoder, EncoderStatus, encoded_span, load_encoder, token_counter
+from bot.core.encoder import (
+    Encoder,
+    EncoderStatus,
+    encoded_span,
+    load_encoder,
+    token_counter,
+    word_bounded,
+)
 from bot.core.engine import Engine
 from bot.core.evaluation import read_labelled
 from bot.core.loader import Knowledge, Pack
@@ -219,12 +226,13 @@ def train_pack(
     span: Callable[[str, int], str] | None = None
     if embeddings is not None:
         count = functools.lru_cache(maxsize=None)(token_counter(embeddings.encoder))
+        bounded = word_bounded(embeddings.encoder)
 
         def embed(texts: Sequence[str]) -> np.ndarray:
             return embeddings.encode(texts, query=True)
 
         def span(text: str, budget: int) -> str:
-            return encoded_span(text, budget, count)
+            return encoded_span(text, budget, count, bounded)
 
     return train_decider(
         training,

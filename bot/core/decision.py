@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from bot.core.encoder import Encoder, encoded_span, token_counter
+from bot.core.encoder import Encoder, encoded_span, token_counter, word_bounded
 from bot.core.matcher import (
     CHARACTER_MARK,
     NUMBERED_SEASON_WORDS,
@@ -660,7 +660,9 @@ class LearnedDecider(Decider):
         fast = self._fast(p_lexical, lexical)
         if fast is not None:
             return fast
-        span = encoded_span(question, self.span_tokens, token_counter(self.encoder))
+        span = encoded_span(
+            question, self.span_tokens, token_counter(self.encoder), word_bounded(self.encoder)
+        )
         vector = self.encoder.encode([span], query=True)[0]
         assert self.memory is not None and self.memory_labels is not None
         similarities = self.memory @ vector

