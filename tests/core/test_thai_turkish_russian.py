@@ -1,0 +1,81 @@
+"""How Thai and Turkish fans ask yes or no (``[[language]]`` tables th and tr in the pack's
+languages.toml: "ไหม", "เหรอ", "mı/mi" ending the question, no question mark needed), and
+other shows under their Russian and Thai titles (pack.toml ``other_shows``)."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.core.engine import Engine
+from bot.core.loader import load_knowledge
+from bot.core.matcher import PackIndex
+from bot.core.polarity import Grammar
+from tests.conftest import KNOWLEDGE
+
+
+@pytest.fixture(scope="module")
+def grammar() -> Grammar:
+    return Grammar.of(load_knowledge(KNOWLEDGE).packs[0].languages.values())
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "มีซีซั่น 2 จริงไหม",  # "really?": the particle ends the run of Thai letters
+        "ชองซานตายจริงเหรอ",
+        "ซีซั่น 2 ออกรึยัง",  # "out yet?"
+        "มัธยมซอมบี้ซีซั่น 2 ประกาศแล้วจริงมั้ย",  # มั้ย is folded as มย
+        "2. sezon gelecek mi",  # the Turkish particle, no question mark
+        "ikinci sezon onaylandı mı",
+    ],
+)
+def test_thai_and_turkish_particles_end_a_yes_no_question(grammar: Grammar, question: str) -> None:
+    assert grammar.is_yes_no_question(question)
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "ซีซั่น 2 จะมาเมื่อไหร่",  # "when": no particle at the end
+        "ซีซั่น 2 มาแล้ววว ดีใจมากกก",  # a reaction
+        "çekimler bitti diyorlar ama hala yayın tarihi yok",
+    ],
+)
+def test_without_the_particle_a_thai_or_turkish_sentence_is_not_yes_no(
+    grammar: Grammar, question: str
+) -> None:
+    assert not grammar.is_yes_no_question(question)
+
+
+@pytest.mark.parametrize(
+    ("intent", "question", "first"),
+    [
+        ("renewal", "ซีซั่น 2 ยืนยันแล้วเหรอ", "**Yes.**"),  # confirmed?
+        ("renewal", "ซีซั่น 2 ยกเลิกแล้วเหรอ", "**No.**"),  # cancelled?
+        ("release", "ซีซั่น 2 ฉายแล้วเหรอ", "**No.**"),  # out already?
+        ("renewal", "2. sezon onaylandı mı", "**Yes.**"),
+        ("release", "2. sezon çıktı mı", "**No.**"),
+    ],
+)
+def test_thai_and_turkish_yes_no_questions_are_answered_yes_or_no_first(
+    real_engine: Engine, intent: str, question: str, first: str
+) -> None:
+    body = real_engine.answer_intent(intent, question=question).body
+    assert body.startswith(f"{first} "), (question, body)
+
+
+@pytest.mark.parametrize(
+    ("question", "title"),
+    [
+        ("кто играет в игре в кальмара", "Игра в кальмара"),  # inflected: "in Squid Game"
+        ("поезд в пусан будет продолжение?", "Поезд в Пусан"),
+        ("มหาลัยคลั่ง สนุกมั้ย", "มหาลัยคลั่ง"),
+        ("ZOMVIVOR ดูได้ที่ไหน", "ZOMVIVOR"),
+    ],
+)
+def test_other_shows_under_their_russian_and_thai_titles(
+    real_index: PackIndex, question: str, title: str
+) -> None:
+    match = real_index.match(question)
+    assert title in match.other_shows
+    assert not match.mentions_pack
