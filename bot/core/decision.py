@@ -33,6 +33,7 @@ from bot.core.matcher import (
     PERSON_MARK,
     SEASON_OF,
     TITLE_ARTICLES,
+    UNSPACED,
     YEAR_MARK,
     Match,
     season_ordinal,
@@ -41,7 +42,7 @@ from bot.core.matcher import (
 
 DECLINE = "(decline)"
 """The class of questions the bot must not answer."""
-FEATURE_VERSION = "decision-24"
+FEATURE_VERSION = "decision-25"
 """Changes whenever the features or the training change: part of the saved model's key."""
 KNN = 10
 KNN_TEMPERATURE = 0.03
@@ -283,6 +284,7 @@ def unseen_title(
     *,
     strict: bool = False,
     latin: bool = False,
+    spaced: bool = False,
     flags: list[list[bool]] | None = None,
 ) -> bool:
     """Whether the question names a numbered season of something the pack has never heard
@@ -292,8 +294,12 @@ def unseen_title(
     temporada") is left out: the unseen word before it is mostly an adjective. ``strict``:
     the unseen words before the season open the sentence ("the" aside): "Bloodhounds season
     2 when", not "솔직히 시즌2 나온다고". ``latin``: the unseen words are in Latin letters.
+    ``spaced``: in a script written without spaces (Thai, Japanese), the season word was
+    written apart from the words before it ("เพนท์เฮาส์ ซีซั่น 2"): run together with them
+    ("ชองซานกลับมาไหมในซีซั่น 2"), those words are the sentence's own as often as a title.
     ``flags``: :func:`unseen`, when the caller has it already."""
     flags = unseen(match, familiar) if flags is None else flags
+    written = frozenset(match.read)  # the words as written, before unspaced runs were split
     for words, sentence_flags in zip(match.sentences, flags, strict=True):
         for i, word in enumerate(words):
             if not _is_season(word):
@@ -310,7 +316,8 @@ def unseen_title(
             opens = start == 0 or (start == 1 and words[0] in TITLE_ARTICLES)
             run = words[start:end]
             titled = 0 < len(run) <= MAX_TITLE_RUN and (opens or not strict)
-            if titled and (not latin or all(w.isascii() for w in run)):
+            apart = not spaced or word in written or not any(UNSPACED.search(w) for w in run)
+            if titled and apart and (not latin or all(w.isascii() for w in run)):
                 return True
             after = i + 1 + numbered
             of = after + 1 < len(words) and words[after] in SEASON_OF and sentence_flags[after + 1]
@@ -327,15 +334,16 @@ def unseen_veto(
     the pack nor any answerable row uses, naming neither this show (nor anything close to
     its title) nor one of its characters: "Bloodhounds season 2 release date". A title in
     other letters must open the sentence ("디피 시즌2 언제", "зов ада 2 сезон"): in
-    Hangul, an unseen word before 시즌2 is as often an adverb. The learned features alone
-    let a strong release phrasing outweigh the title."""
+    Hangul, an unseen word before 시즌2 is as often an adverb; in Thai or Japanese, the
+    season word must be written apart from it. The learned features alone let a
+    strong release phrasing outweigh the title."""
     if match.mentions_pack or match.resembles_title or match.words > UNSEEN_VETO_MAX_WORDS:
         return False
     if any(m.kind == "character" for m in match.entities):
         return False
     flags = unseen(match, familiar) if flags is None else flags
     return unseen_title(match, familiar, latin=True, flags=flags) or unseen_title(
-        match, familiar, strict=True, flags=flags
+        match, familiar, strict=True, spaced=True, flags=flags
     )
 
 

@@ -70,6 +70,8 @@ _UNSPACED = re.compile(
     r"[\u0e00-\u0eff\u1000-\u109f\u1780-\u17ff\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff"
     r"\uf900-\ufaff\uff66-\uff9f]"
 )
+UNSPACED = _UNSPACED
+"""Letters of scripts written without spaces between words (Thai, Japanese, Chinese...)."""
 """Scripts written without spaces between words (Thai, Lao, Myanmar, Khmer, Japanese kana,
 Chinese characters): a fan's "シーズン2いつ来るの" is one run of letters, so the words the
 pack knows are looked for inside it (:meth:`PackIndex._split_unspaced`)."""
@@ -425,6 +427,13 @@ class PackIndex:
         for kind in (pack.characters, pack.people):
             written += [n for item in kind.values() for n in (item.name, *item.aliases)]
         span_words = {word for text in written for word in tokens(text)}
+        # The last word of a Korean title of several words takes the number or particle a fan
+        # writes on: "오징어 게임3", "오징어 게임은" (split off as "지우학2" is, below).
+        last_words = {
+            words[-1]
+            for text in written
+            if len(words := tokens(text)) > 1 and HANGUL_SYLLABLE.match(words[-1])
+        }
         # "今、私たちの学校は" is two words: each is looked for, and spans join them again
         unspaced = frozenset(
             key
@@ -464,7 +473,11 @@ class PackIndex:
             unspaced_keys=unspaced,
             unspaced_longest=max((len(k) for k in unspaced), default=0),
             hangul_heads=tuple(
-                sorted((k for k in span_keys if HANGUL_SYLLABLE.match(k)), key=len, reverse=True)
+                sorted(
+                    {*(k for k in span_keys if HANGUL_SYLLABLE.match(k)), *last_words},
+                    key=len,
+                    reverse=True,
+                )
             ),
             fuzzy_titles=_FuzzyKeys(title_keys, TITLE_RESEMBLANCE),
             openers=frozenset(

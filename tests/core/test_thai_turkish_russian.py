@@ -1,11 +1,13 @@
 """How Thai and Turkish fans ask yes or no (``[[language]]`` tables th and tr in the pack's
 languages.toml: "ไหม", "เหรอ", "mı/mi" ending the question, no question mark needed), and
-other shows under their Russian and Thai titles (pack.toml ``other_shows``)."""
+other shows under their Russian and Thai titles (pack.toml ``other_shows``); Thai words run
+together with the season word are no unseen title to veto."""
 
 from __future__ import annotations
 
 import pytest
 
+from bot.core.decision import unseen_title, unseen_veto
 from bot.core.engine import Engine
 from bot.core.loader import load_knowledge
 from bot.core.matcher import PackIndex
@@ -79,3 +81,21 @@ def test_other_shows_under_their_russian_and_thai_titles(
     match = real_index.match(question)
     assert title in match.other_shows
     assert not match.mentions_pack
+
+
+@pytest.mark.parametrize(
+    ("question", "vetoed"),
+    [
+        ("เพนท์เฮาส์ ซีซั่น 2 ดูได้ที่ไหน ซับไทย", True),  # the title written apart
+        ("ชองซานกลับมาไหมในซีซั่น 2", False),  # "is Cheong-san back in season 2", run together
+        ("ตกลงมีซีซั่น 2 จริงไหม หรือแค่ข่าวลือ", False),  # "so is there really a season 2"
+    ],
+)
+def test_thai_words_run_together_with_the_season_word_are_no_unseen_title(
+    real_index: PackIndex, question: str, vetoed: bool
+) -> None:
+    """Thai is written without spaces: the words before "ซีซั่น 2" in one run are the
+    sentence's own as often as a title's, so only a title written apart is vetoed."""
+    match = real_index.match(question)
+    assert unseen_veto(match, frozenset()) == vetoed
+    assert unseen_title(match, frozenset(), strict=True)  # the learned features still see it

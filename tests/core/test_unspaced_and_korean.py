@@ -94,6 +94,26 @@ def test_the_korean_title_is_found_with_another_particle_a_number_or_its_short_f
     assert real_index.match(question).mentions_pack
 
 
+@pytest.mark.parametrize(
+    ("question", "title"),
+    [
+        ("오징어 게임3 몇 개국 1위 했어요", "오징어 게임"),  # a number on a title of two words
+        ("오징어 게임은 시즌3 언제 나와요", "오징어 게임"),  # a particle on its last word
+        ("더 글로리2 나와요?", "더 글로리"),
+    ],
+)
+def test_a_korean_title_of_several_words_is_found_with_a_number_or_particle_on_its_last(
+    real_index: PackIndex, question: str, title: str
+) -> None:
+    match = real_index.match(question)
+    assert match.other_shows == (title,)
+    assert not match.mentions_pack
+
+
+def test_the_last_word_of_a_title_alone_is_left_whole(real_index: PackIndex) -> None:
+    assert real_index.match("게임3 해봤어요").other_shows == ()
+
+
 def test_a_korean_name_with_a_particle_is_the_character(real_index: PackIndex) -> None:
     match = real_index.match("귀남이 죽었어요 살았어요?")
     assert [e.entity_id for e in match.entities] == ["yoon-gwi-nam"]
