@@ -1,7 +1,7 @@
 """How Thai and Turkish fans ask yes or no (``[[language]]`` tables th and tr in the pack's
 languages.toml: "ไหม", "เหรอ", "mı/mi" ending the question, no question mark needed), and
 other shows under their Russian and Thai titles (pack.toml ``other_shows``); Thai words run
-together with the season word are no unseen title to veto."""
+together with the season word are no unseen title to veto; Malay cue words."""
 
 from __future__ import annotations
 
@@ -73,6 +73,8 @@ def test_thai_and_turkish_yes_no_questions_are_answered_yes_or_no_first(
         ("поезд в пусан будет продолжение?", "Поезд в Пусан"),
         ("มหาลัยคลั่ง สนุกมั้ย", "มหาลัยคลั่ง"),
         ("ZOMVIVOR ดูได้ที่ไหน", "ZOMVIVOR"),
+        ("Gangnam Zombie สนุกไหม น่าดูป่ะ", "Gangnam Zombie"),
+        ("คังนัมซอมบี้ ดูได้ที่ไหน", "คังนัมซอมบี้"),
     ],
 )
 def test_other_shows_under_their_russian_and_thai_titles(
@@ -99,3 +101,18 @@ def test_thai_words_run_together_with_the_season_word_are_no_unseen_title(
     match = real_index.match(question)
     assert unseen_veto(match, frozenset()) == vetoed
     assert unseen_title(match, frozenset(), strict=True)  # the learned features still see it
+
+
+@pytest.mark.parametrize(
+    ("question", "intent"),
+    [
+        ("penggambaran dah start ke? lama gila tunggu", "production"),  # Malay: filming
+        ("siapa pelakon watak on-jo", "cast"),  # Malay: actor
+    ],
+)
+def test_malay_cue_words_point_at_their_intent(
+    real_index: PackIndex, question: str, intent: str
+) -> None:
+    best = real_index.match(question).best
+    assert best.intent == intent
+    assert best.cue
