@@ -1,6 +1,6 @@
 """How Thai and Turkish fans ask yes or no (``[[language]]`` tables th and tr in the pack's
 languages.toml: "ไหม", "เหรอ", "mı/mi" ending the question, no question mark needed), and
-other shows under their Russian, Thai and Korean titles (pack.toml ``other_shows``); Thai words run
+other shows under their Russian, Thai, Korean and Vietnamese titles (pack.toml ``other_shows``); Thai words run
 together with the season word are no unseen title to veto; Malay cue words."""
 
 from __future__ import annotations
@@ -76,9 +76,11 @@ def test_thai_and_turkish_yes_no_questions_are_answered_yes_or_no_first(
         ("Gangnam Zombie สนุกไหม น่าดูป่ะ", "Gangnam Zombie"),
         ("คังนัมซอมบี้ ดูได้ที่ไหน", "คังนัมซอมบี้"),
         ("약한영웅 클래스2 넷플릭스 공개일 언제예요", "약한영웅"),  # Weak Hero Class in Korean
+        ("Vương triều xác sống có phần 3 không mọi người", "Vương triều xác sống"),  # Kingdom
+        ("Chuyến tàu sinh tử có phần 2 chưa", "Chuyến tàu sinh tử"),  # Train to Busan
     ],
 )
-def test_other_shows_under_their_russian_thai_and_korean_titles(
+def test_other_shows_under_their_russian_thai_korean_and_vietnamese_titles(
     real_index: PackIndex, question: str, title: str
 ) -> None:
     match = real_index.match(question)
