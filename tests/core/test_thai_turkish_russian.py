@@ -1,7 +1,7 @@
 """How Thai and Turkish fans ask yes or no (``[[language]]`` tables th and tr in the pack's
-languages.toml: "ไหม", "เหรอ", "mı/mi" ending the question, no question mark needed), and
-other shows under their Russian, Thai, Korean and Vietnamese titles (pack.toml ``other_shows``); Thai words run
-together with the season word are no unseen title to veto; Malay cue words."""
+languages.toml: "ไหม", "เหรอ", "mı/mi" ending the question, no question mark needed); other
+shows under their Russian, Thai, Korean and Vietnamese titles (pack.toml ``other_shows``);
+Thai words run together with the season word are no unseen title to veto; Malay cue words."""
 
 from __future__ import annotations
 
