@@ -41,7 +41,7 @@ from bot.core.matcher import (
 
 DECLINE = "(decline)"
 """The class of questions the bot must not answer."""
-FEATURE_VERSION = "decision-24"
+FEATURE_VERSION = "decision-25"
 """Changes whenever the features or the training change: part of the saved model's key."""
 KNN = 10
 KNN_TEMPERATURE = 0.03
@@ -128,6 +128,9 @@ class Lexical:
     covers: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     """Intents whose answer holds the others' for this question (the character answer holds
     a named character's cast line and fate): unsure between them, it answers with them all."""
+    asks: Callable[[str], bool] | None = None
+    """Whether a sentence opens asking in the pack's languages (a question word or yes/no
+    opener: :meth:`~bot.core.matcher.PackIndex.sentence_asks`), for the encoder's span."""
 
 
 @dataclass(frozen=True)
@@ -234,6 +237,7 @@ def lexical_features(question: str, lexical: Lexical, intents: Sequence[str]) ->
         float("character" in kinds),
         float("person" in kinds),
         float(match.mentions_pack),
+        float(match.resembles_title),
         float(bool(match.seasons)),
         float(bool(match.other_shows)),
         match.known_words / max(match.words, 1),
@@ -661,7 +665,11 @@ class LearnedDecider(Decider):
         if fast is not None:
             return fast
         span = encoded_span(
-            question, self.span_tokens, token_counter(self.encoder), word_bounded(self.encoder)
+            question,
+            self.span_tokens,
+            token_counter(self.encoder),
+            word_bounded(self.encoder),
+            lexical.asks,
         )
         vector = self.encoder.encode([span], query=True)[0]
         assert self.memory is not None and self.memory_labels is not None
