@@ -41,7 +41,7 @@ from bot.core.matcher import (
 
 DECLINE = "(decline)"
 """The class of questions the bot must not answer."""
-FEATURE_VERSION = "decision-25"
+FEATURE_VERSION = "decision-26"
 """Changes whenever the features or the training change: part of the saved model's key."""
 KNN = 10
 KNN_TEMPERATURE = 0.03
@@ -246,8 +246,28 @@ def lexical_features(question: str, lexical: Lexical, intents: Sequence[str]) ->
         non_latin,
         float(match.focus_part),
         float(match.asks),
+        *tone(question),
     ]
     return np.asarray(per_intent + globals_, dtype=np.float32)
+
+
+TONE_MIN_LETTERS = 4
+"""Fewest cased letters from which a question's share of capitals says anything ("OK" no)."""
+MAX_EXCLAMATIONS = 3
+_EMOJI = re.compile("[\U0001f000-\U0001faff\u2600-\u27bf]")
+
+
+def tone(question: str) -> list[float]:
+    """How a question is written, which the folded words lose: its share of capital letters
+    ("WHEN IS SEASON 2 COMING OUT"), its exclamation marks (up to
+    :data:`MAX_EXCLAMATIONS`, as a share) and whether it holds an emoji ("s2 when 😭"). A
+    fan's reaction still asks; the lexical features read "SEASON 2 WHEN" as "season 2 when"."""
+    cased = [c for c in question if c.isupper() or c.islower()]
+    capitals = (
+        sum(c.isupper() for c in cased) / len(cased) if len(cased) >= TONE_MIN_LETTERS else 0.0
+    )
+    exclamations = min(question.count("!") + question.count("！"), MAX_EXCLAMATIONS)
+    return [capitals, exclamations / MAX_EXCLAMATIONS, float(bool(_EMOJI.search(question)))]
 
 
 def semantic_features(similarities: np.ndarray, labels: np.ndarray, n_classes: int) -> np.ndarray:

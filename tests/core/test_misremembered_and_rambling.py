@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.core.decision import lexical_features
+from bot.core.decision import lexical_features, tone
 from bot.core.encoder import encoded_span
 from bot.core.engine import Engine
 from bot.core.loader import Knowledge
@@ -98,3 +98,23 @@ def test_the_engine_hands_the_decider_the_packs_asking_test(engine: Engine) -> N
     signals = engine.signals("loved it. where do i watch it")
     assert signals is not None and signals[1].asks is not None
     assert signals[1].asks("where do i watch it")
+
+
+def test_the_tone_of_a_reaction_is_read_before_folding() -> None:
+    """Capitals, exclamation marks and emoji are lost when words are folded; a reaction
+    ("SEASON 2 WHEN 😭") still asks."""
+    assert tone("WHEN IS SEASON 2 COMING OUT") == [1.0, 0.0, 0.0]
+    assert tone("s2 when 😭😭") == [0.0, 0.0, 1.0]
+    assert tone("SEASON 2 CONFIRMED!!!!!")[1] == 1.0
+    assert tone("is it out yet!")[1] == pytest.approx(1 / 3)
+    assert tone("OK")[0] == 0.0  # too few letters to say anything
+    assert tone("지우학 시즌2 언제") == [0.0, 0.0, 0.0]
+
+
+def test_the_decision_reads_the_tone(engine: Engine) -> None:
+    intents = list(engine.packs["all-of-us-are-dead"].intents)
+    loud, quiet = "SEASON 2 WHEN 😭", "season 2 when"
+    loud_signals, quiet_signals = engine.signals(loud), engine.signals(quiet)
+    assert loud_signals is not None and quiet_signals is not None
+    assert lexical_features(loud, loud_signals[1], intents)[-3:].tolist() == [1.0, 0.0, 1.0]
+    assert lexical_features(quiet, quiet_signals[1], intents)[-3:].tolist() == [0.0, 0.0, 0.0]
