@@ -244,9 +244,9 @@ def lexical_features(question: str, lexical: Lexical, intents: Sequence[str]) ->
         math.log1p(match.words),
         float("?" in question or "？" in question),
         non_latin,
+        *tone(question),
         float(match.focus_part),
         float(match.asks),
-        *tone(question),
     ]
     return np.asarray(per_intent + globals_, dtype=np.float32)
 

@@ -116,5 +116,5 @@ def test_the_decision_reads_the_tone(engine: Engine) -> None:
     loud, quiet = "SEASON 2 WHEN 😭", "season 2 when"
     loud_signals, quiet_signals = engine.signals(loud), engine.signals(quiet)
     assert loud_signals is not None and quiet_signals is not None
-    assert lexical_features(loud, loud_signals[1], intents)[-3:].tolist() == [1.0, 0.0, 1.0]
-    assert lexical_features(quiet, quiet_signals[1], intents)[-3:].tolist() == [0.0, 0.0, 0.0]
+    assert lexical_features(loud, loud_signals[1], intents)[-5:-2].tolist() == [1.0, 0.0, 1.0]
+    assert lexical_features(quiet, quiet_signals[1], intents)[-5:-2].tolist() == [0.0, 0.0, 0.0]
