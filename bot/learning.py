@@ -62,6 +62,7 @@ from bot.core.encoder import (
 from bot.core.engine import Engine
 from bot.core.evaluation import read_labelled
 from bot.core.loader import Knowledge, Pack
+from bot.core.matcher import PackIndex
 from bot.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -231,8 +232,10 @@ def train_pack(
         def embed(texts: Sequence[str]) -> np.ndarray:
             return embeddings.encode(texts, query=True)
 
+        asks = PackIndex.build(pack).sentence_asks
+
         def span(text: str, budget: int) -> str:
-            return encoded_span(text, budget, count, bounded)
+            return encoded_span(text, budget, count, bounded, asks)
 
     return train_decider(
         training,

@@ -42,7 +42,7 @@ from bot.core.matcher import (
 
 DECLINE = "(decline)"
 """The class of questions the bot must not answer."""
-FEATURE_VERSION = "decision-25"
+FEATURE_VERSION = "decision-27"
 """Changes whenever the features or the training change: part of the saved model's key."""
 KNN = 10
 KNN_TEMPERATURE = 0.03
@@ -129,6 +129,9 @@ class Lexical:
     covers: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     """Intents whose answer holds the others' for this question (the character answer holds
     a named character's cast line and fate): unsure between them, it answers with them all."""
+    asks: Callable[[str], bool] | None = None
+    """Whether a sentence opens asking in the pack's languages (a question word or yes/no
+    opener: :meth:`~bot.core.matcher.PackIndex.sentence_asks`), for the encoder's span."""
 
 
 @dataclass(frozen=True)
@@ -235,16 +238,37 @@ def lexical_features(question: str, lexical: Lexical, intents: Sequence[str]) ->
         float("character" in kinds),
         float("person" in kinds),
         float(match.mentions_pack),
+        float(match.resembles_title),
         float(bool(match.seasons)),
         float(bool(match.other_shows)),
         match.known_words / max(match.words, 1),
         math.log1p(match.words),
         float("?" in question or "？" in question),
         non_latin,
+        *tone(question),
         float(match.focus_part),
         float(match.asks),
     ]
     return np.asarray(per_intent + globals_, dtype=np.float32)
+
+
+TONE_MIN_LETTERS = 4
+"""Fewest cased letters from which a question's share of capitals says anything ("OK" no)."""
+MAX_EXCLAMATIONS = 3
+_EMOJI = re.compile("[\U0001f000-\U0001faff\u2600-\u27bf]")
+
+
+def tone(question: str) -> list[float]:
+    """How a question is written, which the folded words lose: its share of capital letters
+    ("WHEN IS SEASON 2 COMING OUT"), its exclamation marks (up to
+    :data:`MAX_EXCLAMATIONS`, as a share) and whether it holds an emoji ("s2 when 😭"). A
+    fan's reaction still asks; the lexical features read "SEASON 2 WHEN" as "season 2 when"."""
+    cased = [c for c in question if c.isupper() or c.islower()]
+    capitals = (
+        sum(c.isupper() for c in cased) / len(cased) if len(cased) >= TONE_MIN_LETTERS else 0.0
+    )
+    exclamations = min(question.count("!") + question.count("！"), MAX_EXCLAMATIONS)
+    return [capitals, exclamations / MAX_EXCLAMATIONS, float(bool(_EMOJI.search(question)))]
 
 
 def semantic_features(similarities: np.ndarray, labels: np.ndarray, n_classes: int) -> np.ndarray:
@@ -669,7 +693,11 @@ class LearnedDecider(Decider):
         if fast is not None:
             return fast
         span = encoded_span(
-            question, self.span_tokens, token_counter(self.encoder), word_bounded(self.encoder)
+            question,
+            self.span_tokens,
+            token_counter(self.encoder),
+            word_bounded(self.encoder),
+            lexical.asks,
         )
         vector = self.encoder.encode([span], query=True)[0]
         assert self.memory is not None and self.memory_labels is not None

@@ -50,14 +50,20 @@ _QUESTION_MARKS = ("?", "？", "؟")
 
 
 def encoded_span(
-    text: str, max_tokens: int, count: Callable[[str], int], bounded: bool = False
+    text: str,
+    max_tokens: int,
+    count: Callable[[str], int],
+    bounded: bool = False,
+    asks: Callable[[str], bool] | None = None,
 ) -> str:
     """The part of a long post the encoder reads: at most ``max_tokens`` tokens (0: all).
 
     Whole sentences, in the post's order, chosen first among those that ask (a question
-    mark), then the opening one, then the rest; a sentence too long on its own is cut at
-    a word boundary. The encoder's cost grows with every token, and a rambling post's
-    question is usually one sentence of it. Discord markup is left out first
+    mark), then those ``asks`` says ask without one (a question word or yes/no opener
+    opening them: "where do i watch it"), then the opening one, then the rest; a sentence
+    too long on its own is cut at a word boundary. The encoder's cost grows with every
+    token, and a rambling post's question is usually one sentence of it, often its last
+    and often with no question mark. Discord markup is left out first
     (:func:`~bot.core.normalise.without_markup`).
 
     ``bounded``: ``count`` is a :func:`word_bounded` encoder's, so fewer texts are counted
@@ -70,7 +76,8 @@ def encoded_span(
     count = _remembered(count)
     sentences = [s for s in _SENTENCE_END.split(text.strip()) if s]
     asking = [i for i, s in enumerate(sentences) if any(q in s for q in _QUESTION_MARKS)]
-    order = list(dict.fromkeys([*asking, 0, *range(len(sentences))]))
+    worded = [i for i, s in enumerate(sentences) if asks is not None and asks(s)]
+    order = list(dict.fromkeys([*asking, *worded, 0, *range(len(sentences))]))
     overhead = count("")  # the prefix and special tokens, counted once
     chosen: list[int] = []
     budget = max_tokens - overhead

@@ -256,6 +256,7 @@ class Engine:
             blocked=blocked,
             entity_kinds={i.id: tuple(i.entity_kinds) for i in pack.intents.values()},
             covers=_covers(pack, match, blocked),
+            asks=self.indexes[pack.info.id].sentence_asks,
         )
 
     def _veto(self, pack: Pack, match: Match) -> Reason | None:

@@ -87,6 +87,10 @@ TITLE_RESEMBLANCE = 72.0
 """rapidfuzz ratio (without spaces) from which words are this show's title half remembered."""
 TITLE_RESEMBLANCE_MIN_LENGTH = 6
 """Shortest run of letters compared with the titles (shorter ones resemble anything)."""
+PLAIN_TITLE_RESEMBLANCE = 85.0
+"""The ratio a run of ordinary words only (a title's first word opening it) must reach: one
+word left out or misspelt ("all of us dead", "all of us r dead"), not another sentence of
+the same words ("are all of them dead", 72)."""
 WORD_TYPO_MIN_LENGTH = 4
 WORD_TYPO_SCORE = 80.0
 """rapidfuzz ratio a misspelt word must reach to be read as a vocabulary word."""
@@ -356,6 +360,7 @@ class PackIndex:
     clause_endings: _WordTest = field(default_factory=_WordTest)  # "*는데": a clause ends
     before_titles: frozenset[str] = frozenset()  # languages' before_titles, folded
     fuzzy_titles: _FuzzyKeys | None = None  # title_keys, for TITLE_RESEMBLANCE
+    title_heads: frozenset[str] = frozenset()  # each title's and alias's first word, folded
     _corrections: dict[str, str | None] = field(default_factory=dict)
     _splits: dict[str, tuple[str, ...]] = field(default_factory=dict)
 
@@ -480,6 +485,9 @@ class PackIndex:
                 )
             ),
             fuzzy_titles=_FuzzyKeys(title_keys, TITLE_RESEMBLANCE),
+            title_heads=frozenset(
+                words[0] for t in (pack.info.title, *pack.info.aliases) if (words := tokens(t))
+            ),
             openers=frozenset(
                 key
                 for language in pack.languages.values()
@@ -544,15 +552,16 @@ class PackIndex:
             entities += [m for m in found if all(m.entity_id != e.entity_id for e in entities)]
             corrected = [self._correct(word) for word in words]
             flags = tuple(self._unknown(w, c) for w, c in zip(words, corrected, strict=True))
-            resembles = resembles or (not mentioned and self._resembles_title(words, flags))
-            known = [w for w in corrected if w is not None]
+            run = None if mentioned else self._resembling_run(words, flags)
+            resembles = resembles or run is not None
             read_sentences.append(tuple(words))
             unknown.append(flags)
             misspelt.append(
                 tuple(f and c is not None for f, c in zip(flags, corrected, strict=True))
             )
-            segment = _Segment(known, len(corrected) - len(known))
+            segment = _without_run(corrected, run)
             segments.append(segment)
+            known = segment.known
             all_known += known
             all_unknown += segment.unknown
         if len(segments) > 1 and len(all_known) + all_unknown <= WHOLE_QUESTION_MAX_WORDS:
@@ -607,6 +616,17 @@ class PackIndex:
             asks=asks,
         )
 
+    def sentence_asks(self, sentence: str) -> bool:
+        """Whether a clause of one sentence opens asking: a question word or yes/no opener
+        among its first :data:`FOCUS_OPENER_WINDOW` words ("where do i watch it", "so is
+        she in season 2"), question mark or not (:func:`~bot.core.encoder.encoded_span`
+        reads such sentences of a long post first)."""
+        for words, _ in clauses(sentence):
+            for i in range(min(FOCUS_OPENER_WINDOW, len(words))):
+                if self.question_words.at(words, i) or self.yes_no_openers.at(words, i):
+                    return True
+        return False
+
     def _split_clauses(self, question_clauses: Clauses) -> Clauses:
         """The clauses split again inside: before a word that opens a clause when a question
         word or yes/no opener follows it ("filming started so when is it out", not "why is
@@ -632,10 +652,12 @@ class PackIndex:
     def _segment(self, written: Sequence[str]) -> _Segment:
         """One clause's words as :meth:`match` reads a sentence's, ready for scoring."""
         words = self._split_unspaced(_words(written))
-        words = self._find_spans(words)[0]
+        words, mentioned, _, _ = self._find_spans(words)
         corrected = [self._correct(word) for word in words]
-        known = [w for w in corrected if w is not None]
-        return _Segment(known, len(corrected) - len(known))
+        if mentioned:
+            return _without_run(corrected, None)
+        flags = [self._unknown(w, c) for w, c in zip(words, corrected, strict=True)]
+        return _without_run(corrected, self._resembling_run(words, flags))
 
     def _score(self, segment: _Segment) -> dict[int, tuple[float, int, bool]]:
         """Per intent position: (score, closest example or -1, strong cue present)."""
@@ -778,25 +800,40 @@ class PackIndex:
         return (self._correct(word) or word) if word.isascii() and word.isalpha() else word
 
     def _resembles_title(self, words: Sequence[str], unknown: Sequence[bool]) -> bool:
-        """Whether a run of words holding one outside the vocabulary (``unknown``) is within
-        :data:`TITLE_RESEMBLANCE` of a title or alias (compared without spaces)."""
-        if not any(unknown) or not self.title_keys:
-            return False
+        """Whether some run of words comes close to a title or alias (:meth:`_resembling_run`)."""
+        return self._resembling_run(words, unknown) is not None
+
+    def _resembling_run(
+        self, words: Sequence[str], unknown: Sequence[bool]
+    ) -> tuple[int, int] | None:
+        """The first run of words (start, end) within :data:`TITLE_RESEMBLANCE` of a title or
+        alias (compared without spaces): a run holding a word outside the vocabulary
+        (``unknown``: "all of us are dying"), or one opening with a title's first word, whose
+        words can all be ordinary ("all of us r dead", "all of us dead"). None if none is."""
+        if not self.title_keys:
+            return None
+        heads = self.title_heads
+        if not any(unknown) and not any(w in heads for w in words):
+            return None
         titles = self.fuzzy_titles or _FuzzyKeys(self.title_keys, TITLE_RESEMBLANCE)
         longest = self.longest_title * 1.5
         for start, first_unknown in enumerate(_next_flagged(unknown)):
-            if first_unknown < 0:
-                break  # no word from here on is unknown: no later run can hold one
+            head = words[start] in heads
+            if first_unknown < 0 and not head:
+                continue  # no word from here on is unknown: only a title's first word opens
+            needed = start if head else first_unknown
             key = ""
             for end in range(start, len(words)):
                 key += words[end]
                 if len(key) > longest:
                     break
-                if end < first_unknown or len(key) < TITLE_RESEMBLANCE_MIN_LENGTH:
+                if end < needed or len(key) < TITLE_RESEMBLANCE_MIN_LENGTH:
                     continue
-                if titles.best(key) is not None:
-                    return True
-        return False
+                hit = titles.best(key)
+                plain = first_unknown < 0 or end < first_unknown
+                if hit is not None and (not plain or hit[1] >= PLAIN_TITLE_RESEMBLANCE):
+                    return start, end + 1
+        return None
 
     def _unknown(self, word: str, corrected: str | None) -> bool:
         """Whether a word is outside the vocabulary as written (see :attr:`Match.unknown`)."""
@@ -898,6 +935,17 @@ class PackIndex:
         ]
         best = process.extractOne(word, candidates, scorer=fuzz.ratio, score_cutoff=WORD_TYPO_SCORE)
         return best[0] if best else None
+
+
+def _without_run(corrected: Sequence[str | None], run: tuple[int, int] | None) -> _Segment:
+    """A sentence's words ready for scoring (``corrected``: None for a word outside the
+    vocabulary), less the run that half-names this show's title (:meth:`PackIndex.
+    _resembling_run`): its words ("dead" in "all of us r dead") are the title's, as the
+    title's own words are left out when it is named."""
+    start, end = run if run is not None else (0, 0)
+    kept = [w for i, w in enumerate(corrected) if not start <= i < end]
+    known = [w for w in kept if w is not None]
+    return _Segment(known, len(kept) - len(known))
 
 
 def _next_flagged(flags: Sequence[bool]) -> list[int]:

@@ -15,7 +15,12 @@ from bot.core.corrections import repeated_claim, said_entries
 from bot.core.decision import char_ngrams, fit_ngram
 from bot.core.engine import Engine
 from bot.core.loader import Knowledge, Pack, load_knowledge
-from bot.core.matcher import TITLE_RESEMBLANCE, TITLE_RESEMBLANCE_MIN_LENGTH, _next_flagged
+from bot.core.matcher import (
+    PLAIN_TITLE_RESEMBLANCE,
+    TITLE_RESEMBLANCE,
+    TITLE_RESEMBLANCE_MIN_LENGTH,
+    _next_flagged,
+)
 from bot.core.normalise import contains_phrase
 from bot.core.polarity import Lexicon, _at, pattern
 from tests.conftest import KNOWLEDGE
@@ -85,21 +90,22 @@ def test_next_flagged_points_at_the_next_set_flag() -> None:
 
 
 def _resembles_by_scanning(titles: set[str], longest: int, words: list[str],
-                           unknown: list[bool]) -> bool:  # fmt: skip
-    """The title check as first written: every run of words against every title."""
+                           unknown: list[bool], heads: frozenset[str]) -> bool:  # fmt: skip
+    """The title check written plainly: every run of words against every title; a run of
+    ordinary words only counts when a title's first word opens it and it comes closer."""
     for start in range(len(words)):
         key = ""
         for end in range(start, len(words)):
             key += words[end]
             if len(key) > longest * 1.5:
                 break
-            if (
-                len(key) >= TITLE_RESEMBLANCE_MIN_LENGTH
-                and any(unknown[start : end + 1])
-                and process.extractOne(
-                    key, titles, scorer=fuzz.ratio, score_cutoff=TITLE_RESEMBLANCE
-                )
-            ):
+            if len(key) < TITLE_RESEMBLANCE_MIN_LENGTH:
+                continue
+            plain = not any(unknown[start : end + 1])
+            if plain and words[start] not in heads:
+                continue
+            cutoff = PLAIN_TITLE_RESEMBLANCE if plain else TITLE_RESEMBLANCE
+            if process.extractOne(key, titles, scorer=fuzz.ratio, score_cutoff=cutoff):
                 return True
     return False
 
@@ -123,7 +129,9 @@ def test_title_resemblance_finds_what_scanning_every_title_finds(
             [i % 3 == 1 for i in range(len(words))],
             [i == len(words) - 1 for i in range(len(words))],  # only the last word unknown
         ):
-            plain = _resembles_by_scanning(index.title_keys, index.longest_title, words, flags)
+            plain = _resembles_by_scanning(
+                index.title_keys, index.longest_title, words, flags, index.title_heads
+            )
             assert index._resembles_title(words, flags) == plain, (question, flags)
             seen.append(plain)
     assert any(seen) and not all(seen)
