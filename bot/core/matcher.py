@@ -99,6 +99,11 @@ CUE_WEIGHT = 0.35
 STRONG_CUE_SHARE = 0.4
 """A cue carrying at least this share of its intent's cue weight ("cancel", "plot", but not a
 bare "when") marks a question as on topic enough to ask back rather than decline."""
+CUE_SPAN = 2
+"""Heaviest words of a cue that set the scale its intent's cues are measured against: a long
+cue ("ne zaman yayınlanır") is as strong as the strongest two-word one, so adding one never
+leaves every single-word cue of its intent ("release", "renewed") short of
+STRONG_CUE_SHARE."""
 RECALL_BETA = 1.5
 """F-beta between an example's recall (how much of the phrasing the question covers) and its
 precision (how much of the question the phrasing explains): recall counts beta times more."""
@@ -408,7 +413,7 @@ class PackIndex:
                 example_intent.append(position)
                 example_text.append(" ".join(words))
                 example_total.append(sum(weights[w] for w in unique) or 1.0)
-            cue_total = max((sum(weights[w] for w in cue) for cue in cues), default=1.0)
+            cue_total = max((_cue_weight(cue, weights) for cue in cues), default=1.0)
             shares = {cue: min(sum(weights[w] for w in cue) / cue_total, 1.0) for cue in cues}
             for cue, share in shares.items():
                 if len(cue) == 1:
@@ -1071,6 +1076,11 @@ def _hangul_stem(word: str, known: Container[str]) -> str | None:
         if word[:cut] in known:
             return word[:cut]
     return None
+
+
+def _cue_weight(cue: Sequence[str], weights: Mapping[str, float]) -> float:
+    """A cue's weight on its intent's scale: its :data:`CUE_SPAN` heaviest words."""
+    return sum(sorted((weights[w] for w in cue), reverse=True)[:CUE_SPAN])
 
 
 def _phrase_tokens(text: str) -> list[str]:
