@@ -321,3 +321,22 @@ def test_words_outside_the_vocabulary_are_marked_as_written(index: PackIndex) ->
     assert match.sentences[0] == ("season", "2")
     words = dict(zip(match.sentences[1], match.unknown[1], strict=True))
     assert words["blodhunds"] and not words["season"] and "mina" not in words  # as folded
+
+
+def test_a_long_cue_leaves_an_intents_single_word_cues_strong(
+    mini_root: Path, edit: Callable[[str, str], Path]
+) -> None:
+    """An intent's cues are measured against its heaviest cue's two heaviest words, so adding
+    a long phrase ("estreno de la nueva temporada") to its cues does not make "premiere" a
+    weak cue and lower every question using it."""
+    intents = mini_root / "minipack" / "intents.toml"
+    text = intents.read_text(encoding="utf-8")
+    old = 'cues = ["release", "come out", "premiere", "when"]'
+    assert old in text
+    before = PackIndex.build(load_knowledge(mini_root).packs[0]).match("premiere?").best
+    long_cue = '"release", "come out", "premiere", "when", "estreno de la nueva temporada"'
+    edit("intents.toml", text.replace(old, f"cues = [{long_cue}]"))
+    after = PackIndex.build(load_knowledge(mini_root).packs[0]).match("premiere?").best
+    assert before is not None and after is not None
+    assert (before.intent, before.cue) == (after.intent, after.cue) == ("release", True)
+    assert after.score == pytest.approx(before.score)
