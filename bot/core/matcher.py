@@ -66,12 +66,10 @@ MAX_REMEMBERED_LOOKUPS = 50_000
 """Typo lookups remembered per pack: chat repeats the same words, and each costs a fuzzy scan."""
 HANGUL_STEM_MIN_SYLLABLES = 2
 """Shortest Korean stem read off a word with a particle or ending attached."""
-_UNSPACED = re.compile(
+UNSPACED = re.compile(
     r"[\u0e00-\u0eff\u1000-\u109f\u1780-\u17ff\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff"
     r"\uf900-\ufaff\uff66-\uff9f]"
 )
-UNSPACED = _UNSPACED
-"""Letters of scripts written without spaces between words (Thai, Japanese, Chinese...)."""
 """Scripts written without spaces between words (Thai, Lao, Myanmar, Khmer, Japanese kana,
 Chinese characters): a fan's "シーズン2いつ来るの" is one run of letters, so the words the
 pack knows are looked for inside it (:meth:`PackIndex._split_unspaced`)."""
@@ -448,7 +446,7 @@ class PackIndex:
         unspaced = frozenset(
             key
             for key in {*weights, *span_keys, *span_words}
-            if len(key) >= UNSPACED_KEY_MIN_LENGTH and _UNSPACED.search(key)
+            if len(key) >= UNSPACED_KEY_MIN_LENGTH and UNSPACED.search(key)
         )
         return cls(
             pack=pack,
@@ -804,10 +802,6 @@ class PackIndex:
     def _read_word(self, word: str) -> str:
         return (self._correct(word) or word) if word.isascii() and word.isalpha() else word
 
-    def _resembles_title(self, words: Sequence[str], unknown: Sequence[bool]) -> bool:
-        """Whether some run of words comes close to a title or alias (:meth:`_resembling_run`)."""
-        return self._resembling_run(words, unknown) is not None
-
     def _resembling_run(
         self, words: Sequence[str], unknown: Sequence[bool]
     ) -> tuple[int, int] | None:
@@ -868,7 +862,7 @@ class PackIndex:
         words inside it ("今私たちの学校はのシースン2" → the title, "の", "シースン2"), and a
         Korean title or name with a number written on split off it ("지우학2기" → "지우학",
         "2기")."""
-        if not any(_UNSPACED.search(w) or HANGUL_SYLLABLE.match(w) for w in words):
+        if not any(UNSPACED.search(w) or HANGUL_SYLLABLE.match(w) for w in words):
             return words
         out: list[str] = []
         for word in words:
@@ -892,7 +886,7 @@ class PackIndex:
                 if word.startswith(head) and rest and rest in HANGUL_PARTICLES:
                     return (head,)
             return (word,)
-        if not _UNSPACED.search(word) or not self.unspaced_keys:
+        if not UNSPACED.search(word) or not self.unspaced_keys:
             return (word,)
         keys, pieces, pending, i = self.unspaced_keys, [], "", 0
         while i < len(word):
