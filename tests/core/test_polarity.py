@@ -84,6 +84,11 @@ def test_questions_asking_what_or_when_are_not_yes_no(grammar: Grammar, question
         ("release", "la saison 2 est déjà sortie ?", "**No.**"),
         ("release", "phần 2 ra chưa?", "**No.**"),
         ("release", "season 2 udah keluar belum?", "**No.**"),
+        ("renewal", "ซีซั่น 2 ยืนยันแล้วเหรอ", "**Yes.**"),  # confirmed?
+        ("renewal", "ซีซั่น 2 ยกเลิกแล้วเหรอ", "**No.**"),  # cancelled?
+        ("release", "ซีซั่น 2 ฉายแล้วเหรอ", "**No.**"),  # out already?
+        ("renewal", "2. sezon onaylandı mı", "**Yes.**"),
+        ("release", "2. sezon çıktı mı", "**No.**"),
     ],
 )
 def test_the_yes_or_no_agrees_with_the_question_in_each_language(

@@ -8,7 +8,6 @@ from __future__ import annotations
 import pytest
 
 from bot.core.decision import unseen_title, unseen_veto
-from bot.core.engine import Engine
 from bot.core.loader import load_knowledge
 from bot.core.matcher import PackIndex
 from bot.core.polarity import Grammar
@@ -47,23 +46,6 @@ def test_without_the_particle_a_thai_or_turkish_sentence_is_not_yes_no(
     grammar: Grammar, question: str
 ) -> None:
     assert not grammar.is_yes_no_question(question)
-
-
-@pytest.mark.parametrize(
-    ("intent", "question", "first"),
-    [
-        ("renewal", "ซีซั่น 2 ยืนยันแล้วเหรอ", "**Yes.**"),  # confirmed?
-        ("renewal", "ซีซั่น 2 ยกเลิกแล้วเหรอ", "**No.**"),  # cancelled?
-        ("release", "ซีซั่น 2 ฉายแล้วเหรอ", "**No.**"),  # out already?
-        ("renewal", "2. sezon onaylandı mı", "**Yes.**"),
-        ("release", "2. sezon çıktı mı", "**No.**"),
-    ],
-)
-def test_thai_and_turkish_yes_no_questions_are_answered_yes_or_no_first(
-    real_engine: Engine, intent: str, question: str, first: str
-) -> None:
-    body = real_engine.answer_intent(intent, question=question).body
-    assert body.startswith(f"{first} "), (question, body)
 
 
 @pytest.mark.parametrize(
